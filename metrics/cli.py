@@ -1,0 +1,206 @@
+"""The command line: ``python -m metrics COMMAND ...``. ``main(argv)`` is testable in-process."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+
+from . import __version__
+from .dyad import DEFAULT_DYAD, parse_dyad
+from .errors import InputError, MetricsError
+from .extract import Article, Extractor, Features
+from .lexicon import default_lexicon, load_weights
+from .output import FORMATS, TableWriter, infer_format
+from .readers import ReadOptions, read_paths
+from .scoring import explain, prepare, score_table
+
+BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
+PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
+
+# Commands defined in their own modules; each module has ``register(subparsers)``.
+COMMAND_MODULES: list[str] = ["storecmd", "validation", "bench"]
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", default="text", metavar="C", help="table column with the article text (default: text)")
+    p.add_argument("--id-column", metavar="C", help="table column with the article id (default: id if present, else a content hash)")
+    p.add_argument("--date-column", metavar="C", help="table column with the date (default: date if present, else the text's dateline)")
+    p.add_argument("--title-column", metavar="C", help="table column with the title (default: title if present, else the first line)")
+    p.add_argument("--day-first", action="store_true", help="read slashed dates as day/month/year (default: US month/day/year)")
+
+
+def add_scoring_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dyad", default=DEFAULT_DYAD, metavar="A-B",
+        help="pair of countries a passage must concern, as two codes (US-CN, RU-UA, ...), or 'none' to count every passage (default: US-CN)",
+    )
+    p.add_argument("--weights", metavar="FILE", help="JSON or YAML file mapping cue id to weight; ids it omits keep their defaults")
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(
+        text_column=args.text_column,
+        id_column=args.id_column,
+        date_column=args.date_column,
+        title_column=args.title_column,
+        day_first=args.day_first,
+    )
+
+
+class Reporter:
+    """Prints one line per bad input on stderr and remembers that something failed."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def error(self, message: str) -> None:
+        self.failed += 1
+        print(f"error: {message}", file=sys.stderr)
+
+    def articles(self, items: Iterable[Article | InputError]) -> Iterator[Article]:
+        for item in items:
+            if isinstance(item, InputError):
+                self.error(str(item))
+            else:
+                yield item
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for a in items:
+        batch.append(a)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _progress(items: Iterable[Article], quiet: bool) -> Iterable[Article]:
+    if quiet:
+        return items
+    from tqdm import tqdm
+
+    # The bar appears only once a run has lasted PROGRESS_DELAY seconds: short runs stay silent.
+    return tqdm(items, unit=" articles", file=sys.stderr, delay=PROGRESS_DELAY, mininterval=0.5)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    dyad = parse_dyad(args.dyad)
+    weights = load_weights(args.weights, lexicon) if args.weights else None
+    writer = TableWriter(args.output, infer_format(args.output, args.format))
+    rep = Reporter()
+    extractor = Extractor(lexicon)
+    articles = _progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
+    try:
+        for batch in _batches(articles, BATCH):
+            feats = Features.build([extractor.extract(a) for a in batch], lexicon.version)
+            writer.write(score_table(prepare(feats, dyad, lexicon), weights))
+    finally:
+        writer.close()
+    if writer.rows == 0 and not rep.failed:
+        rep.error("no articles found in " + ", ".join(args.paths))
+    return 1 if rep.failed else 0
+
+
+def _format_explain(doc: dict, show_all: bool) -> str:
+    t = doc["tension"]
+    lines = [
+        f"{doc['title'] or doc['id']}",
+        f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
+        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
+        "",
+    ]
+    for p in doc["passages"]:
+        if not show_all and not p["cues"] and abs(p["contribution"]) < 0.05:
+            continue
+        rel = "" if p["relevance"] == 1 else f" (relevance {p['relevance']:g})"
+        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {p['text']}")
+        if p["tone_contribution"]:
+            lines.append(f"         tone {p['tone']:+.2f} -> {p['tone_contribution']:+.2f}")
+        for c in p["cues"]:
+            flags = "".join([" negated" if c["negated"] else "", " hedged" if c["hedged"] else ""])
+            lines.append(
+                f"         {c['id']:<18} \"{c['matched']}\" weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    dyad = parse_dyad(args.dyad)
+    weights = load_weights(args.weights, lexicon) if args.weights else None
+    rep = Reporter()
+    articles = list(rep.articles(read_paths([args.path], read_options(args))))
+    if args.id:
+        articles = [a for a in articles if a.id == args.id]
+        if not articles:
+            rep.error(f"{args.path}: no article with id '{args.id}'")
+    if not articles:
+        if not rep.failed:
+            rep.error(f"{args.path}: no article to explain")
+        return 1
+    prep = prepare(Extractor(lexicon).extract_many(articles), dyad, lexicon)
+    docs = [explain(prep, i, weights) for i in range(len(articles))]
+    if args.format == "json":
+        json.dump(docs[0] if len(docs) == 1 else docs, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n\n".join(_format_explain(d, args.all) for d in docs))
+    return 1 if rep.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m metrics",
+        description="Relations-tension index: score news articles for tension between two countries.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("score", help="score articles: one row per article", description=(
+        "Score articles (.txt, .md files, folders, or .csv/.tsv/.jsonl tables with one article per row). "
+        "Writes id, date, title, source, tension (-100..100, higher is more tension), raw, passages, "
+        "relevant_passages and top_cues."))
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from OUT's suffix, else csv)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_scoring_options(p)
+    add_input_options(p)
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("explain", help="show an article's passages and the cues behind its score")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--id", help="with a table or folder: only the article with this id")
+    p.add_argument("--all", action="store_true", help="text format: show passages that moved nothing too")
+    add_scoring_options(p)
+    add_input_options(p)
+    p.set_defaults(func=cmd_explain)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"metrics.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-line usage error
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except MetricsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

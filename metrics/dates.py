@@ -1,0 +1,62 @@
+"""Publication dates from the article itself: its dateline, never an invented one."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ],
+        1,
+    )
+    for m in names
+}
+_MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_PATTERNS = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
+]
+HEAD_CHARS = 400  # the dateline sits in the first lines; later dates are events, not publication
+
+
+def _make(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d) if 1900 <= y <= 2100 else None
+    except ValueError:
+        return None
+
+
+def parse_date(text: str, day_first: bool = False) -> date | None:
+    """The first complete date in ``text``: ISO, slashed (US month/day unless ``day_first``),
+    "June 19, 2023" or "19 June 2023". None when there is none."""
+    best: tuple[int, date] | None = None
+    for rx in _PATTERNS:
+        for m in rx.finditer(text):
+            g = m.groupdict()
+            if "mon" in g and g["mon"]:
+                found = _make(int(g["y"]), MONTHS[g["mon"].lower()], int(g["d"]))
+            elif "a" in g:
+                a, b = int(g["a"]), int(g["b"])
+                mo, d = (b, a) if day_first else (a, b)
+                # 13/02/2023 can only be day-first, whatever the configured order.
+                found = _make(int(g["y"]), mo, d) or _make(int(g["y"]), d, mo)
+            else:
+                found = _make(int(g["y"]), int(g["m"]), int(g["d"]))
+            if found is not None:
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), found)
+                break
+    return best[1] if best else None
+
+
+def dateline(text: str, day_first: bool = False) -> date | None:
+    """The publication date from the head of an article, or None."""
+    return parse_date(text[:HEAD_CHARS], day_first)

@@ -1,0 +1,234 @@
+"""Extraction: article text -> features (passages, cue matches, tone, relevance).
+
+This is the expensive step and the only one that reads text. Scoring (``metrics.scoring``)
+multiplies its output by a weight vector and never comes back here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .dyad import gazetteer
+from .lexicon import Lexicon, default_lexicon
+from .segment import normalise, split_passages
+from .tone import compound
+
+# Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
+# cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
+# refusal ("refused to meet", "failed to agree"), partly after a bare "not". A negated hostile
+# act ("did not cut") is cancelled rather than turned into cooperation.
+HEDGE = 0.5
+NEGATED_COOPERATION = -0.6
+REFUSED_COOPERATION = -1.0
+NEGATED_CONFLICT = 0.0
+
+# How far back a negator or hedge may stand: the same clause, at most this many words.
+SCOPE_WORDS = 5
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\b(?:but|and|while|whereas|although|though|after|before|because)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no|without|neither|nor|cannot|no longer)\b|n't\b", re.I)
+_REFUSAL = re.compile(
+    r"\b(?:refus\w*|declin\w*|fail\w*|unwilling|reluctan\w*|reject\w*|rul\w* out|halt\w*|suspend\w*|"
+    r"cancel\w*|stopp?\w*|end(?:ed|s|ing)?|abandon\w*|withdr[ae]w\w*|froze|freez\w*|scrap\w*|refrain\w*|"
+    r"denied|denies|deny|postpon\w*|block\w*|obstruct\w*|thwart\w*|undermin\w*|sabotag\w*)\b",
+    re.I,
+)
+_HEDGE = re.compile(
+    r"\b(?:might|may|could|would|possibly|perhaps|whether|if|consider\w*|mull\w*|weigh\w*|"
+    r"potential\w*|possible|threaten\w*|plan\w*|propos\w*|expected|likely|unlikely|reportedly|seek\w*|sought|"
+    r"hope\w*|wants?|wanted|calls? for|called for|urg\w*)\b",
+    re.I,
+)
+
+
+@dataclass
+class Article:
+    """One article as read from a file, table row or upload."""
+
+    text: str
+    id: str = ""
+    title: str | None = None
+    date: date | None = None
+    source: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = content_id(self.text)
+
+
+def content_id(text: str) -> str:
+    """A stable id from the normalised text: the same article read twice gets the same id."""
+    canon = " ".join(normalise(text).split()).casefold()
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class ArticleFeatures:
+    """The features of one article; plain lists so they pickle and store cheaply."""
+
+    article: Article
+    passages: list[tuple[int, int, str, float, int]]  # start, end, text, tone, country mask
+    matches: list[tuple[int, int, int, int, str, float, bool, bool]]
+    # (passage index, cue index, start, end, matched text, strength, negated, hedged)
+
+
+def _scope(norm: str, lo: int, start: int) -> str:
+    window = norm[lo:start]
+    cut = None
+    for cut in _CLAUSE_BREAK.finditer(window):
+        pass
+    if cut is not None:
+        window = window[cut.end():]
+    return " ".join(window.split()[-SCOPE_WORDS:])
+
+
+def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
+    hedged = _HEDGE.search(scope) is not None
+    refused = _REFUSAL.search(scope) is not None
+    negated = refused or _NEGATION.search(scope) is not None
+    if negated:
+        if sign > 0:
+            s = NEGATED_CONFLICT
+        else:
+            s = REFUSED_COOPERATION if refused else NEGATED_COOPERATION
+    else:
+        s = 1.0
+    if hedged:
+        s *= HEDGE
+    return s, negated, hedged
+
+
+def _resolve_overlaps(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Keep the longest of overlapping finds ("declined to meet" beats "meet")."""
+    kept: list[tuple[int, int, int]] = []
+    for s, e, c in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
+        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+            kept.append((s, e, c))
+    kept.sort()
+    return kept
+
+
+class Extractor:
+    """Turns articles into features with one lexicon; the pair of countries is chosen later."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or default_lexicon()
+        self._signs = self.lexicon.signs
+        self._gazetteer = gazetteer()
+
+    def extract(self, article: Article) -> ArticleFeatures:
+        text = article.text
+        norm = normalise(text)
+        passages = split_passages(text)
+        starts = [p.start for p in passages]
+        mentions = self._gazetteer.mentions(norm, starts)
+        found = []
+        for cue, rx in enumerate(self.lexicon.regexes):
+            for m in rx.finditer(norm):
+                found.append((m.start(), m.end(), cue))
+        matches = []
+        for s, e, cue in _resolve_overlaps(found):
+            pi = bisect.bisect_right(starts, s) - 1
+            if pi < 0 or e > passages[pi].end:
+                continue  # spans a passage boundary: not one statement
+            scope = _scope(norm, max(passages[pi].start, s - 80), s)
+            strength, negated, hedged = _strength(self._signs[cue], scope)
+            matches.append((pi, cue, s, e, text[s:e], strength, negated, hedged))
+        rows = [(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
+        return ArticleFeatures(article, rows, matches)
+
+    def extract_many(self, articles: Iterable[Article]) -> Features:
+        return Features.build([self.extract(a) for a in articles], self.lexicon.version)
+
+
+@dataclass
+class Features:
+    """Columnar features of many articles: the input of ``metrics.scoring.score``.
+
+    ``articles``: one row per article (id, title, date, source, n_passages).
+    ``passages``: one row per passage (article row, idx, start, end, text, tone, mentions), where
+    tone is the negated VADER compound and mentions the gazetteer bit mask (``metrics.dyad``).
+    ``matches``: one row per cue match (article row, passage row, cue index, start, end,
+    matched, strength, negated, hedged).
+    """
+
+    articles: pd.DataFrame
+    passages: pd.DataFrame
+    matches: pd.DataFrame
+    lexicon_version: str
+
+    @classmethod
+    def build(cls, items: list[ArticleFeatures], lexicon_version: str) -> Features:
+        arts, pas, mat = [], [], []
+        for ai, f in enumerate(items):
+            a = f.article
+            base = len(pas)
+            arts.append((a.id, a.title, a.date, a.source, len(f.passages)))
+            pas.extend((ai, i, s, e, t, tone, m) for i, (s, e, t, tone, m) in enumerate(f.passages))
+            mat.extend((ai, base + pi, cue, s, e, m, st, ng, hd) for pi, cue, s, e, m, st, ng, hd in f.matches)
+        return cls(
+            articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
+            passages=pd.DataFrame(pas, columns=PASSAGE_COLUMNS).astype(PASSAGE_DTYPES),
+            matches=pd.DataFrame(mat, columns=MATCH_COLUMNS).astype(MATCH_DTYPES),
+            lexicon_version=lexicon_version,
+        )
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @classmethod
+    def concat(cls, parts: list[Features]) -> Features:
+        """Join feature tables of several batches, renumbering article and passage rows."""
+        if not parts:
+            return cls.build([], "")
+        arts, pas, mat = [], [], []
+        a_off = p_off = 0
+        for f in parts:
+            arts.append(f.articles)
+            pas.append(f.passages.assign(article=f.passages["article"] + a_off))
+            mat.append(
+                f.matches.assign(article=f.matches["article"] + a_off, passage=f.matches["passage"] + p_off)
+            )
+            a_off += len(f.articles)
+            p_off += len(f.passages)
+        return cls(
+            articles=pd.concat(arts, ignore_index=True),
+            passages=pd.concat(pas, ignore_index=True),
+            matches=pd.concat(mat, ignore_index=True),
+            lexicon_version=parts[0].lexicon_version,
+        )
+
+    def subset(self, rows: np.ndarray | list[int]) -> Features:
+        """The features of the articles at positional ``rows``, renumbered from 0."""
+        rows = np.asarray(rows, dtype=np.int64)
+        remap = np.full(len(self.articles), -1, dtype=np.int64)
+        remap[rows] = np.arange(len(rows))
+        pmask = remap[self.passages["article"].to_numpy()] >= 0
+        pas = self.passages[pmask]
+        premap = np.full(len(self.passages), -1, dtype=np.int64)
+        premap[np.flatnonzero(pmask)] = np.arange(int(pmask.sum()))
+        mmask = remap[self.matches["article"].to_numpy()] >= 0
+        mat = self.matches[mmask]
+        return Features(
+            articles=self.articles.iloc[rows].reset_index(drop=True),
+            passages=pas.assign(article=remap[pas["article"].to_numpy()]).reset_index(drop=True),
+            matches=mat.assign(
+                article=remap[mat["article"].to_numpy()], passage=premap[mat["passage"].to_numpy()]
+            ).reset_index(drop=True),
+            lexicon_version=self.lexicon_version,
+        )
+
+
+ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]
+PASSAGE_COLUMNS = ["article", "idx", "start", "end", "text", "tone", "mentions"]
+PASSAGE_DTYPES = {"article": "int64", "idx": "int32", "start": "int64", "end": "int64", "tone": "float64", "mentions": "int64"}
+MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged"]
+MATCH_DTYPES = {"article": "int64", "passage": "int64", "cue": "int32", "start": "int64", "end": "int64", "strength": "float64", "negated": "bool", "hedged": "bool"}

@@ -1,0 +1,214 @@
+"""The cue lexicon (data/lexicon.yaml): cue families as data, compiled once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .errors import LexiconError, WeightsError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_LEXICON = DATA_DIR / "lexicon.yaml"
+
+# The VADER tone term is weighted like a cue so that one weights file and one slider set govern
+# the whole score. Its default was fitted on held-apart labelled sentences (see README).
+TONE_ID = "tone"
+TONE_DEFAULT_WEIGHT = 2.0
+TONE_LABEL = "Tone of the passage (VADER)"
+TONE_HELP = (
+    "Negated VADER compound score of each relevant passage: hostile wording raises tension, "
+    "warm wording lowers it. Set to 0 to score on cues alone."
+)
+TONE_GROUNDING = "GDELT's average tone plays the same role beside its event codes; weight fitted on labelled sentences."
+
+DIRECTIONS = {"escalation": 1.0, "de-escalation": -1.0}
+
+# A space in a pattern stands for any run of spaces, quotes, brackets or dashes, so that
+# quotation marks inside a phrase do not break a match.
+_SEP = r"(?:[\s\"'()\[\]\-]+)"
+_WORDS = re.compile(r"\{w(?:(\d+)-(\d+))?\}")
+
+
+def _expand(pattern: str) -> str:
+    def words(m: re.Match[str]) -> str:
+        lo, hi = (m.group(1), m.group(2)) if m.group(1) else ("1", "1")
+        return rf"(?:\w+ ){{{lo},{hi}}}"
+
+    return _WORDS.sub(words, pattern).replace(" ", _SEP)
+
+
+@dataclass(frozen=True)
+class CueFamily:
+    id: str
+    label: str
+    category: str
+    help: str
+    direction: str
+    weight: float
+    grounding: str
+    patterns: tuple[str, ...]
+
+    @property
+    def sign(self) -> float:
+        return DIRECTIONS[self.direction]
+
+
+@dataclass
+class Lexicon:
+    families: list[CueFamily]
+    version: str
+    path: Path
+    regexes: list[re.Pattern[str]] = field(repr=False, default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [f.id for f in self.families]
+
+    def index(self) -> dict[str, int]:
+        return {f.id: i for i, f in enumerate(self.families)}
+
+    def family(self, cue_id: str) -> CueFamily:
+        return self.families[self.index()[cue_id]]
+
+    @property
+    def signs(self) -> np.ndarray:
+        return np.array([f.sign for f in self.families], dtype=np.float64)
+
+    def default_weights(self) -> dict[str, float]:
+        weights = {f.id: f.weight for f in self.families}
+        weights[TONE_ID] = TONE_DEFAULT_WEIGHT
+        return weights
+
+    def weight_vector(self, weights: Mapping[str, float] | None) -> tuple[np.ndarray, float]:
+        """Cue weights aligned with ``families`` and the tone weight; unset ids keep defaults."""
+        merged = self.default_weights()
+        if weights:
+            merged.update(weights)
+        return (
+            np.array([merged[f.id] for f in self.families], dtype=np.float64),
+            float(merged[TONE_ID]),
+        )
+
+
+def _require(entry: Mapping, key: str, where: str, kind: type | tuple[type, ...]):
+    if key not in entry:
+        raise LexiconError(f"{where}: missing '{key}'")
+    value = entry[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise LexiconError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _parse(raw: object, path: Path) -> list[CueFamily]:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("families"), list):
+        raise LexiconError(f"{path}: expected a mapping with a 'families' list")
+    families: list[CueFamily] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(raw["families"], 1):
+        where = f"{path}: family #{n}"
+        if not isinstance(entry, Mapping):
+            raise LexiconError(f"{where}: expected a mapping")
+        cue_id = _require(entry, "id", where, str)
+        where = f"{path}: family '{cue_id}'"
+        if cue_id in seen or cue_id == TONE_ID:
+            raise LexiconError(f"{where}: duplicate or reserved id")
+        seen.add(cue_id)
+        direction = _require(entry, "direction", where, str)
+        if direction not in DIRECTIONS:
+            raise LexiconError(f"{where}: direction must be one of {sorted(DIRECTIONS)}")
+        weight = float(_require(entry, "weight", where, (int, float)))
+        if not math.isfinite(weight) or weight < 0:
+            raise LexiconError(f"{where}: weight must be a finite number >= 0")
+        patterns = _require(entry, "patterns", where, list)
+        if not patterns or not all(isinstance(p, str) and p for p in patterns):
+            raise LexiconError(f"{where}: patterns must be a non-empty list of strings")
+        families.append(
+            CueFamily(
+                id=cue_id,
+                label=_require(entry, "label", where, str),
+                category=_require(entry, "category", where, str),
+                help=_require(entry, "help", where, str),
+                direction=direction,
+                weight=weight,
+                grounding=_require(entry, "grounding", where, str),
+                patterns=tuple(patterns),
+            )
+        )
+    return families
+
+
+def compile_family(family: CueFamily, where: str = "") -> re.Pattern[str]:
+    body = "|".join(f"(?:{_expand(p)})" for p in family.patterns)
+    try:
+        return re.compile(rf"(?<![\w'])(?:{body})(?![\w])", re.IGNORECASE)
+    except re.error as err:
+        raise LexiconError(f"{where}family '{family.id}': bad pattern: {err}") from None
+
+
+def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise LexiconError(f"{path}: cannot read lexicon: {err.strerror or err}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise LexiconError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    families = _parse(raw, path)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    version = f"{raw.get('version', 0)}-{digest}"
+    lex = Lexicon(families=families, version=version, path=path)
+    lex.regexes = [compile_family(f, f"{path}: ") for f in families]
+    return lex
+
+
+@lru_cache(maxsize=4)
+def default_lexicon() -> Lexicon:
+    return load_lexicon(DEFAULT_LEXICON)
+
+
+def parse_weights(raw: object, lexicon: Lexicon, source: str) -> dict[str, float]:
+    """Validate a mapping of cue id to weight; the error names the offending key."""
+    if not isinstance(raw, Mapping):
+        raise WeightsError(f"{source}: expected a mapping of cue id to weight")
+    known = set(lexicon.ids) | {TONE_ID}
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise WeightsError(f"{source}: unknown cue id '{key}'")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise WeightsError(f"{source}: weight for '{key}' is not a number: {value!r}")
+        if value < 0:
+            raise WeightsError(f"{source}: weight for '{key}' is negative ({value}); direction is fixed by the lexicon")
+        out[str(key)] = float(value)
+    return out
+
+
+def load_weights(path: str | Path, lexicon: Lexicon) -> dict[str, float]:
+    """Read a JSON or YAML weights file: ``{cue_id: weight}``; missing ids keep their defaults."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise WeightsError(f"{path}: cannot read weights file: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        first = str(err).splitlines()[0]
+        raise WeightsError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {first}") from None
+    return parse_weights(raw, lexicon, str(path))
+
+
+def dump_weights(weights: Mapping[str, float]) -> str:
+    """Serialise weights in the ``--weights`` file format (JSON)."""
+    return json.dumps({k: round(float(v), 4) for k, v in weights.items()}, indent=2) + "\n"

@@ -1,0 +1,208 @@
+"""Scoring: features x weights -> contributions -> article tension. Pure and vectorised.
+
+The formula (README, "How the score is computed"):
+
+    contribution of a cue match m in passage p of article a
+        = weight(cue) x direction(cue) x strength(m) x relevance(p) / norm(a)
+    contribution of the tone of passage p
+        = weight(tone) x tone(p) x relevance(p) / norm(a)
+    raw(a)     = sum of all contributions of a                        (they reconcile exactly)
+    norm(a)    = sqrt(max(1, sum of relevance over a's passages))     (tension.aggregate.sqrt.v1)
+    tension(a) = 100 x tanh(raw(a) / SCALE)                            (tension.scale.tanh.v1)
+
+direction is +1 for escalation and -1 for de-escalation; strength is 1, halved by a hedge,
+0 for a negated hostile act and negative for a negated cooperative one (``metrics.extract``);
+tone is the negated VADER compound of the passage. Dividing by the square root of the relevant
+passage count lets long and short articles compare: a long article needs more cues, not just
+more words, to read as tense. Tension lies in (-100, 100): above 0 the reporting leans to
+conflict, below 0 to cooperation. An article with no relevant passage has no tension (NaN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .dyad import Dyad, parse_dyad
+from .extract import Features
+from .lexicon import TONE_ID, Lexicon, default_lexicon
+
+AGGREGATE = "tension.aggregate.sqrt.v1"
+SCALE_FUNCTION = "tension.scale.tanh.v1"
+SCALE = 15.0  # raw score at which tension reaches 76 (tanh(1)); chosen so that the sample corpus spreads over the scale instead of piling up at +-100
+
+
+def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
+    """The documented monotone map from raw score to the bounded tension scale."""
+    return 100.0 * np.tanh(np.asarray(raw, dtype=np.float64) / SCALE)
+
+
+@dataclass
+class Prepared:
+    """Weight-independent arrays for one feature table and one pair of countries.
+
+    ``cue_sums[a, k]`` is the sum over article a's matches of cue k of
+    direction x strength x relevance / norm, so that ``raw = cue_sums @ w + tone_sums * w_tone``:
+    re-weighting is one matrix-vector product and never touches text.
+    """
+
+    features: Features
+    lexicon: Lexicon
+    dyad: Dyad
+    relevance: np.ndarray  # per passage
+    norm: np.ndarray  # per article
+    relevant: np.ndarray  # per article: sum of relevance
+    match_base: np.ndarray  # per match: direction x strength x relevance / norm
+    tone_base: np.ndarray  # per passage: tone x relevance / norm
+    cue_sums: np.ndarray  # articles x cues
+    tone_sums: np.ndarray  # per article
+
+
+def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon | None = None) -> Prepared:
+    lexicon = lexicon or default_lexicon()
+    dyad = parse_dyad(dyad)
+    n = len(features.articles)
+    pas, mat = features.passages, features.matches
+    p_art = pas["article"].to_numpy(np.int64)
+    relevance = dyad.relevance(pas["mentions"].to_numpy(np.int64), p_art, n)
+    relevant = np.bincount(p_art, weights=relevance, minlength=n)
+    norm = np.sqrt(np.maximum(relevant, 1.0))
+    m_art = mat["article"].to_numpy(np.int64)
+    cue = mat["cue"].to_numpy(np.int64)
+    match_base = lexicon.signs[cue] * mat["strength"].to_numpy(np.float64) * relevance[
+        mat["passage"].to_numpy(np.int64)
+    ] / norm[m_art]
+    tone_base = pas["tone"].to_numpy(np.float64) * relevance / norm[p_art]
+    k = len(lexicon.families)
+    cue_sums = np.bincount(m_art * k + cue, weights=match_base, minlength=n * k).reshape(n, k)
+    tone_sums = np.bincount(p_art, weights=tone_base, minlength=n)
+    return Prepared(features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums)
+
+
+def raw_scores(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """Raw score of every article: the cheap step a slider move runs."""
+    w, w_tone = prep.lexicon.weight_vector(weights)
+    return prep.cue_sums @ w + prep.tone_sums * w_tone
+
+
+def tension(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+    t = to_tension(raw_scores(prep, weights))
+    return np.where(prep.relevant > 0, t, np.nan)
+
+
+def contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-match and per-passage-tone contributions; per article they add up to its raw score."""
+    w, w_tone = prep.lexicon.weight_vector(weights)
+    cue = prep.features.matches["cue"].to_numpy(np.int64)
+    return w[cue] * prep.match_base, w_tone * prep.tone_base
+
+
+def family_contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Articles x (cue families + tone): what drove each article's raw score."""
+    w, w_tone = prep.lexicon.weight_vector(weights)
+    data = prep.cue_sums * w
+    df = pd.DataFrame(data, columns=prep.lexicon.ids)
+    df[TONE_ID] = prep.tone_sums * w_tone
+    return df
+
+
+def top_cues(prep: Prepared, weights: Mapping[str, float] | None = None, k: int = 3) -> list[str]:
+    """The ``k`` cue families that moved each article most, as ``id(+1.23); ...``."""
+    fam = family_contributions(prep, weights).drop(columns=[TONE_ID])
+    values = fam.to_numpy()
+    ids = np.array(fam.columns)
+    order = np.argsort(-np.abs(values), axis=1)[:, :k]
+    out = []
+    for row, idx in zip(values, order):
+        out.append("; ".join(f"{ids[j]}({row[j]:+.2f})" for j in idx if row[j] != 0))
+    return out
+
+
+def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
+    arts = prep.features.articles
+    raw = raw_scores(prep, weights)
+    t = np.where(prep.relevant > 0, to_tension(raw), np.nan)
+    return pd.DataFrame(
+        {
+            "id": arts["id"].to_numpy(),
+            "date": arts["date"].to_numpy(),
+            "title": arts["title"].to_numpy(),
+            "source": arts["source"].to_numpy(),
+            "tension": np.round(t, 2),
+            "raw": np.round(raw, 4),
+            "passages": arts["n_passages"].to_numpy(),
+            "relevant_passages": np.round(prep.relevant, 2),
+            "top_cues": top_cues(prep, weights),
+        }
+    )
+
+
+def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None) -> dict:
+    """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
+    f = prep.features
+    lex = prep.lexicon
+    art = f.articles.iloc[row]
+    m_contrib, t_contrib = contributions(prep, weights)
+    w, _ = lex.weight_vector(weights)
+    pas_idx = np.flatnonzero(f.passages["article"].to_numpy() == row)
+    mat = f.matches
+    m_rows = np.flatnonzero(mat["article"].to_numpy() == row)
+    by_passage: dict[int, list[int]] = {}
+    for mi in m_rows:
+        by_passage.setdefault(int(mat["passage"].iat[mi]), []).append(int(mi))
+    passages = []
+    raw = 0.0
+    for pi in pas_idx:
+        p = f.passages.iloc[pi]
+        cues = []
+        total = float(t_contrib[pi])
+        for mi in by_passage.get(int(pi), []):
+            c = int(mat["cue"].iat[mi])
+            fam = lex.families[c]
+            contrib = float(m_contrib[mi])
+            total += contrib
+            cues.append(
+                {
+                    "id": fam.id,
+                    "family": fam.label,
+                    "matched": str(mat["matched"].iat[mi]),
+                    "start": int(mat["start"].iat[mi]),
+                    "end": int(mat["end"].iat[mi]),
+                    "weight": float(w[c]),
+                    "direction": fam.direction,
+                    "strength": float(mat["strength"].iat[mi]),
+                    "negated": bool(mat["negated"].iat[mi]),
+                    "hedged": bool(mat["hedged"].iat[mi]),
+                    "contribution": contrib,
+                }
+            )
+        raw += total
+        passages.append(
+            {
+                "index": int(p["idx"]),
+                "text": str(p["text"]),
+                "start": int(p["start"]),
+                "end": int(p["end"]),
+                "relevance": float(prep.relevance[pi]),
+                "tone": float(p["tone"]),
+                "tone_contribution": float(t_contrib[pi]),
+                "contribution": total,
+                "cues": cues,
+            }
+        )
+    relevant = prep.relevant[row] > 0
+    date = art["date"]
+    return {
+        "id": str(art["id"]),
+        "title": None if pd.isna(art["title"]) else str(art["title"]),
+        "date": None if date is None or pd.isna(date) else str(date),
+        "source": None if pd.isna(art["source"]) else str(art["source"]),
+        "dyad": prep.dyad.name,
+        "tension": float(to_tension(raw)) if relevant else None,
+        "raw": raw,
+        "passages": passages,
+    }

@@ -1,0 +1,44 @@
+"""Article scores over time: period means with an interval, counts and a rolling mean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PERIODS = {"day": "D", "week": "W-MON", "month": "MS"}
+CONFIDENCE = 0.95
+ROLLING = 3  # periods in the rolling mean
+
+
+def timeline(scores: pd.DataFrame, period: str = "month", rolling: int = ROLLING) -> pd.DataFrame:
+    """Aggregate ``scores`` (columns ``date``, ``tension``) by day, week or month.
+
+    Returns one row per period that has articles: ``period`` (its first day), ``mean``,
+    ``count``, ``sd``, ``lo`` and ``hi`` (a 95% t-interval for the mean; equal to the mean for a
+    single article) and ``rolling`` (mean of the last ``rolling`` periods' means that have
+    articles). Undated articles and articles with no tension are left out.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {sorted(PERIODS)}")
+    df = scores[["date", "tension"]].copy()
+    df["date"] = pd.to_datetime(df["date"], errors="coerce")
+    df = df.dropna()
+    cols = ["period", "mean", "count", "sd", "lo", "hi", "rolling"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    if period == "week":
+        key = df["date"].dt.to_period("W-SUN").dt.start_time
+    elif period == "month":
+        key = df["date"].dt.to_period("M").dt.start_time
+    else:
+        key = df["date"].dt.normalize()
+    g = df.groupby(key)["tension"].agg(["mean", "count", "std"]).rename(columns={"std": "sd"})
+    g.index.name = "period"
+    n = g["count"].to_numpy()
+    sd = np.nan_to_num(g["sd"].to_numpy())
+    half = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n), 0.0)
+    g["lo"] = np.clip(g["mean"] - half, -100, 100)
+    g["hi"] = np.clip(g["mean"] + half, -100, 100)
+    g["rolling"] = g["mean"].rolling(rolling, min_periods=1).mean()
+    return g.reset_index()[cols]

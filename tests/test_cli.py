@@ -1,0 +1,122 @@
+"""The command line end to end, in-process: outputs, formats and one-line errors."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from metrics.cli import main
+from tests.conftest import SEED
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_score_a_file_to_stdout(capsys):
+    code, out, err = run(capsys, "score", str(SEED))
+    assert code == 0, err
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns[:5]) == ["id", "date", "title", "source", "tension"]
+    assert df.loc[0, "date"] == "2023-06-19"
+    assert "channels_cut" in df.loc[0, "top_cues"] or "relations_bad" in df.loc[0, "top_cues"]
+
+
+def test_score_a_table_with_columns_and_a_bad_row(tmp_path, capsys):
+    table = tmp_path / "news.csv"
+    pd.DataFrame(
+        {
+            "body": ["Washington imposed sanctions on Beijing.", "", "The US and China signed a trade agreement."],
+            "key": ["a1", "a2", "a3"],
+            "when": ["2020-01-15", "2020-01-16", "2020-01-17"],
+        }
+    ).to_csv(table, index=False)
+    out = tmp_path / "scores.jsonl"
+    code, _, err = run(
+        capsys, "score", str(table), "--text-column", "body", "--id-column", "key", "--date-column", "when", "-o", str(out)
+    )
+    assert code == 1  # one bad row
+    assert err.strip().splitlines() == [f"error: {table}: row 2: empty text in column 'body'"]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a3"]
+    assert rows[0]["tension"] > 0 > rows[1]["tension"]
+    assert rows[1]["date"] == "2020-01-17"
+
+
+def test_missing_column_names_file_and_column(tmp_path, capsys):
+    table = tmp_path / "news.tsv"
+    table.write_text("content\nWashington imposed sanctions on Beijing.\n")
+    code, out, err = run(capsys, "score", str(table))
+    assert code == 1
+    assert f"{table}: no column 'text' (--text-column); columns are: content" in err
+    assert "Traceback" not in err
+
+
+def test_parquet_and_folder(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("May 10, 2019\nTariffs raised\n\nWashington raised tariffs on China.")
+    (tmp_path / "a" / "two.md").write_text("# Deal signed\n\nJanuary 15, 2020. The US and China signed a deal.")
+    out = tmp_path / "s.parquet"
+    code, _, err = run(capsys, "score", str(tmp_path / "a"), "-o", str(out), "--quiet")
+    assert code == 0, err
+    df = pd.read_parquet(out)
+    assert sorted(df["title"]) == ["Deal signed", "Tariffs raised"]
+
+
+def test_weights_change_the_score_and_bad_weights_exit_2(tmp_path, capsys):
+    base = pd.read_csv(io.StringIO(run(capsys, "score", str(SEED))[1]))["tension"][0]
+    w = tmp_path / "w.json"
+    w.write_text('{"channels_cut": 20, "relations_bad": 20}')
+    heavier = pd.read_csv(io.StringIO(run(capsys, "score", str(SEED), "--weights", str(w))[1]))["tension"][0]
+    assert heavier > base
+    w.write_text('{"chanels_cut": 20}')
+    code, out, err = run(capsys, "score", str(SEED), "--weights", str(w))
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: {w}: unknown cue id 'chanels_cut'"
+
+
+def test_explain_json_contract(capsys):
+    code, out, err = run(capsys, "explain", str(SEED), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {"id", "title", "date", "tension", "passages"} <= set(doc)
+    text = SEED.read_text(encoding="utf-8")
+    matched = {}
+    for p in doc["passages"]:
+        assert text[p["start"]:p["end"]] == p["text"]
+        for c in p["cues"]:
+            assert {"id", "family", "matched", "weight", "contribution"} <= set(c)
+            assert text[c["start"]:c["end"]] == c["matched"]
+            matched[c["matched"]] = c["contribution"]
+    assert matched["lowest point"] > 0 and matched["constructive"] < 0
+
+
+def test_explain_text_shows_cues(capsys):
+    code, out, _ = run(capsys, "explain", str(SEED))
+    assert code == 0
+    assert '"declined to meet"' in out and "tension +" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["score", "nope.txt"], "nope.txt: no such file or folder"),
+        (["score", "README.md", "--dyad", "US-XX"], "--dyad 'US-XX': expected two different country codes"),
+        (["score", "pyproject.toml"], "pyproject.toml: unsupported file type '.toml'"),
+    ],
+)
+def test_bad_input_is_one_line(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_empty_file(tmp_path, capsys):
+    f = tmp_path / "empty.txt"
+    f.write_text("  \n")
+    code, _, err = run(capsys, "score", str(f))
+    assert code == 1 and err.strip() == f"error: {f}: empty text"

@@ -1,0 +1,37 @@
+from datetime import date
+
+import pytest
+
+from metrics.dates import dateline, parse_date
+from metrics.readers import title_from_text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("06/19/2023 05:16 (act. 06/19/2023 05:16)\nBody", date(2023, 6, 19)),
+        ("2023-06-19T08:00 Beijing", date(2023, 6, 19)),
+        ("June 19, 2023\nHeadline", date(2023, 6, 19)),
+        ("Sept. 3, 2019 - Washington", date(2019, 9, 3)),
+        ("19 June 2023, Beijing", date(2023, 6, 19)),
+        ("03/04/2023 report", date(2023, 3, 4)),  # US order by default
+        ("13/02/2023 report", date(2023, 2, 13)),  # only day-first is possible
+        ("No date here, only the year 2023.", None),
+        ("02/30/2023 is not a day", None),
+    ],
+)
+def test_dateline(text, expected):
+    assert dateline(text) == expected
+
+
+def test_day_first_when_configured():
+    assert parse_date("03/04/2023", day_first=True) == date(2023, 4, 3)
+
+
+def test_a_date_deep_in_the_body_is_an_event_not_the_publication_date():
+    assert dateline("Headline\n" + "x " * 300 + "On August 2, 2022 Pelosi landed.") is None
+
+
+def test_title_skips_the_dateline():
+    assert title_from_text("06/19/2023 05:16 (act. 06/19/2023 05:16)\nBlinken meets Wang\nBody") == "Blinken meets Wang"
+    assert title_from_text("June 19, 2023\n# Blinken meets Wang\n\nBody") == "Blinken meets Wang"

@@ -1,0 +1,104 @@
+"""Cue extraction: the seed's four named cues, negation, hedging, quotes and the pair rule."""
+
+import numpy as np
+import pytest
+
+from metrics.extract import Article
+from metrics.scoring import contributions
+from tests.conftest import SEED
+
+
+def _cue_contributions(prep):
+    m, _ = contributions(prep)
+    lex = prep.lexicon
+    mat = prep.features.matches
+    return [(lex.families[c].id, t, v) for c, t, v in zip(mat["cue"], mat["matched"], m)]
+
+
+@pytest.mark.parametrize(
+    "cue, phrase, direction",
+    [
+        ("channels_cut", "cut channels of communication", +1),
+        ("relations_bad", "lowest point", +1),
+        ("invitation", "invited", -1),
+        ("invitation", "return visit", -1),
+        ("talks_positive", "constructive", -1),
+    ],
+)
+def test_the_four_cues_the_user_named_are_found_in_the_seed(score_text, cue, phrase, direction):
+    found = _cue_contributions(score_text(SEED.read_text(encoding="utf-8")))
+    hits = [v for c, t, v in found if c == cue and t == phrase]
+    assert hits, f"{phrase!r} not matched as {cue}"
+    assert all(np.sign(v) == direction for v in hits)
+
+
+def test_quotes_inside_a_phrase_do_not_break_it(cues_of):
+    assert ("relations_bad", "at its “lowest point", 1.0) not in cues_of("x")  # sanity of the helper
+    found = cues_of("Beijing called relations with Washington “rock bottom” and “at an all-time low”.")
+    assert {c for c, _, _ in found} == {"relations_bad"}
+    assert len(found) == 2
+    found = cues_of("Washington said Beijing had “cut” channels of communication.")
+    assert [c for c, _, _ in found] == ["channels_cut"]
+
+
+@pytest.mark.parametrize(
+    "text, cue, strength",
+    [
+        ("China did not cut communication channels with the United States.", "channels_cut", 0.0),
+        ("Beijing will not resume talks with Washington.", "channels_restored", -0.6),
+        ("China refused to meet the American delegation.", "meeting_refused", 1.0),
+        ("Washington and Beijing failed to agree on tariffs.", "talks_tense", 1.0),
+        ("China did not rule out force against Taiwan, the US was told.", "threat_force", 1.0),
+        ("Washington might cut channels of communication with Beijing.", "channels_cut", 0.5),
+        ("Beijing suspended cooperation with Washington on climate change.", "cooperation", -1.0),
+    ],
+)
+def test_negation_and_hedging(cues_of, text, cue, strength):
+    found = [(c, s) for c, _, s in cues_of(text)]
+    assert (cue, strength) in found, found
+
+
+def test_refusals_raise_and_plain_cooperation_lowers(score_text):
+    refused = score_text("China refused to meet the American delegation in Beijing.")
+    met = score_text("China met the American delegation in Beijing.")
+    assert refused.cue_sums.sum() > 0 > met.cue_sums.sum()
+
+
+def test_a_passage_must_concern_the_pair(score_text):
+    text = (
+        "Blinken met Wang Yi in Beijing on Monday.\n"
+        "He said the talks were constructive.\n"
+        "Russia imposed sanctions on Ukraine.\n"
+        "He said more would follow."
+    )
+    prep = score_text(text)
+    assert list(prep.relevance) == [1.0, 0.5, 0.0, 0.0]
+    cues = {c: v for c, _, v in _cue_contributions(prep)}
+    assert cues["sanctions"] == 0.0  # not about the US and China
+    assert cues["talks_positive"] < 0
+
+
+def test_an_article_that_names_only_one_side_has_no_tension(score_text):
+    prep = score_text("China imposed sanctions on a shipping company. Beijing warned of more.")
+    assert prep.relevant[0] == 0
+    from metrics.scoring import tension
+
+    assert np.isnan(tension(prep)[0])
+
+
+def test_other_pairs_and_none(score_text):
+    text = "Russia imposed sanctions on Ukraine. Moscow warned Kyiv."
+    assert score_text(text, "US-CN").relevant[0] == 0
+    assert score_text(text, "RU-UA").relevant[0] == 2
+    assert score_text(text, "UA-RU").relevant[0] == 2
+    assert score_text(text, "none").relevant[0] == 2
+
+
+def test_us_is_the_country_but_us_is_a_pronoun(score_text):
+    prep = score_text("China told us nothing. Beijing sanctioned a firm.")
+    assert prep.relevant[0] == 0
+
+
+def test_features_do_not_depend_on_the_pair(extractor):
+    f = extractor.extract(Article(text=SEED.read_text(encoding="utf-8")))
+    assert any(m for *_, m in f.passages)  # country masks recorded once, pair applied when scoring

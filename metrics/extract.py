@@ -82,11 +82,9 @@ class ArticleFeatures:
 
 def _scope(norm: str, lo: int, start: int) -> str:
     window = norm[lo:start]
-    cut = None
-    for cut in _CLAUSE_BREAK.finditer(window):
-        pass
-    if cut is not None:
-        window = window[cut.end():]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end():]
     return " ".join(window.split()[-SCOPE_WORDS:])
 
 

@@ -30,6 +30,18 @@ NEGATED_COOPERATION = -0.6
 REFUSED_COOPERATION = -1.0
 NEGATED_CONFLICT = 0.0
 
+# A cue inside a temporal or causal background clause ("five years after crowds stormed its
+# embassy", "amid rising tensions", "in response to the visit") reports the past or the setting,
+# not the event of the sentence, which is coded from the main clause (as PETRARCH does): it keeps
+# only this share of its strength.
+BACKGROUND = 0.35
+BACKGROUND_WORDS = 8
+_BACKGROUND = re.compile(
+    r"\b(?:after|since|following|amid|amidst|despite|in (?:the )?wake of|in response to|in retaliation for|"
+    r"(?:days|weeks|years|months|decades) of)\b",
+    re.I,
+)
+
 # How far back a negator or hedge may stand: the same clause, at most this many words.
 SCOPE_WORDS = 5
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\b(?:but|and|while|whereas|although|though|after|before|because)\b", re.I)
@@ -88,6 +100,17 @@ def _scope(norm: str, lo: int, start: int) -> str:
     return " ".join(window.split()[-SCOPE_WORDS:])
 
 
+_PUNCT_BREAK = re.compile(r"[,;:()]")
+
+
+def _in_background(norm: str, lo: int, start: int) -> bool:
+    window = norm[lo:start]
+    breaks = list(_PUNCT_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end():]
+    return _BACKGROUND.search(" ".join(window.split()[-BACKGROUND_WORDS:])) is not None
+
+
 def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
     hedged = _HEDGE.search(scope) is not None
     refused = _REFUSAL.search(scope) is not None
@@ -137,8 +160,10 @@ class Extractor:
             pi = bisect.bisect_right(starts, s) - 1
             if pi < 0 or e > passages[pi].end:
                 continue  # spans a passage boundary: not one statement
-            scope = _scope(norm, max(passages[pi].start, s - 80), s)
-            strength, negated, hedged = _strength(self._signs[cue], scope)
+            lo = max(passages[pi].start, s - 120)
+            strength, negated, hedged = _strength(self._signs[cue], _scope(norm, lo, s))
+            if _in_background(norm, lo, s):
+                strength *= BACKGROUND
             matches.append((pi, cue, s, e, text[s:e], strength, negated, hedged))
         rows = [(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
         return ArticleFeatures(article, rows, matches)

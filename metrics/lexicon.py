@@ -43,7 +43,9 @@ def _expand(pattern: str) -> str:
         lo, hi = (m.group(1), m.group(2)) if m.group(1) else ("1", "1")
         return rf"(?:\w+ ){{{lo},{hi}}}"
 
-    return _WORDS.sub(words, pattern).replace(" ", _SEP)
+    # A skipped word may carry a comma: "restore complete, full diplomatic ties".
+    expanded = _WORDS.sub(words, pattern).replace(r"(?:\w+ )", r"(?:\w+,? )")
+    return expanded.replace(" ", _SEP)
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,17 @@ def test_us_is_the_country_but_us_is_a_pronoun(score_text):
 def test_features_do_not_depend_on_the_pair(extractor):
     f = extractor.extract(Article(text=SEED.read_text(encoding="utf-8")))
     assert any(m for *_, m in f.passages)  # country masks recorded once, pair applied when scoring
+
+
+def test_background_clauses_count_less_than_the_main_event(cues_of):
+    found = {c: s for c, _, s in cues_of(
+        "Beijing restored diplomatic ties with Washington five years after crowds stormed its embassy."
+    )}
+    assert found["ties_restored"] == 1.0
+    assert 0 < found["violence"] < 0.5  # the storming is the setting, not the news
+
+
+def test_yielding_and_violating_are_told_apart(cues_of):
+    assert [c for c, _, _ in cues_of("The rebels laid down their weapons on Friday.")] == ["release"]
+    assert [c for c, _, _ in cues_of("The army violated the ceasefire agreement twice.")] == ["military_incident"]
+    assert [c for c, _, _ in cues_of("Officials signed signs of goodwill.")] == []  # "sign" needs an agreement

@@ -116,3 +116,12 @@ def test_yielding_and_violating_are_told_apart(cues_of):
     assert [c for c, _, _ in cues_of("The rebels laid down their weapons on Friday.")] == ["release"]
     assert [c for c, _, _ in cues_of("The army violated the ceasefire agreement twice.")] == ["military_incident"]
     assert [c for c, _, _ in cues_of("Officials signed signs of goodwill.")] == []  # "sign" needs an agreement
+
+
+def test_stems_do_not_catch_unrelated_words(cues_of):
+    text = (
+        "The State Department said the candidate, a nationalist, praised the defendants "
+        "and the significant storm that hit feudal villages; a shell company was named."
+    )
+    fired = {c for c, _, _ in cues_of(text)}
+    assert fired <= {"praise"}, fired  # "praised" is the only cue here

@@ -1,5 +1,899 @@
-"""Placeholder: filled by its issue."""
+"""Evidence that the index measures tension, and weights fitted to one's own labelled data.
+
+Commands (registered on the CLI by ``register``):
+
+- ``validate``: score a labelled table; ROC AUC, accuracy at the neutral point and per-family
+  precision, beside VADER alone on the same rows.
+- ``validate-series``: period means against a reference series (Spearman on levels and changes).
+- ``validate-events``: sign agreement with the Goldstein value of expert-coded CAMEO events.
+- ``calibrate``: sign-constrained, regularised fit of the cue weights, cross-validated.
+
+The library functions below do the work; the ``cmd_*`` functions only read, print and write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, MetricsError
+from .extract import Article, Extractor
+from .lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
+from .scoring import Prepared, prepare, raw_scores, top_cues
+
+DEFAULT_POSITIVE = "3,4"  # CAMEO PentaClass: verbal and material conflict
+DEFAULT_NEGATIVE = "1,2"  # verbal and material cooperation
+LABEL_SUFFIXES = (".csv", ".tsv", ".jsonl")
+
+
+# ---------------------------------------------------------------------------- reading tables
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return fh.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+
+
+def _norm_label(value: object) -> str:
+    """Labels compare as text; ``3``, ``3.0`` and `` 3 `` are the same label."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    s = str(value).strip()
+    return re.sub(r"^(-?\d+)\.0+$", r"\1", s)
+
+
+def parse_label_list(spec: str, option: str) -> list[str]:
+    labels = [_norm_label(p) for p in spec.split(",") if p.strip()]
+    if not labels:
+        raise MetricsError(f"{option} {spec!r}: expected comma-separated labels like 3,4")
+    return labels
+
+
+def read_labelled(path: str | Path, text_column: str = "text", label_column: str = "label") -> pd.DataFrame:
+    """A labelled table as columns ``row`` (1-based line of data), ``text`` and ``label``.
+
+    ``.csv``, ``.tsv`` and ``.jsonl`` with named columns; a ``.tsv`` or ``.csv`` whose first
+    line has exactly two fields and names neither column is read as headerless
+    ``sentence<TAB>label`` rows (the layout of many published labelled sets).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in LABEL_SUFFIXES:
+        raise InputError(f"{path}: unsupported table type '{suffix or '(none)'}'; expected {', '.join(LABEL_SUFFIXES)}")
+    try:
+        if suffix == ".jsonl":
+            df = pd.read_json(path, lines=True, dtype=False)
+        else:
+            sep = "\t" if suffix == ".tsv" else ","
+            first = next(csv.reader([_first_line(path)], delimiter=sep), [])
+            headerless = len(first) == 2 and text_column not in first and label_column not in first
+            if headerless:
+                # Published sentence sets are not CSV-quoted: a quote inside a sentence is text.
+                df = pd.read_csv(path, sep=sep, header=None, names=[text_column, label_column], dtype=str,
+                                 keep_default_na=False, quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL)
+            else:
+                df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot read table: {first_line}") from None
+    for flag, col in (("--text-column", text_column), ("--label-column", label_column)):
+        if col not in df.columns:
+            raise InputError(f"{path}: no column '{col}' ({flag}); columns are: {', '.join(map(str, df.columns))}")
+    texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in df[text_column]]
+    return pd.DataFrame(
+        {"row": np.arange(1, len(df) + 1), "text": texts, "label": [_norm_label(v) for v in df[label_column]]}
+    )
+
+
+@dataclass
+class Labelled:
+    """The rows of a labelled table that belong to one of the two classes."""
+
+    rows: pd.DataFrame  # row, text, label
+    y: np.ndarray  # True for the positive (conflict) class
+    dropped: int  # rows whose label is in neither class
+    errors: list[str]  # one line per unusable row
+
+
+def select_classes(df: pd.DataFrame, positive: Sequence[str], negative: Sequence[str], source: str) -> Labelled:
+    overlap = set(positive) & set(negative)
+    if overlap:
+        raise MetricsError(f"--positive and --negative share labels: {', '.join(sorted(overlap))}")
+    in_class = df["label"].isin(list(positive) + list(negative))
+    empty = df["text"].str.strip() == ""
+    errors = [f"{source}: row {r}: empty text" for r in df.loc[in_class & empty, "row"]]
+    keep = df[in_class & ~empty].reset_index(drop=True)
+    y = keep["label"].isin(list(positive)).to_numpy()
+    if y.sum() == 0 or (~y).sum() == 0:
+        seen = ", ".join(sorted(set(df["label"]))[:12]) or "(none)"
+        raise InputError(
+            f"{source}: need rows of both classes (positive {','.join(positive)}; negative {','.join(negative)}); "
+            f"found {int(y.sum())} and {int((~y).sum())}; labels in the file: {seen}"
+        )
+    return Labelled(keep, y, int((~in_class).sum()), errors)
+
+
+def score_texts(texts: Sequence[str], dyad: str = "none", lexicon: Lexicon | None = None) -> Prepared:
+    """Extract and prepare one article per text (weights are applied later)."""
+    lexicon = lexicon or default_lexicon()
+    feats = Extractor(lexicon).extract_many([Article(text=t, id=str(i)) for i, t in enumerate(texts)])
+    return prepare(feats, dyad, lexicon)
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC with ties counted half (Mann-Whitney); NaN when a class is empty."""
+    from scipy.stats import rankdata
+
+    y = np.asarray(y, dtype=bool)
+    score = np.nan_to_num(np.asarray(score, dtype=np.float64))
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def neutral_accuracy(y: np.ndarray, score: np.ndarray) -> float:
+    """Share of rows on the right side of 0: above 0 predicts the positive (conflict) class."""
+    score = np.nan_to_num(np.asarray(score, dtype=np.float64))
+    return float(np.mean((score > 0) == np.asarray(y, dtype=bool)))
+
+
+def _measures(y: np.ndarray, score: np.ndarray) -> dict:
+    s = np.nan_to_num(np.asarray(score, dtype=np.float64))
+    return {"auc": roc_auc(y, s), "accuracy": neutral_accuracy(y, s), "no_signal": int(np.sum(s == 0))}
+
+
+def family_table(prep: Prepared, y: np.ndarray, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """How often each cue family (and the tone term) moves a row, on each side, and how often rightly.
+
+    A family "fires" on a row when its summed contribution there is non-zero; it points up when
+    that contribution raises tension (a negated cooperative cue points up too: ``flipped``
+    counts those). ``precision`` is the share of firings that point to the row's labelled side.
+    """
+    lex = prep.lexicon
+    w, w_tone = lex.weight_vector(weights)
+    cols = np.column_stack([prep.cue_sums, prep.tone_sums])
+    ids = lex.ids + [TONE_ID]
+    directions = [f.direction for f in lex.families] + ["both"]
+    signs = np.append(lex.signs, 0.0)
+    y = np.asarray(y, dtype=bool)
+    fired = cols != 0
+    up = cols > 0
+    right = (up & y[:, None]) | (~up & fired & ~y[:, None])
+    n_fired = fired.sum(axis=0)
+    flipped = (fired & (np.sign(cols) != signs) & (signs != 0)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(n_fired > 0, right.sum(axis=0) / n_fired, np.nan)
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "direction": directions,
+            "weight": np.append(w, w_tone),
+            "fires_positive": (fired & y[:, None]).sum(axis=0),
+            "fires_negative": (fired & ~y[:, None]).sum(axis=0),
+            "flipped": flipped,
+            "precision": precision,
+        }
+    )
+
+
+def validate_rows(
+    data: Labelled, dyad: str = "none", weights: Mapping[str, float] | None = None, lexicon: Lexicon | None = None
+) -> tuple[dict, Prepared]:
+    """The ``validate`` report (JSON-ready) for rows already split into the two classes."""
+    from .tone import compound
+
+    prep = score_texts(list(data.rows["text"]), dyad, lexicon)
+    raw = raw_scores(prep, weights)
+    cues_only = raw_scores(prep, {**(weights or {}), TONE_ID: 0.0})
+    # VADER as a user would run it on the row's text, negated so that higher reads as conflict.
+    vader = np.array([-compound(t) for t in data.rows["text"]])
+    fam = family_table(prep, data.y, weights)
+    report = {
+        "dyad": prep.dyad.name,
+        "n": {
+            "positive": int(data.y.sum()),
+            "negative": int((~data.y).sum()),
+            "dropped": data.dropped,
+            "errors": len(data.errors),
+            "not_about_pair": int(np.sum(prep.relevant == 0)),
+        },
+        "index": _measures(data.y, raw),
+        "vader": _measures(data.y, vader),
+        "cues_only": _measures(data.y, cues_only),
+        "families": [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+            for rec in fam.astype({"fires_positive": int, "fires_negative": int, "flipped": int}).to_dict("records")
+        ],
+    }
+    return report, prep
+
+
+def _misread(data: Labelled, prep: Prepared, weights: Mapping[str, float] | None, k: int) -> list[dict]:
+    """The ``k`` rows scored most confidently on the wrong side, each side."""
+    raw = raw_scores(prep, weights)
+    cues = top_cues(prep, weights)
+    wrong = np.flatnonzero((raw > 0) != data.y)
+    order = wrong[np.argsort(-np.abs(raw[wrong]))]
+    out = []
+    for side in (True, False):
+        picked = [i for i in order if data.y[i] == side][:k]
+        for i in picked:
+            out.append({
+                "row": int(data.rows["row"].iat[i]), "label": str(data.rows["label"].iat[i]),
+                "raw": float(raw[i]), "top_cues": cues[i], "text": str(data.rows["text"].iat[i]),
+            })
+    return out
+
+
+# ---------------------------------------------------------------------------- calibration
+
+FIT_MAX_WEIGHT = 10.0  # Goldstein's scale ends at 10: no fitted weight goes past war
+L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def _logloss_grad(w, X, y, scale, prior, l2):
+    z = scale * (X @ w)
+    # log(1 + e^z) - y z, computed without overflow
+    loss = np.mean(np.logaddexp(0.0, z) - y * z)
+    p = 0.5 * (1.0 + np.tanh(0.5 * z))
+    d = w - prior
+    # The penalty is in weight units over the squared width of the scale (10^2): l2 is unitless.
+    pen = 0.5 * l2 * np.dot(d, d) / FIT_MAX_WEIGHT**2
+    grad = scale * (X.T @ (p - y)) / len(y) + l2 * d / FIT_MAX_WEIGHT**2
+    return loss + pen, grad
+
+
+def logit_scale(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> float:
+    """The logistic temperature at which the starting weights fit best (one number)."""
+    from scipy.optimize import minimize_scalar
+
+    s0 = X @ w0
+    yf = y.astype(np.float64)
+
+    def f(log_a: float) -> float:
+        z = math.exp(log_a) * s0
+        return float(np.mean(np.logaddexp(0.0, z) - yf * z))
+
+    res = minimize_scalar(f, bounds=(-12.0, 6.0), method="bounded")
+    return math.exp(res.x)
+
+
+def fit_weights(X: np.ndarray, y: np.ndarray, w0: np.ndarray, l2: float, upper: float = FIT_MAX_WEIGHT) -> np.ndarray:
+    """Sign-constrained, ridge-to-the-defaults logistic fit of the weight vector.
+
+    ``X`` is articles x (cues + tone), already signed by direction, so ``X @ w`` is the raw
+    score: a weight vector in ``[0, upper]`` keeps every cue's direction. The logistic
+    temperature is fixed at the value that fits the starting weights ``w0``, so the fitted
+    weights stay in the same units; the penalty pulls towards ``w0``, so a family the data
+    say little about keeps its grounded default instead of collapsing to 0.
+    """
+    from scipy.optimize import minimize
+
+    yf = np.asarray(y, dtype=np.float64)
+    scale = logit_scale(X, y, w0)
+    start = np.clip(w0, 0.0, upper)
+    res = minimize(
+        _logloss_grad, start, args=(X, yf, scale, w0, l2), jac=True, method="L-BFGS-B",
+        bounds=[(0.0, max(upper, float(v))) for v in w0], options={"maxiter": 2000},
+    )
+    return res.x
+
+
+def _folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import StratifiedKFold
+
+    k = min(k, int(y.sum()), int((~y).sum()))
+    if k < 2:
+        raise InputError("need at least 2 rows of each class to cross-validate")
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def choose_l2(X: np.ndarray, y: np.ndarray, w0: np.ndarray, grid: Sequence[float], seed: int, k: int = 5) -> float:
+    """The penalty with the best mean held-out AUC on an inner cross-validation."""
+    best, best_auc = grid[0], -1.0
+    folds = _folds(y, k, seed + 1)
+    for l2 in grid:
+        aucs = [roc_auc(y[te], X[te] @ fit_weights(X[tr], y[tr], w0, l2)) for tr, te in folds]
+        m = float(np.mean(aucs))
+        if m > best_auc + 1e-9:
+            best, best_auc = l2, m
+    return best
+
+
+def calibrate_features(
+    X: np.ndarray, y: np.ndarray, w0: np.ndarray, l2: float | None = None, folds: int = 5, seed: int = 0
+) -> dict:
+    """Cross-validated AUC before (starting weights) and after (refitted inside each fold), and the final fit."""
+    y = np.asarray(y, dtype=bool)
+    grid = L2_GRID if l2 is None else (l2,)
+    before, after, acc_before, acc_after, chosen = [], [], [], [], []
+    for tr, te in _folds(y, folds, seed):
+        lam = grid[0] if len(grid) == 1 else choose_l2(X[tr], y[tr], w0, grid, seed)
+        w = fit_weights(X[tr], y[tr], w0, lam)
+        before.append(roc_auc(y[te], X[te] @ w0))
+        after.append(roc_auc(y[te], X[te] @ w))
+        acc_before.append(neutral_accuracy(y[te], X[te] @ w0))
+        acc_after.append(neutral_accuracy(y[te], X[te] @ w))
+        chosen.append(lam)
+    lam = grid[0] if len(grid) == 1 else choose_l2(X, y, w0, grid, seed)
+    return {
+        "folds": len(before),
+        "seed": seed,
+        "before": {"auc": float(np.mean(before)), "auc_sd": float(np.std(before)), "accuracy": float(np.mean(acc_before))},
+        "after": {"auc": float(np.mean(after)), "auc_sd": float(np.std(after)), "accuracy": float(np.mean(acc_after))},
+        "l2_per_fold": chosen,
+        "l2": lam,
+        "weights": fit_weights(X, y, w0, lam),
+    }
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file so a failure never leaves half a file behind."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise MetricsError(f"{path}: cannot write: {err.strerror or err}") from None
+
+
+# ---------------------------------------------------------------------------- CAMEO events
+
+
+def read_goldstein_table(path: str | Path) -> dict[str, float]:
+    """CAMEO code -> Goldstein value from a two-column table (tab or comma; header optional)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+    table: dict[str, float] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = re.split(r"[\t,]", line.strip())
+        if len(parts) < 2:
+            raise InputError(f"{path}: line {n}: expected code and Goldstein value")
+        try:
+            value = float(parts[1])
+        except ValueError:
+            if n == 1:
+                continue  # header
+            raise InputError(f"{path}: line {n}: Goldstein value is not a number: {parts[1]!r}") from None
+        table[parts[0].strip()] = value
+    if not table:
+        raise InputError(f"{path}: no CAMEO codes")
+    return table
+
+
+def goldstein_of(code: str, table: Mapping[str, float]) -> float | None:
+    """The value of the longest prefix of ``code`` that the table has (``1823`` -> ``182``)."""
+    code = code.strip()
+    for n in range(len(code), 0, -1):
+        if code[:n] in table:
+            return table[code[:n]]
+    return None
+
+
+def event_codes(cell: str) -> list[str]:
+    """CAMEO codes from ``src>tgt:code;src>tgt:code``."""
+    out = []
+    for ev in str(cell or "").split(";"):
+        code = ev.strip().rsplit(":", 1)[-1].strip()
+        if code:
+            out.append(code)
+    return out
+
+
+def events_agreement(
+    table: pd.DataFrame, goldstein: Mapping[str, float], text_column: str, events_column: str,
+    dyad: str = "none", weights: Mapping[str, float] | None = None,
+) -> dict:
+    """Share of sentences whose tension has the sign opposite to the mean Goldstein value of their events."""
+    gvals, unmapped = [], set()
+    for cell in table[events_column]:
+        vals = []
+        for code in event_codes(cell):
+            g = goldstein_of(code, goldstein)
+            if g is None:
+                unmapped.add(code)
+            else:
+                vals.append(g)
+        gvals.append(float(np.mean(vals)) if vals else float("nan"))
+    g = np.array(gvals, dtype=np.float64)
+    keep = np.flatnonzero(np.nan_to_num(g) != 0)
+    texts = [str(t) for t in table[text_column].iloc[keep]]
+    prep = score_texts(texts, dyad)
+    raw = raw_scores(prep, weights)
+    gk = g[keep]
+    agree = np.sign(raw) == -np.sign(gk)
+    cues = top_cues(prep, weights)
+    ids = table["id"].iloc[keep].astype(str).tolist() if "id" in table.columns else [str(i + 1) for i in keep]
+    disagreements = [
+        {"id": ids[j], "goldstein": float(gk[j]), "raw": float(raw[j]), "top_cues": cues[j], "text": texts[j]}
+        for j in np.flatnonzero(~agree)
+    ]
+    coop, confl = gk > 0, gk < 0
+    return {
+        "dyad": prep.dyad.name,
+        "sentences": len(table),
+        "with_events": int(np.sum(~np.isnan(g))),
+        "nonzero": len(keep),
+        "agree": int(agree.sum()),
+        "share": float(agree.mean()) if len(keep) else None,
+        "cooperative": {"n": int(coop.sum()), "agree": int((agree & coop).sum())},
+        "conflictual": {"n": int(confl.sum()), "agree": int((agree & confl).sum())},
+        "no_signal": int(np.sum(raw == 0)),
+        "unmapped_codes": sorted(unmapped),
+        "disagreements": disagreements,
+    }
+
+
+# ---------------------------------------------------------------------------- reference series
+
+PERIOD_KEYS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def read_scores(path: str | Path) -> pd.DataFrame:
+    """A score table written by ``score`` (.csv, .jsonl or .parquet): columns date and tension."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            df = pd.read_parquet(path)
+        elif suffix == ".jsonl":
+            df = pd.read_json(path, lines=True, dtype=False)
+        elif suffix in (".csv", ".tsv"):
+            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        else:
+            raise InputError(f"{path}: unsupported score table '{suffix or '(none)'}'; expected .csv, .jsonl or .parquet")
+    except InputError:
+        raise
+    except Exception as err:  # pyarrow and pandas raise many types for a damaged file
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot read score table: {first}") from None
+    missing = [c for c in ("date", "tension") if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: no column {', '.join(repr(m) for m in missing)}; a score table from `score` has date and tension")
+    return df
+
+
+def read_reference(path: str | Path) -> pd.DataFrame:
+    """A reference series: columns period,value (or the first two columns), one row per period."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, sep=None, engine="python")
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise InputError(f"{path}: cannot read reference series: {first}") from None
+    cols = list(df.columns)
+    if "period" in cols and "value" in cols:
+        df = df[["period", "value"]]
+    elif len(cols) >= 2:
+        df = df.iloc[:, :2]
+        df.columns = ["period", "value"]
+    else:
+        raise InputError(f"{path}: expected two columns period,value; columns are: {', '.join(map(str, cols))}")
+    dates = pd.to_datetime(df["period"].astype(str), errors="coerce")
+    values = pd.to_numeric(df["value"], errors="coerce")
+    bad = np.flatnonzero(dates.isna() | values.isna())
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(f"{path}: row {i + 1}: cannot read period {str(df['period'].iat[i])!r} and value {str(df['value'].iat[i])!r}")
+    return pd.DataFrame({"date": dates, "value": values.astype(float)})
+
+
+def _period_start(dates: pd.Series, period: str) -> pd.Series:
+    return pd.to_datetime(dates).dt.to_period(PERIOD_KEYS[period]).dt.start_time
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> dict:
+    from scipy.stats import spearmanr
+
+    n = len(a)
+    if n < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return {"n": n, "rho": None, "p": None}
+    res = spearmanr(a, b)
+    return {"n": n, "rho": float(res.statistic), "p": float(res.pvalue)}
+
+
+def compare_series(scores: pd.DataFrame, reference: pd.DataFrame, period: str = "month") -> tuple[dict, pd.DataFrame]:
+    """Spearman of the period means against the reference, on levels and on period-to-period changes.
+
+    Changes are taken only between adjacent periods that both have a value, so a gap in either
+    series never turns into one large jump.
+    """
+    if period not in PERIOD_KEYS:
+        raise MetricsError(f"--period {period!r}: expected one of {', '.join(PERIOD_KEYS)}")
+    s = scores[["date", "tension"]].copy()
+    s["date"] = pd.to_datetime(s["date"], errors="coerce")
+    s["tension"] = pd.to_numeric(s["tension"], errors="coerce")
+    s = s.dropna()
+    means = s.groupby(_period_start(s["date"], period))["tension"].agg(["mean", "count"])
+    ref = reference.groupby(_period_start(reference["date"], period))["value"].mean()
+    joined = means.join(ref.rename("reference"), how="inner").reset_index(names="period")
+    joined = joined.rename(columns={"mean": "tension"})
+    full = pd.DataFrame({"period": pd.period_range(
+        joined["period"].min(), joined["period"].max(), freq=PERIOD_KEYS[period]).start_time}) if len(joined) else joined
+    changes = full.merge(joined, on="period", how="left")[["tension", "reference"]].diff().dropna() if len(joined) else joined
+    report = {
+        "period": period,
+        "periods": {"scores": int(len(means)), "reference": int(len(ref)), "both": int(len(joined))},
+        "levels": _spearman(joined["tension"].to_numpy(), joined["reference"].to_numpy()),
+        "changes": _spearman(changes["tension"].to_numpy(), changes["reference"].to_numpy()),
+    }
+    return report, joined
+
+
+def plot_series(joined: pd.DataFrame, out: str | Path, reference_name: str = "reference") -> tuple[Path, str | None]:
+    """Both series on one time axis (tension left, reference right). Returns the file written and,
+    when an image was asked for but could not be made, why it fell back to HTML."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=joined["period"], y=joined["tension"], name="tension (period mean)", mode="lines+markers"))
+    fig.add_trace(go.Scatter(x=joined["period"], y=joined["reference"], name=reference_name, mode="lines+markers"),
+                  secondary_y=True)
+    fig.update_yaxes(title_text="tension", secondary_y=False)
+    fig.update_yaxes(title_text=reference_name, secondary_y=True)
+    fig.update_layout(title="Tension index against the reference series", legend={"orientation": "h"})
+    out = Path(out)
+    if out.suffix.lower() in (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp"):
+        try:
+            fig.write_image(str(out), width=1000, height=500)
+            return out, None
+        except Exception as err:  # kaleido missing, or no Chrome/Chromium it can start
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            html = out.with_suffix(".html")
+            fig.write_html(str(html), include_plotlyjs=True)
+            return html, reason
+    fig.write_html(str(out), include_plotlyjs=True)
+    return out, None
+
+
+# ---------------------------------------------------------------------------- the commands
+
+
+def _weights(args: argparse.Namespace, lexicon: Lexicon) -> dict[str, float] | None:
+    return load_weights(args.weights, lexicon) if args.weights else None
+
+
+def _load_labelled(args: argparse.Namespace) -> Labelled:
+    pos = parse_label_list(args.positive, "--positive")
+    neg = parse_label_list(args.negative, "--negative")
+    df = read_labelled(args.labels, args.text_column, args.label_column)
+    data = select_classes(df, pos, neg, args.labels)
+    for e in data.errors:
+        print(f"error: {e}", file=sys.stderr)
+    return data
+
+
+def _fmt(v: float | None, spec: str = ".3f") -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+
+def format_validate(report: dict, worst: int | None = None) -> str:
+    n = report["n"]
+    lines = [
+        f"{report['file']}: {n['positive'] + n['negative']} rows scored "
+        f"({n['positive']} positive: labels {','.join(report['labels']['positive'])}; "
+        f"{n['negative']} negative: labels {','.join(report['labels']['negative'])}); "
+        f"{n['dropped']} dropped (other labels); pair {report['dyad']}"
+        + (f"; {n['not_about_pair']} not about the pair (scored 0)" if n["not_about_pair"] else ""),
+        "",
+        f"{'':<28}{'index':>10}{'VADER alone':>14}{'cues only':>12}",
+    ]
+    ix, va, co = report["index"], report["vader"], report["cues_only"]
+    lines.append(f"{'ROC AUC':<28}{_fmt(ix['auc']):>10}{_fmt(va['auc']):>14}{_fmt(co['auc']):>12}")
+    lines.append(f"{'accuracy at 0':<28}{_fmt(ix['accuracy']):>10}{_fmt(va['accuracy']):>14}{_fmt(co['accuracy']):>12}")
+    lines.append(f"{'rows scored exactly 0':<28}{ix['no_signal']:>10}{va['no_signal']:>14}{co['no_signal']:>12}")
+    fams = [f for f in report["families"] if f["precision"] is not None]
+    fams.sort(key=lambda f: (f["precision"], -(f["fires_positive"] + f["fires_negative"])))
+    if worst:
+        fams = fams[:worst]
+    lines += [
+        "",
+        "cue families, worst precision first (fires: rows the family moved; precision: share of them it moved",
+        "towards the labelled side; flipped: rows where negation turned it against its direction)",
+        f"{'family':<20}{'direction':>14}{'weight':>8}{'fires +':>9}{'fires -':>9}{'flipped':>9}{'precision':>11}",
+    ]
+    for f in fams:
+        lines.append(
+            f"{f['id']:<20}{f['direction']:>14}{f['weight']:>8.3g}{f['fires_positive']:>9}{f['fires_negative']:>9}"
+            f"{f['flipped']:>9}{_fmt(f['precision']):>11}"
+        )
+    never = [f["id"] for f in report["families"] if f["precision"] is None]
+    if never:
+        lines.append(f"never fired: {', '.join(never)}")
+    for m in report.get("misread", []):
+        lines.append(f"  misread row {m['row']} (label {m['label']}, raw {m['raw']:+.2f}; {m['top_cues'] or 'tone only'}): {m['text'][:160]}")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    weights = _weights(args, lexicon)
+    try:
+        data = _load_labelled(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    report, prep = validate_rows(data, args.dyad, weights, lexicon)
+    report = {
+        "file": str(args.labels),
+        "labels": {"positive": parse_label_list(args.positive, ""), "negative": parse_label_list(args.negative, "")},
+        "weights": str(args.weights) if args.weights else None,
+        **report,
+    }
+    if args.show_errors:
+        report["misread"] = _misread(data, prep, weights, args.show_errors)
+    if args.format == "json":
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_validate(report, args.worst))
+    return 1 if data.errors else 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    start = _weights(args, lexicon)
+    try:
+        data = _load_labelled(args)
+        prep = score_texts(list(data.rows["text"]), args.dyad, lexicon)
+        X = np.column_stack([prep.cue_sums, prep.tone_sums])
+        w, w_tone = lexicon.weight_vector(start)
+        w0 = np.append(w, w_tone)
+        result = calibrate_features(X, data.y, w0, args.l2, args.folds, args.seed)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    ids = lexicon.ids + [TONE_ID]
+    fitted = {i: float(v) for i, v in zip(ids, result["weights"])}
+    _write_atomic(Path(args.output), dump_weights(fitted))
+    fires = (X != 0).sum(axis=0)
+    n = len(data.y)
+    b, a = result["before"], result["after"]
+    print(f"{args.labels}: {n} rows ({int(data.y.sum())} positive, {n - int(data.y.sum())} negative), pair {prep.dyad.name}")
+    print(f"{result['folds']}-fold stratified cross-validation (seed {result['seed']}), held-out folds:")
+    print(f"  before ({'--weights file' if start else 'defaults'}): AUC {b['auc']:.3f} (sd {b['auc_sd']:.3f}), accuracy at 0 {b['accuracy']:.3f}")
+    print(f"  after  (fitted in each fold):  AUC {a['auc']:.3f} (sd {a['auc_sd']:.3f}), accuracy at 0 {a['accuracy']:.3f}")
+    print(f"  penalty l2 chosen per fold: {', '.join(f'{v:g}' for v in result['l2_per_fold'])}; final fit on all rows: {result['l2']:g}")
+    moved = sorted(range(len(ids)), key=lambda i: -abs(result["weights"][i] - w0[i]))
+    print("largest changes (id: before -> after, rows it fires on):")
+    for i in moved[:12]:
+        if abs(result["weights"][i] - w0[i]) < 0.05:
+            break
+        print(f"  {ids[i]:<20} {w0[i]:>5.2f} -> {result['weights'][i]:>5.2f}   ({fires[i]} rows)")
+    print(f"wrote {args.output}: load it with --weights {args.output}")
+    return 1 if data.errors else 0
+
+
+def cmd_validate_events(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    weights = _weights(args, lexicon)
+    try:
+        gold = read_goldstein_table(args.cameo_table)
+        path = Path(args.events)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        sep = "," if path.suffix.lower() == ".csv" else "\t"
+        try:
+            table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                                quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL)
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+            raise InputError(f"{path}: cannot read table: {str(err).splitlines()[0]}") from None
+        cols = list(table.columns)
+        ev_col = args.events_column or next((c for c in cols if str(c).lower().startswith("expected")), None)
+        for flag, col in (("--text-column", args.text_column), ("--events-column", ev_col)):
+            if col is None or col not in cols:
+                raise InputError(f"{path}: no column '{col or 'expected...'}' ({flag}); columns are: {', '.join(map(str, cols))}")
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    rep = events_agreement(table, gold, args.text_column, ev_col, args.dyad, weights)
+    rep = {"file": str(path), **rep}
+    if args.format == "json":
+        json.dump(rep, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{path}: {rep['sentences']} sentences, {rep['with_events']} with a mapped CAMEO code, "
+          f"{rep['nonzero']} with a non-zero mean Goldstein value; pair {rep['dyad']}")
+    if rep["nonzero"]:
+        print(f"sign agreement (tension sign = -Goldstein sign): {rep['agree']}/{rep['nonzero']} = {rep['share']:.1%}")
+        for name in ("cooperative", "conflictual"):
+            part = rep[name]
+            if part["n"]:
+                print(f"  {name} events (Goldstein {'>' if name == 'cooperative' else '<'} 0): {part['agree']}/{part['n']} = {part['agree'] / part['n']:.1%}")
+        print(f"  scored exactly 0 (counted as disagreeing): {rep['no_signal']}")
+    if rep["unmapped_codes"]:
+        print(f"codes with no prefix in {args.cameo_table} (ignored): {', '.join(rep['unmapped_codes'])}")
+    if args.verbose:
+        for d in rep["disagreements"]:
+            print(f"  {d['id']}: Goldstein {d['goldstein']:+.1f}, raw {d['raw']:+.2f} ({d['top_cues'] or 'tone only'}): {d['text']}")
+    elif rep["disagreements"]:
+        print(f"{len(rep['disagreements'])} disagreements; --verbose lists them")
+    return 0
+
+
+def cmd_validate_series(args: argparse.Namespace) -> int:
+    try:
+        scores = read_scores(args.scores)
+        ref = read_reference(args.reference)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    report, joined = compare_series(scores, ref, args.period)
+    if report["periods"]["both"] == 0:
+        print(f"error: {args.scores} and {args.reference} share no {args.period}: nothing to compare", file=sys.stderr)
+        return 1
+    plot = None
+    if args.output:
+        written, reason = plot_series(joined, args.output, Path(args.reference).stem)
+        plot = {"path": str(written), "fell_back_to_html": reason is not None, "reason": reason}
+    report = {"scores": str(args.scores), "reference": str(args.reference), **report, "plot": plot}
+    if args.format == "json":
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    p = report["periods"]
+    print(f"{args.scores} vs {args.reference}, by {args.period}: {p['both']} periods in both "
+          f"({p['scores']} with articles, {p['reference']} in the reference)")
+    for key, label in (("levels", "levels"), ("changes", "period-to-period changes")):
+        r = report[key]
+        if r["rho"] is None:
+            print(f"  Spearman on {label}: n/a (n = {r['n']}; needs 3 or more varying values)")
+        else:
+            print(f"  Spearman on {label}: rho {r['rho']:+.3f}, p {r['p']:.3g}, n = {r['n']}")
+    if plot:
+        if plot["fell_back_to_html"]:
+            print(f"could not write an image ({plot['reason']}); fell back to HTML: {plot['path']}")
+        else:
+            print(f"plot written: {plot['path']}")
+    return 0
+
+
+VALIDATE_HELP = """\
+Score a labelled table and measure how well tension separates its two classes.
+
+LABELS is a .csv, .tsv or .jsonl table with a text column and a label column. A .tsv (or .csv)
+whose first line has exactly two fields and names neither column is read as headerless
+`sentence<TAB>label` rows, the layout of published sets such as ConfliBERT's CAMEO PentaClass
+(0 statement, 1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material
+conflict). Rows whose label is in neither --positive nor --negative are dropped.
+
+Reports, for the index and for VADER alone (its compound on the row's text, negated) side by
+side: ROC AUC of tension with the positive class as conflict, and accuracy at the neutral point
+(tension above 0 predicts positive). Per cue family: on how many rows of each class it fires
+and its precision (share of its firings that push towards the row's labelled side).
+"""
+
+CALIBRATE_HELP = """\
+Fit the cue weights (and the tone weight) to a labelled table and write a weights preset that
+--weights and the dashboard load.
+
+The model: each row's features are its per-family cue sums, already signed by direction, plus
+its tone sum, so the raw score is features x weights. The weights are fitted by L2-penalised
+logistic regression with every weight bounded to [0, 10] (scipy L-BFGS-B): no cue can change
+direction, so weights stay readable and sliders stay meaningful; 10 is Goldstein's maximum.
+The penalty pulls towards the starting weights (the defaults, or --weights FILE), so a family
+the data say little about keeps its grounded default; its strength is chosen by an inner
+cross-validation unless --l2 sets it. The logistic temperature is fixed from the starting
+weights, so fitted weights are on the same Goldstein-like scale.
+
+Reports the cross-validated ROC AUC (5-fold, stratified, fixed seed) of the starting weights
+and of weights refitted inside each training fold, so the "after" figure is measured on rows
+the fit never saw.
+
+What it does NOT prove: a fit to one labelled set learns that set's style (its sources, its
+labelling rules, its sentence length); the cross-validated AUC is held out from the fit but
+not from that style. The test that counts is a separate labelled set, ideally real news of the
+pair you study: run `validate --weights weights.json` on it. Sign constraints keep the fit from
+exploiting a cue backwards, but they do not make a weakly grounded cue right.
+"""
+
+EVENTS_HELP = """\
+Sign agreement with expert-coded events. EVENTS is a tab-separated table with a text column
+and an expected-events column `src>tgt:code;src>tgt:code` (CAMEO codes), such as PETRARCH's
+unit-test sentences. Each code is mapped through CAMEO_TABLE (code<TAB>Goldstein value) using
+the longest prefix of the code that the table has; a sentence's value is the mean of its
+events'. For the sentences with a non-zero value, reports the share where the sign of tension
+is the opposite of the sign of the Goldstein value (tension = -Goldstein). A tension of exactly
+0 counts as a disagreement.
+"""
+
+SERIES_HELP = """\
+Compare the index with a reference series. SCORES is a score table written by `score`
+(.csv, .jsonl or .parquet with date and tension); REFERENCE is a CSV of period,value (a
+geopolitical-risk index, an expert score; any date in the period will do). Article tensions are
+averaged per period; reports Spearman's rank correlation (rho, p, n) on the levels of the
+periods both series have and on period-to-period changes between adjacent periods. With
+-o PLOT, draws both on one time axis: .html, or an image (.png, .svg, .pdf) through kaleido,
+which needs Chrome or Chromium; without them it falls back to HTML and says so.
+"""
+
+
+def _add_label_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("labels", metavar="LABELS", help="labelled table (.csv, .tsv, .jsonl, or headerless sentence<TAB>label .tsv)")
+    p.add_argument("--text-column", default="text", metavar="C", help="column with the text (default: text)")
+    p.add_argument("--label-column", default="label", metavar="C", help="column with the label (default: label)")
+    p.add_argument("--positive", default=DEFAULT_POSITIVE, metavar="L,L",
+                   help=f"labels of the conflict (high-tension) class (default: {DEFAULT_POSITIVE})")
+    p.add_argument("--negative", default=DEFAULT_NEGATIVE, metavar="L,L",
+                   help=f"labels of the cooperation (low-tension) class (default: {DEFAULT_NEGATIVE})")
+    _add_dyad_weights(p)
+
+
+def _add_dyad_weights(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dyad", default="none", metavar="A-B",
+                   help="pair of countries a passage must concern (US-CN, ...). Default here: none, i.e. every "
+                        "passage counts, as usual for labelled sentences about many countries (score's default is US-CN)")
+    p.add_argument("--weights", metavar="FILE", help="JSON or YAML weights file; ids it omits keep their defaults")
 
 
 def register(sub) -> None:
-    pass
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("validate", help="ROC AUC and accuracy on a labelled table, beside VADER alone",
+                       description=VALIDATE_HELP, formatter_class=fmt)
+    _add_label_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--worst", type=int, metavar="N", help="text format: show only the N families of worst precision")
+    p.add_argument("--show-errors", type=int, default=0, metavar="N",
+                   help="also list the N most confidently misread rows of each class")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("calibrate", help="fit sign-constrained cue weights to a labelled table",
+                       description=CALIBRATE_HELP, formatter_class=fmt)
+    _add_label_options(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="weights preset to write (JSON)")
+    p.add_argument("--l2", type=float, metavar="X", help=f"penalty strength (default: chosen by inner cross-validation from {', '.join(map(str, L2_GRID))})")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fold split (default: 0)")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("validate-series", help="Spearman of period means against a reference series, and a plot",
+                       description=SERIES_HELP, formatter_class=fmt)
+    p.add_argument("scores", metavar="SCORES")
+    p.add_argument("reference", metavar="REFERENCE")
+    p.add_argument("--period", default="month", choices=list(PERIOD_KEYS), help="period to average over (default: month)")
+    p.add_argument("-o", "--output", metavar="PLOT", help="write a plot of both series (.html, or .png/.svg/.pdf)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_validate_series)
+
+    p = sub.add_parser("validate-events", help="sign agreement with the Goldstein value of expert-coded CAMEO events",
+                       description=EVENTS_HELP, formatter_class=fmt)
+    p.add_argument("events", metavar="EVENTS")
+    p.add_argument("cameo_table", metavar="CAMEO_TABLE")
+    p.add_argument("--text-column", default="text", metavar="C", help="column with the sentence (default: text)")
+    p.add_argument("--events-column", metavar="C", help="column with src>tgt:code;... (default: the first column named expected...)")
+    _add_dyad_weights(p)
+    p.add_argument("--verbose", action="store_true", help="list every disagreement")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_validate_events)

@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("score", help="score articles: one row per article", description=(
-        "Score articles (.txt, .md files, folders, or .csv/.tsv/.jsonl tables with one article per row). "
+        "Score articles (.txt, .md, .html, .htm, .pdf, .docx files, folders, or .csv/.tsv/.jsonl tables with one article per row). "
         "Writes id, date, title, source, tension (-100..100, higher is more tension), raw, passages, "
         "relevant_passages and top_cues."))
     p.add_argument("paths", nargs="+", metavar="PATH")

@@ -1,14 +1,24 @@
-"""Reading articles from files, folders and tables: one place for the CLI and the dashboard.
+"""Reading articles from files, folders, tables and uploads: one place for the CLI and the dashboard.
 
 Every reader yields ``Article`` objects or ``InputError`` objects (never raises for one bad
 article), so a batch goes on past a bad file and reports it in one line.
+
+Formats: .txt and .md; .html/.htm (trafilatura's main text, htmldate's publication date);
+.pdf (pypdf); .docx (python-docx); .csv, .tsv and .jsonl tables with one article per row.
+Each format is a parser of bytes (``PARSERS``), so a file on disk (``READERS``, ``read_path``)
+and a dashboard upload held in memory (``read_bytes``) go through the same code and limits.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
+import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,16 +30,35 @@ from .extract import Article
 MAX_TITLE = 200
 _DATE_ONLY = re.compile(r"^[\d\s/.:,()\-+a-zA-Z]{0,12}\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}[\d\s/.:,()\-+a-zA-Z]*$")
 
+MB = 1024 * 1024
+# Limits a user can raise; each is checked before the expensive step it protects.
+DEFAULT_MAX_MB = 25.0  # per file, checked with stat() before the file is read
+DEFAULT_MAX_PDF_PAGES = 500  # a news article or a long report, not a book scan
+DEFAULT_MAX_DOCX_MB = 100.0  # sum of the uncompressed parts, from the zip directory (zip bombs)
+MAX_ZIP_ENTRIES = 5000  # a real .docx has a few dozen parts
+# A web page whose main text has fewer words than this is a menu, a paywall or an error page.
+MIN_PAGE_WORDS = 15
+# Share of control characters above which decoded "text" is really binary data.
+MAX_CONTROL_SHARE = 0.01
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
 
 @dataclass
 class ReadOptions:
-    """How to read tables and dates; the CLI's column options map onto these fields."""
+    """How to read tables, dates and limits; the CLI's options map onto these fields."""
 
     text_column: str = "text"
     id_column: str | None = None
     date_column: str | None = None
     title_column: str | None = None
     day_first: bool = False
+    max_mb: float = DEFAULT_MAX_MB
+    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    max_docx_mb: float = DEFAULT_MAX_DOCX_MB
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * MB)
 
 
 def title_from_text(text: str) -> str | None:
@@ -44,34 +73,255 @@ def title_from_text(text: str) -> str | None:
     return None
 
 
+def date_from_name(name: str, day_first: bool = False) -> date | None:
+    """A date in a file name such as ``2023-06-19-blinken-visit.txt``, or None."""
+    return parse_date(Path(name).stem.replace("_", "-"), day_first)
+
+
 def article_from_text(text: str, source: str, options: ReadOptions | None = None, **meta) -> Article:
+    """An article from plain text; ``title`` and ``date`` in ``meta`` win over what the text says,
+    and a date in the file name is the last resort."""
     options = options or ReadOptions()
     if not text.strip():
         raise InputError(f"{source}: empty text")
-    return Article(
-        text=text,
-        title=meta.pop("title", None) or title_from_text(text),
-        date=meta.pop("date", None) or dateline(text, options.day_first),
-        source=source,
-        meta=meta,
-    )
+    title = meta.pop("title", None) or title_from_text(text)
+    when = meta.pop("date", None) or dateline(text, options.day_first) or date_from_name(source, options.day_first)
+    return Article(text=text, title=title[:MAX_TITLE] if title else None, date=when, source=source, meta=meta)
 
 
-def _read_text_file(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+# --- decoding -------------------------------------------------------------------------------
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: its BOM starts with UTF-16-LE's
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 of mostly-ASCII text has a zero in every other byte; binary data does not."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.6 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """Bytes to text: a BOM decides (UTF-8, UTF-16, UTF-32), else UTF-8, else Windows-1252
+    (a superset of Latin-1's printable characters), so legacy files read without mojibake.
+    Raises ``InputError`` for binary data."""
+    text: str | None = None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"{source}: not valid {codec.upper()} text despite its byte-order mark") from None
+            break
+    if text is None:
+        codec = _utf16_without_bom(data)
+        if codec:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                text = None
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                # The five bytes cp1252 leaves undefined are Latin-1 control characters.
+                text = data.decode("latin-1")
+    if "\x00" in text or len(_CONTROL.findall(text[:65536])) > max(4, MAX_CONTROL_SHARE * min(len(text), 65536)):
+        raise InputError(f"{source}: binary data, not text")
+    return text
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
+
+
+def decode_html(data: bytes, source: str) -> str:
+    """HTML bytes to text: a BOM, then the page's own ``<meta charset>``, then ``decode_text``."""
+    if not any(data.startswith(bom) for bom, _ in _BOMS):
+        m = _META_CHARSET.search(data[:4096])
+        if m:
+            try:
+                codec = codecs.lookup(m.group(1).decode("ascii")).name
+                if codec not in ("utf-16", "utf-32"):  # a page saved as UTF-8 often still says utf-16
+                    text = data.decode(codec)
+                    if "\x00" not in text:
+                        return text
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong declaration is common: fall back to detection
+    return decode_text(data, source)
+
+
+# --- parsers: bytes -> articles ---------------------------------------------------------------
+
+Parser = Callable[[bytes, str, ReadOptions], Iterator["Article | InputError"]]
+
+
+def _first_line(err: BaseException) -> str:
+    s = str(err).strip()
+    return s.splitlines()[0][:200] if s else type(err).__name__
+
+
+def _one(make: Callable[[], Article]) -> Iterator[Article | InputError]:
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        yield InputError(f"{path}: cannot read: {err.strerror or err}")
-        return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        yield InputError(f"{path}: not UTF-8 text")
-        return
-    try:
-        yield article_from_text(text, str(path), options)
+        yield make()
     except InputError as err:
         yield err
+
+
+def parse_text(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    def make() -> Article:
+        text = decode_text(data, source)
+        title = None
+        if source.lower().endswith(".md"):
+            # A Markdown file's title is its first heading, wherever front matter or a dateline puts it.
+            m = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text[:5000], re.M)
+            title = m.group(1) if m else None
+        return article_from_text(text, source, options, title=title)
+
+    yield from _one(make)
+
+
+def _quiet(*names: str) -> None:
+    # Parsing libraries log warnings for every malformed input; our one-line error says it.
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    def make() -> Article:
+        import htmldate
+        import trafilatura
+
+        _quiet("trafilatura", "htmldate", "courlan", "justext", "readability")
+        html = decode_html(data, source)
+        try:
+            doc = trafilatura.bare_extraction(
+                html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
+            )
+        except Exception as err:  # noqa: BLE001 - a malformed page must not stop the batch
+            raise InputError(f"{source}: cannot parse the page: {_first_line(err)}") from None
+        text = (getattr(doc, "text", None) or "").strip()
+        if len(text.split()) < MIN_PAGE_WORDS:
+            raise InputError(f"{source}: no article text found in the page (navigation, scripts or too short)")
+        when = None
+        try:
+            # Page metadata only (meta tags, JSON-LD, <time>): a date found anywhere in the
+            # text by the extensive search is as often an event as the publication date.
+            found = htmldate.find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+            when = date.fromisoformat(found) if found else None
+        except (ValueError, TypeError):
+            when = None
+        meta = {k: v for k, v in (("url", getattr(doc, "url", None)), ("site", getattr(doc, "sitename", None))) if v}
+        return article_from_text(text, source, options, title=getattr(doc, "title", None), date=when, **meta)
+
+    yield from _one(make)
+
+
+def _reflow(page: str) -> str:
+    """Join the visual lines of a PDF page into paragraphs: a line that fills most of the width
+    and does not end a sentence continues on the next; short lines end paragraphs (headlines)."""
+    lines = [ln.strip() for ln in page.splitlines()]
+    widths = sorted(len(ln) for ln in lines if ln)
+    if not widths:
+        return ""
+    full = widths[int(len(widths) * 0.75)] * 0.7
+    out: list[str] = []
+    for ln in lines:
+        if not ln:
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        prev = out[-1] if out else ""
+        joins = prev and (len(prev.splitlines()[-1]) >= full or ln[:1].islower()) and not prev.endswith((".", "!", "?", ":", '"', "\u201d"))
+        if joins:
+            out[-1] = prev[:-1] + ln if prev.endswith("-") and ln[:1].islower() else f"{prev} {ln}"
+        else:
+            out.append(ln)
+    return "\n".join(p if p else "" for p in out).replace("\n\n\n", "\n\n")
+
+
+def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    def make() -> Article:
+        from pypdf import PdfReader
+
+        _quiet("pypdf")
+        if not data.lstrip()[:5].startswith(b"%PDF"):
+            raise InputError(f"{source}: not a PDF file (no %PDF header)")
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(f"{source}: encrypted PDF (needs a password)")
+            n = len(reader.pages)
+            if n > options.max_pdf_pages:
+                raise InputError(f"{source}: {n} pages, over the limit of {options.max_pdf_pages} PDF pages")
+            pages = [_reflow(p.extract_text() or "") for p in reader.pages]
+            meta_title = (reader.metadata.title if reader.metadata else None) or None
+        except InputError:
+            raise
+        except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on corrupt files
+            raise InputError(f"{source}: corrupt or unreadable PDF: {_first_line(err)}") from None
+        text = "\n\n".join(p for p in pages if p.strip())
+        if not text.strip():
+            raise InputError(f"{source}: PDF has no text layer (a scan? run OCR first)")
+        if meta_title and re.match(r"(?i)^(untitled|microsoft word|document\d*$)", str(meta_title).strip()):
+            meta_title = None  # what a word processor puts there, not the article's title
+        return article_from_text(text, source, options, title=str(meta_title).strip() if meta_title else None)
+
+    yield from _one(make)
+
+
+def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    def make() -> Article:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise InputError(f"{source}: corrupt or not a Word .docx file (not a zip archive)") from None
+        # zipfile never inflates a member past the size its directory declares, so the sum of
+        # declared sizes bounds what python-docx can unpack: checked before any part is read.
+        total = sum(i.file_size for i in infos)
+        if len(infos) > MAX_ZIP_ENTRIES or total > options.max_docx_mb * MB:
+            raise InputError(
+                f"{source}: unpacks to {total / MB:.0f} MB in {len(infos)} parts, over the "
+                f"{options.max_docx_mb:g} MB .docx limit (a zip bomb?)"
+            )
+        import docx
+        from docx.table import Table
+
+        try:
+            doc = docx.Document(io.BytesIO(data))
+            paras: list[tuple[str, str]] = []
+            for block in doc.iter_inner_content():
+                if isinstance(block, Table):
+                    for row in block.rows:
+                        cells = [c.text.strip() for c in row.cells if c.text.strip()]
+                        if cells:
+                            paras.append((" ".join(dict.fromkeys(cells)), ""))
+                else:
+                    style = block.style.name if block.style is not None else ""
+                    paras.append((block.text.strip(), style or ""))
+            core_title = doc.core_properties.title
+        except Exception as err:  # noqa: BLE001 - python-docx raises many kinds on corrupt files
+            raise InputError(f"{source}: corrupt or unreadable Word file: {_first_line(err)}") from None
+        text = "\n\n".join(t for t, _ in paras if t)
+        heading = next((t for t, s in paras if t and (s == "Title" or s.startswith("Heading"))), None)
+        return article_from_text(text, source, options, title=(core_title or "").strip() or heading)
+
+    yield from _one(make)
 
 
 def _cell(row: pd.Series, column: str | None) -> str | None:
@@ -83,17 +333,22 @@ def _cell(row: pd.Series, column: str | None) -> str | None:
     return str(value).strip() or None
 
 
-def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
     """One article per row of a .csv, .tsv or .jsonl table."""
-    suffix = path.suffix.lower()
+    name = Path(source).name
+    suffix = Path(source).suffix.lower()
+    try:
+        text = decode_text(data, source)
+    except InputError as err:
+        yield err
+        return
     try:
         if suffix == ".jsonl":
-            df = pd.read_json(path, lines=True, dtype=False)
+            df = pd.read_json(io.StringIO(text), lines=True, dtype=False)
         else:
-            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        yield InputError(f"{path}: cannot read table: {first}")
+            df = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as err:
+        yield InputError(f"{source}: cannot read table: {_first_line(err)}")
         return
     cols = list(df.columns)
     named = {
@@ -104,16 +359,16 @@ def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputErro
     }
     for flag, col in named.items():
         if col is not None and col not in cols:
-            yield InputError(f"{path}: no column '{col}' ({flag}); columns are: {', '.join(map(str, cols))}")
+            yield InputError(f"{source}: no column '{col}' ({flag}); columns are: {', '.join(map(str, cols))}")
             return
     # Without an explicit option, conventional column names are used when present.
     id_col = options.id_column or ("id" if "id" in cols else None)
     date_col = options.date_column or ("date" if "date" in cols else None)
     title_col = options.title_column or ("title" if "title" in cols else None)
     for i, (_, row) in enumerate(df.iterrows(), 1):
-        where = f"{path}: row {i}"
-        text = _cell(row, options.text_column)
-        if text is None:
+        where = f"{source}: row {i}"
+        body = _cell(row, options.text_column)
+        if body is None:
             yield InputError(f"{where}: empty text in column '{options.text_column}'")
             continue
         raw_date = _cell(row, date_col)
@@ -123,28 +378,93 @@ def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputErro
                 parsed = pd.to_datetime(raw_date).date()
             except (ValueError, OverflowError):
                 parsed = None
-        art = Article(
-            text=text,
+        yield Article(
+            text=body,
             id=_cell(row, id_col) or "",
-            title=_cell(row, title_col) or title_from_text(text),
-            date=parsed or (None if raw_date else dateline(text, options.day_first)),
-            source=f"{path.name}#{i}",
+            title=_cell(row, title_col) or title_from_text(body),
+            date=parsed or (None if raw_date else dateline(body, options.day_first)),
+            source=f"{name}#{i}",
         )
-        yield art
 
+
+PARSERS: dict[str, Parser] = {
+    ".txt": parse_text,
+    ".md": parse_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+    ".docx": parse_docx,
+    ".csv": parse_table,
+    ".tsv": parse_table,
+    ".jsonl": parse_table,
+}
+
+
+# --- files and uploads ------------------------------------------------------------------------
 
 Reader = Callable[[Path, ReadOptions], Iterator["Article | InputError"]]
-READERS: dict[str, Reader] = {
-    ".txt": _read_text_file,
-    ".md": _read_text_file,
-    ".csv": read_table,
-    ".tsv": read_table,
-    ".jsonl": read_table,
-}
+
+
+def _size_error(source: str, size: int, options: ReadOptions) -> InputError:
+    return InputError(f"{source}: {size / MB:.1f} MB, over the {options.max_mb:g} MB size limit (--max-size)")
+
+
+def _file_reader(parse: Parser) -> Reader:
+    def read(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+        try:
+            size = path.stat().st_size
+            if size > options.max_bytes:
+                yield _size_error(str(path), size, options)
+                return
+            with open(path, "rb") as fh:
+                # Bounded even if the file grew after stat().
+                data = fh.read(options.max_bytes + 1)
+        except OSError as err:
+            yield InputError(f"{path}: cannot read: {err.strerror or err}")
+            return
+        if len(data) > options.max_bytes:
+            yield _size_error(str(path), len(data), options)
+            return
+        if not data:
+            yield InputError(f"{path}: empty file")
+            return
+        yield from parse(data, str(path), options)
+
+    return read
+
+
+def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+    """One article per row of a .csv, .tsv or .jsonl table (with the size limit)."""
+    return _file_reader(parse_table)(path, options)
+
+
+READERS: dict[str, Reader] = {suffix: _file_reader(parse) for suffix, parse in PARSERS.items()}
 
 
 def supported_suffixes() -> list[str]:
     return sorted(READERS)
+
+
+def _unsupported(source: str, suffix: str) -> InputError:
+    return InputError(f"{source}: unsupported file type '{suffix or '(none)'}'; supported: {', '.join(supported_suffixes())}")
+
+
+def read_bytes(name: str, data: bytes, options: ReadOptions | None = None) -> Iterator[Article | InputError]:
+    """Articles from an in-memory file (a dashboard upload) named ``name``: same formats, limits
+    and messages as files on disk."""
+    options = options or ReadOptions()
+    suffix = Path(name).suffix.lower()
+    parse = PARSERS.get(suffix)
+    if parse is None:
+        yield _unsupported(name, Path(name).suffix)
+        return
+    if len(data) > options.max_bytes:
+        yield _size_error(name, len(data), options)
+        return
+    if not data:
+        yield InputError(f"{name}: empty file")
+        return
+    yield from parse(data, name, options)
 
 
 def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[Article | InputError]:
@@ -165,7 +485,7 @@ def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[
         return
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        yield InputError(f"{path}: unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(supported_suffixes())}")
+        yield _unsupported(str(path), path.suffix)
         return
     yield from reader(path, options)
 
@@ -173,4 +493,3 @@ def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[
 def read_paths(paths: list[str | Path], options: ReadOptions | None = None) -> Iterator[Article | InputError]:
     for p in paths:
         yield from read_path(p, options)
-

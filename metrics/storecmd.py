@@ -1,5 +1,239 @@
-"""Placeholder: filled by its issue."""
+"""The database commands: ``ingest``, ``list``, ``remove`` and ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cli import Reporter, add_input_options, add_scoring_options, read_options
+from .dyad import parse_dyad
+from .errors import InputError, MetricsError
+from .extract import Article
+from .lexicon import load_weights
+from .output import TableWriter
+from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, read_paths
+from .scoring import contributions, prepare, score_table
+from .store import ENV_DB, Store, ingest
+
+EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
+LIST_FORMATS = ("table", "csv", "json")
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", metavar="FILE",
+        help=f"SQLite database file (default: ${ENV_DB} if set, else data/tension.db)",
+    )
+
+
+def _open(args: argparse.Namespace, create: bool) -> Store:
+    return Store(args.db, create=create)
+
+
+def _progress(items: Iterable[Article | InputError], quiet: bool) -> Iterable[Article | InputError]:
+    if quiet:
+        return items
+    from tqdm import tqdm
+
+    # Appears only on runs longer than a second, on stderr: summaries on stdout stay clean.
+    return tqdm(items, unit=" files", file=sys.stderr, delay=1.0, mininterval=0.5)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    if args.max_size <= 0 or args.max_pdf_pages <= 0:
+        raise MetricsError("--max-size and --max-pdf-pages must be positive")
+    options = read_options(args)
+    options.max_mb = args.max_size
+    options.max_pdf_pages = args.max_pdf_pages
+    store = _open(args, create=True)
+    rep = Reporter()
+    try:
+        summary = ingest(store, _progress(read_paths(args.paths, options), args.quiet), reporter=rep)
+    finally:
+        store.close()
+    if summary.added + summary.present + summary.failed == 0:
+        rep.error("no articles found in " + ", ".join(args.paths))
+        summary.failed = 1
+    print(f"{summary} ({store.path})")
+    return 1 if summary.failed else 0
+
+
+def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
+    stale = store.stale()
+    if stale:
+        print(f"recomputing the features of {stale} articles for the current lexicon...", file=sys.stderr)
+    feats = store.features(include_text=include_text)
+    weights = load_weights(args.weights, store.lexicon) if args.weights else None
+    prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
+    return prep, weights
+
+
+def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
+    prep, weights = _scores(store, args)
+    table = score_table(prep, weights)[["id", "date", "title", "source", "tension"]]
+    table["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in table["date"]]
+    return table
+
+
+def _clip(value: object, width: int, left: bool = False) -> str:
+    s = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if len(s) <= width:
+        return s
+    return "..." + s[-(width - 3):] if left else s[: width - 3] + "..."
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = _open(args, create=False)
+    try:
+        table = _listing(store, args)
+    finally:
+        store.close()
+    if args.format == "json":
+        records = [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        ]
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        if table.empty:
+            print(f"no articles in {store.path}", file=sys.stderr)
+            return 0
+        print(f"{'id':<16}  {'date':<10}  {'tension':>7}  {'title':<50}  source")
+        for row in table.itertuples(index=False):
+            t = "n/a" if pd.isna(row.tension) else f"{row.tension:+.1f}"
+            print(
+                f"{row.id:<16}  {_clip(row.date, 10):<10}  {t:>7}  {_clip(row.title, 50):<50}  {_clip(row.source, 40, left=True)}"
+            )
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = _open(args, create=False)
+    try:
+        known = set(store.articles()["id"])
+        missing = [i for i in args.ids if i not in known]
+        removed = store.remove([i for i in args.ids if i in known])
+    finally:
+        store.close()
+    rep = Reporter()
+    for i in dict.fromkeys(missing):
+        rep.error(f"no article with id '{i}' in {store.path}")
+    print(f"removed {removed}")
+    return 1 if rep.failed else 0
+
+
+def passage_table(prep, weights) -> pd.DataFrame:
+    """One row per passage: its article, offsets, relevance, tone and cue contributions, the
+    cues found (``id "matched" contribution; ...``) and its text."""
+    f = prep.features
+    pas, mat = f.passages, f.matches
+    m_contrib, t_contrib = contributions(prep, weights)
+    m_pass = mat["passage"].to_numpy(np.int64)
+    cue_total = np.bincount(m_pass, weights=m_contrib, minlength=len(pas))
+    ids = np.array(prep.lexicon.ids, dtype=object)
+    labels = [
+        f'{ids[c]} "{m}" {v:+.3f}' for c, m, v in zip(mat["cue"].to_numpy(), mat["matched"].astype(str), m_contrib)
+    ]
+    cues = [""] * len(pas)
+    for p, label in zip(m_pass.tolist(), labels):
+        cues[p] = f"{cues[p]}; {label}" if cues[p] else label
+    art = pas["article"].to_numpy(np.int64)
+    return pd.DataFrame(
+        {
+            "id": f.articles["id"].to_numpy()[art],
+            "passage": pas["idx"].to_numpy(),
+            "start": pas["start"].to_numpy(),
+            "end": pas["end"].to_numpy(),
+            "relevance": prep.relevance,
+            "tone_contribution": np.round(t_contrib, 4),
+            "cue_contribution": np.round(cue_total, 4),
+            "contribution": np.round(t_contrib + cue_total, 4),
+            "cues": cues,
+            "text": pas["text"].to_numpy(),
+        }
+    )
+
+
+def _passages_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.passages{out.suffix}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    fmt = EXPORT_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise MetricsError(f"-o {out}: name the file .csv, .parquet or .jsonl to choose the format")
+    store = _open(args, create=False)
+    try:
+        prep, weights = _scores(store, args, include_text=True)
+    finally:
+        store.close()
+    pas_out = _passages_path(out)
+    for path, table in ((out, score_table(prep, weights)), (pas_out, passage_table(prep, weights))):
+        writer = TableWriter(str(path), fmt)
+        try:
+            writer.write(table)
+        finally:
+            writer.close()
+    print(f"wrote {len(prep.features.articles)} articles to {out} and {len(prep.features.passages)} passages to {pas_out}")
+    return 0
 
 
 def register(sub) -> None:
-    pass
+    p = sub.add_parser(
+        "ingest", help="read articles into the database (each text stored once)",
+        description=(
+            "Read articles (.txt, .md, .html, .htm, .pdf, .docx files, folders, or .csv/.tsv/.jsonl tables with one "
+            "article per row), extract their features and store them, one transaction per article. An article whose "
+            "text is already stored is skipped, so running the same command again after an interruption completes "
+            "the rest. Prints: added N, already present N, failed N. Exit 0 only when nothing failed."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    add_db_option(p)
+    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
+                   help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
+    p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
+                   help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_input_options(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("list", help="list stored articles with their tension",
+                       description="List stored articles: id, date, title, source and tension (with --dyad and --weights).")
+    add_db_option(p)
+    p.add_argument("--format", choices=LIST_FORMATS, default="table",
+                   help="table (default), csv, or json (an array of objects)")
+    add_scoring_options(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="remove stored articles by id",
+                       description="Remove articles (with their text and features) by id; ids as shown by `list`.")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    add_db_option(p)
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser(
+        "export", help="write stored articles with scores, and their passages with cues",
+        description=(
+            "Write two tables: OUT with one row per article (id, date, title, source, tension, raw, passages, "
+            "relevant_passages, top_cues) and OUT's name with .passages before the suffix with one row per passage "
+            "(id, passage, start, end, relevance, tone_contribution, cue_contribution, contribution, cues, text). "
+            "-o scores.csv writes scores.csv and scores.passages.csv; -o scores.parquet writes Parquet."
+        ),
+    )
+    add_db_option(p)
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="articles file, .csv, .parquet or .jsonl; passages go to OUT.passages.<suffix>")
+    add_scoring_options(p)
+    p.set_defaults(func=cmd_export)

@@ -1,0 +1,707 @@
+"""The article database: SQLite, safe for several processes and threads at once.
+
+Layout (schema version ``SCHEMA_VERSION``, kept in ``PRAGMA user_version``):
+
+- ``articles``: one row per article (id, content hash, title, date, source, when added, the
+  version of the features stored for it);
+- ``texts``: the full text, kept so that features can be recomputed when the lexicon changes;
+- ``passages`` and ``matches``: one row per article holding its passages' (resp. cue matches')
+  columns as packed little-endian arrays. Features are written once and always read whole, so
+  ``features()`` loads 10,000+ articles with one query per table and ``numpy.frombuffer``,
+  without building a Python object per passage or match.
+
+Writes: one ``BEGIN IMMEDIATE`` transaction per article, retried with backoff while another
+writer holds the lock, on top of SQLite's busy timeout; WAL lets readers go on meanwhile. A
+process killed mid-write leaves the last transaction rolled back, never half an article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, MetricsError
+from .extract import (
+    ARTICLE_COLUMNS,
+    MATCH_COLUMNS,
+    MATCH_DTYPES,
+    PASSAGE_COLUMNS,
+    PASSAGE_DTYPES,
+    Article,
+    ArticleFeatures,
+    Extractor,
+    Features,
+    content_id,
+)
+from .lexicon import DATA_DIR, Lexicon, default_lexicon
+
+ENV_DB = "TENSION_DB"
+POOL_SIZE = 8  # idle connections kept for reuse; more are opened when more threads need one
+BUSY_TIMEOUT = 10.0  # seconds SQLite itself waits for a lock before we back off and retry
+LOCK_PATIENCE = 300.0  # seconds of retries before giving up on a lock held by someone else
+_ORDER = "a.date IS NULL, a.date, a.pk"  # articles by date, undated last, then as added
+
+T = TypeVar("T")
+
+
+def default_db_path() -> Path:
+    """``$TENSION_DB`` if set, else ``data/tension.db`` in the repository."""
+    env = os.environ.get(ENV_DB)
+    return Path(env) if env else DATA_DIR / "tension.db"
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+# MIGRATIONS[i] brings a database from user_version i to i + 1, inside one transaction; a new
+# schema change is a new entry at the end, never an edit of an old one.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE articles (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            hash TEXT NOT NULL UNIQUE,
+            title TEXT,
+            date TEXT,
+            source TEXT,
+            added_at TEXT NOT NULL,
+            features_version TEXT NOT NULL,
+            n_passages INTEGER NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE TABLE texts (article INTEGER PRIMARY KEY REFERENCES articles(pk) ON DELETE CASCADE, text TEXT NOT NULL)",
+        """CREATE TABLE passages (
+            article INTEGER PRIMARY KEY REFERENCES articles(pk) ON DELETE CASCADE,
+            n INTEGER NOT NULL, p_start BLOB NOT NULL, p_end BLOB NOT NULL, tone BLOB NOT NULL, mentions BLOB NOT NULL
+        )""",
+        """CREATE TABLE matches (
+            article INTEGER PRIMARY KEY REFERENCES articles(pk) ON DELETE CASCADE,
+            n INTEGER NOT NULL, passage BLOB NOT NULL, cue BLOB NOT NULL, m_start BLOB NOT NULL, m_end BLOB NOT NULL,
+            strength BLOB NOT NULL, flags BLOB NOT NULL, matched_len BLOB NOT NULL, matched BLOB NOT NULL
+        )""",
+        "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO state VALUES ('generation', 0)",
+        "CREATE INDEX articles_date ON articles(date)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_I8, _I4, _F8, _U1 = np.dtype("<i8"), np.dtype("<i4"), np.dtype("<f8"), np.dtype("u1")
+_NEGATED, _HEDGED = 1, 2
+
+
+@lru_cache(maxsize=1)
+def _extraction_fingerprint() -> str:
+    """A digest of everything besides the lexicon that shapes stored features (segmentation,
+    negation rules, the gazetteer, VADER's version), so a change there also marks them stale."""
+    from . import dyad, extract, segment, tone
+
+    h = hashlib.sha256()
+    for path in (extract.__file__, segment.__file__, dyad.__file__, tone.__file__, dyad.GAZETTEER):
+        try:
+            h.update(Path(path).read_bytes())
+        except OSError:
+            h.update(str(path).encode())
+    try:
+        from importlib.metadata import version
+
+        h.update(version("vaderSentiment").encode())
+    except Exception:  # noqa: BLE001 - an unknown version only costs a recompute
+        pass
+    return h.hexdigest()[:8]
+
+
+def features_version(lexicon: Lexicon) -> str:
+    """The version stored with each article's features: the lexicon's plus the extractor's."""
+    return f"{lexicon.version}+{_extraction_fingerprint()}"
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AddResult:
+    status: str  # "added" | "present" | "failed"
+    id: str | None = None
+    title: str | None = None
+    message: str | None = None
+
+
+class _Reporter(Protocol):
+    def error(self, message: str) -> None: ...
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    present: int = 0
+    failed: int = 0
+    ids: list[str] = field(default_factory=list)  # ids of the articles added or already present
+
+    def __str__(self) -> str:
+        return f"added {self.added}, already present {self.present}, failed {self.failed}"
+
+
+def _is_busy(err: sqlite3.OperationalError) -> bool:
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return True
+    msg = str(err)
+    return "database is locked" in msg or "database is busy" in msg or "database table is locked" in msg
+
+
+def _iso(d: Any) -> str | None:
+    if d is None or (isinstance(d, float) and np.isnan(d)):
+        return None
+    if isinstance(d, datetime):
+        return d.date().isoformat()
+    if isinstance(d, date):
+        return d.isoformat()
+    return str(d)[:10] or None
+
+
+def _to_date(s: object) -> date | None:
+    if not isinstance(s, str) or not s:
+        return None
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        return None
+
+
+def _pack(values: Iterable, dtype: np.dtype) -> bytes:
+    return np.fromiter(values, dtype=dtype).tobytes()
+
+
+class Store:
+    """Articles, their text and their extracted features in one SQLite file."""
+
+    def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.lexicon = lexicon or default_lexicon()
+        self.features_version = features_version(self.lexicon)
+        self._extractor: Extractor | None = None
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
+        self._lock = threading.Lock()
+        if not create and not self.path.exists():
+            raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db {self.path})")
+        if not self.path.parent.is_dir():
+            raise MetricsError(f"{self.path}: cannot create the database: folder {self.path.parent} does not exist")
+        self._migrate()
+
+    # -- connections and transactions ----------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            # NORMAL in WAL mode: a commit survives a killed process; only a power cut can lose
+            # the last commits, and it never leaves the file inconsistent. FULL costs an fsync
+            # per article (measured: ten times slower ingest).
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as err:
+            raise MetricsError(f"{self.path}: cannot open the database: {err}") from None
+        return conn
+
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one operation. A pool rather than one per thread: the dashboard
+        runs each rerun in a new thread, and per-thread connections would pile up."""
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._connect()
+        try:
+            yield conn
+        finally:
+            self._rollback(conn)
+            with self._lock:
+                keep = not self._closed and len(self._idle) < POOL_SIZE
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
+
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` again with growing random pauses while the database is locked."""
+        deadline = time.monotonic() + LOCK_PATIENCE
+        pause = 0.005
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as err:
+                if not _is_busy(err):
+                    raise MetricsError(f"{self.path}: {err}") from None
+                if time.monotonic() > deadline:
+                    raise MetricsError(f"{self.path}: still locked by another writer after {LOCK_PATIENCE:g} s") from None
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.5)
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn`` inside one write transaction, taken up front so it can never deadlock."""
+        with self._borrow() as conn:
+            self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+                return result
+            except sqlite3.Error as err:
+                self._rollback(conn)
+                raise MetricsError(f"{self.path}: {err}") from None
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the connection is gone; SQLite rolls back on its own
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn`` inside one read transaction: several queries see one consistent snapshot."""
+        with self._borrow() as conn:
+
+            def attempt() -> T:
+                conn.execute("BEGIN")
+                try:
+                    return fn(conn)
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("COMMIT")
+
+            return self._retry(attempt)
+
+    def _migrate(self) -> None:
+        conn = self._connect()
+        try:
+            mode = self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as err:
+            raise MetricsError(f"{self.path}: not a database this program can use: {err}") from None
+        finally:
+            conn.close()
+        if str(mode).lower() != "wal":
+            raise MetricsError(f"{self.path}: cannot switch the database to WAL mode (got {mode})")
+
+        def run(conn: sqlite3.Connection) -> None:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise MetricsError(
+                    f"{self.path}: database schema version {current} is newer than this program's "
+                    f"({SCHEMA_VERSION}); upgrade the program"
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+
+        if version != SCHEMA_VERSION:
+            self._write(run)  # re-reads the version under the write lock: one process migrates
+
+    def close(self) -> None:
+        """Close the idle connections; operations still running close theirs when done."""
+        with self._lock:
+            conns, self._idle = self._idle, []
+            self._closed = True
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @property
+    def extractor(self) -> Extractor:
+        if self._extractor is None:
+            self._extractor = Extractor(self.lexicon)
+        return self._extractor
+
+    def find(self, article: Article) -> str | None:
+        """The id under which this article's text is already stored, or None."""
+        h = content_id(article.text)
+        row = self._read(lambda c: c.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone())
+        return row[0] if row else None
+
+    def add(self, article: Article, extractor: Extractor | None = None) -> AddResult:
+        """Extract the article's features and store it with them in one transaction; an
+        article whose text is already stored is left alone (status "present")."""
+        existing = self.find(article)
+        if existing is not None:
+            return AddResult("present", existing, article.title)
+        extractor = extractor or self.extractor
+        feats = extractor.extract(article)
+        return self.add_features(feats, features_version(extractor.lexicon))
+
+    def add_features(self, features: ArticleFeatures, version: str | None = None) -> AddResult:
+        """Store already-extracted features (the distributed path). ``version`` is the
+        ``features_version`` of the lexicon they were extracted with (default: this store's);
+        features of another version are stored and recomputed on the next ``features()``."""
+        art = features.article
+        h = content_id(art.text)
+        version = version or self.features_version
+        where = art.source or art.id
+        n_cues = len(self.lexicon.families)
+        if version == self.features_version and any(not 0 <= m[1] < n_cues for m in features.matches):
+            return AddResult("failed", art.id, art.title, f"{where}: cue index out of range for this lexicon")
+        pas, mat = features.passages, features.matches
+
+        def run(conn: sqlite3.Connection) -> AddResult:
+            row = conn.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone()
+            if row:
+                return AddResult("present", row[0], art.title)
+            if conn.execute("SELECT 1 FROM articles WHERE id = ?", (art.id,)).fetchone():
+                return AddResult("failed", art.id, art.title, f"{where}: id '{art.id}' is already used by an article with a different text")
+            cur = conn.execute(
+                "INSERT INTO articles (id, hash, title, date, source, added_at, features_version, n_passages, meta)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    art.id, h, art.title, _iso(art.date), art.source,
+                    datetime.now(timezone.utc).isoformat(timespec="seconds"), version, len(pas),
+                    json.dumps(art.meta or {}, ensure_ascii=False, default=str),
+                ),
+            )
+            pk = cur.lastrowid
+            conn.execute("INSERT INTO texts VALUES (?, ?)", (pk, art.text))
+            self._write_features(conn, pk, pas, mat)
+            self._bump(conn)
+            return AddResult("added", art.id, art.title)
+
+        return self._write(run)
+
+    @staticmethod
+    def _write_features(conn: sqlite3.Connection, pk: int, pas: list, mat: list) -> None:
+        # Matched texts as UTF-8 bytes plus lengths: read back as one Arrow string array.
+        matched = [m[4].encode("utf-8", "surrogatepass") for m in mat]
+        conn.execute(
+            "INSERT OR REPLACE INTO passages VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                pk, len(pas),
+                _pack((p[0] for p in pas), _I8), _pack((p[1] for p in pas), _I8),
+                _pack((p[3] for p in pas), _F8), _pack((p[4] for p in pas), _I8),
+            ),
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                pk, len(mat),
+                _pack((m[0] for m in mat), _I8), _pack((m[1] for m in mat), _I4),
+                _pack((m[2] for m in mat), _I8), _pack((m[3] for m in mat), _I8),
+                _pack((m[5] for m in mat), _F8),
+                _pack(((_NEGATED if m[6] else 0) | (_HEDGED if m[7] else 0) for m in mat), _U1),
+                _pack((len(b) for b in matched), _I4),
+                b"".join(matched),
+            ),
+        )
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+
+    def remove(self, ids: list[str]) -> int:
+        """Remove articles by id with their text and features; returns how many were removed."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return 0
+
+        def run(conn: sqlite3.Connection) -> int:
+            removed = 0
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                pks = [r[0] for r in conn.execute(f"SELECT pk FROM articles WHERE id IN ({marks})", chunk)]
+                for table in ("texts", "passages", "matches"):
+                    conn.executemany(f"DELETE FROM {table} WHERE article = ?", [(pk,) for pk in pks])
+                conn.executemany("DELETE FROM articles WHERE pk = ?", [(pk,) for pk in pks])
+                removed += len(pks)
+            if removed:
+                self._bump(conn)
+            return removed
+
+        return self._write(run)
+
+    def stale(self) -> int:
+        """How many articles have features from another lexicon or extractor version."""
+        return self._read(
+            lambda c: c.execute("SELECT count(*) FROM articles WHERE features_version != ?", (self.features_version,)).fetchone()[0]
+        )
+
+    def refresh(self) -> int:
+        """Recompute, from the stored text, the features of every article whose version is not
+        this store's; one transaction per article. Returns how many were recomputed."""
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT a.pk, a.id, a.title, a.date, a.source, t.text FROM articles a JOIN texts t ON t.article = a.pk"
+                " WHERE a.features_version != ?",
+                (self.features_version,),
+            ).fetchall()
+        )
+        done = 0
+        for pk, aid, title, d, source, text in rows:
+            f = self.extractor.extract(Article(text=text, id=aid, title=title, date=_to_date(d), source=source))
+
+            def run(conn: sqlite3.Connection, pk: int = pk, f: ArticleFeatures = f) -> int:
+                row = conn.execute("SELECT features_version FROM articles WHERE pk = ?", (pk,)).fetchone()
+                if row is None or row[0] == self.features_version:
+                    return 0  # removed meanwhile, or refreshed by another process
+                self._write_features(conn, pk, f.passages, f.matches)
+                conn.execute(
+                    "UPDATE articles SET features_version = ?, n_passages = ? WHERE pk = ?",
+                    (self.features_version, len(f.passages), pk),
+                )
+                self._bump(conn)
+                return 1
+
+            done += self._write(run)
+        return done
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        """A number that changes on every add, remove or refresh, from any process."""
+        return int(self._read(lambda c: c.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()[0]))
+
+    def count(self) -> int:
+        return int(self._read(lambda c: c.execute("SELECT count(*) FROM articles").fetchone()[0]))
+
+    def articles(self) -> pd.DataFrame:
+        """One row per stored article: id, date, title, source, added_at (ordered by date)."""
+        rows = self._read(
+            lambda c: c.execute(f"SELECT a.id, a.date, a.title, a.source, a.added_at FROM articles a ORDER BY {_ORDER}").fetchall()
+        )
+        df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at"])
+        df["date"] = pd.Series([_to_date(d) for d in df["date"]], dtype=object)
+        return df
+
+    def article_text(self, article_id: str) -> str:
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT t.text FROM articles a JOIN texts t ON t.article = a.pk WHERE a.id = ?", (article_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise KeyError(f"no article with id '{article_id}'")
+        return row[0]
+
+    def features(self, include_text: bool = False) -> Features:
+        """Every stored article as one ``Features`` table (the layout of ``Features.build``),
+        rows ordered like ``articles()``. Stale features are recomputed first, never mixed in.
+        Passage text is filled only with ``include_text`` ("" otherwise)."""
+        for _ in range(3):
+            if self.stale():
+                self.refresh()
+            try:
+                return self._load("", (), include_text)
+            except _StaleSnapshot:
+                continue  # another process wrote other-version features meanwhile: refresh again
+        raise MetricsError(f"{self.path}: features keep changing lexicon version (two lexicons writing at once?)")
+
+    def article_features(self, article_id: str) -> Features:
+        """One article's features with passage text (the drill-down)."""
+        if self._read(
+            lambda c: c.execute("SELECT features_version FROM articles WHERE id = ?", (article_id,)).fetchone()
+        ) not in (None, (self.features_version,)):
+            self.refresh()
+        f = self._load("WHERE a.id = ?", (article_id,), True)
+        if len(f) == 0:
+            raise KeyError(f"no article with id '{article_id}'")
+        return f
+
+    def _load(self, where: str, params: tuple, include_text: bool) -> Features:
+        # Feature rows are read in primary-key order (no sort of their blobs inside SQLite)
+        # and put in the articles' order in Python: one list reordering per table.
+        scope = f"WHERE article IN (SELECT pk FROM articles a {where})" if where else ""
+
+        def run(c: sqlite3.Connection) -> tuple[list, list, list, list | None]:
+            arts = c.execute(
+                f"SELECT a.pk, a.id, a.title, a.date, a.source, a.n_passages, a.features_version FROM articles a {where} ORDER BY {_ORDER}",
+                params,
+            ).fetchall()
+            pas = c.execute(f"SELECT article, n, p_start, p_end, tone, mentions FROM passages {scope}", params).fetchall()
+            mat = c.execute(
+                f"SELECT article, n, passage, cue, m_start, m_end, strength, flags, matched_len, matched FROM matches {scope}",
+                params,
+            ).fetchall()
+            texts = c.execute(f"SELECT article, text FROM texts {scope}", params).fetchall() if include_text else None
+            return arts, pas, mat, texts
+
+        arts, pas, mat, texts = self._read(run)
+        if any(a[6] != self.features_version for a in arts):
+            # Another process wrote features of another lexicon between the stale check and
+            # this snapshot: recompute rather than mix versions.
+            raise _StaleSnapshot()
+        pos = {a[0]: i for i, a in enumerate(arts)}
+        if not (len(pas) == len(mat) == len(arts)) or any(r[0] not in pos for r in pas):
+            raise MetricsError(f"{self.path}: features missing for some articles (damaged database?)")
+        pas = _reorder(pas, pos)
+        mat = _reorder(mat, pos)
+        text_list = [t for _, t in _reorder(texts, pos)] if texts is not None else None
+        return _features_from_rows(arts, pas, mat, text_list, self.lexicon.version)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+
+class _StaleSnapshot(Exception):
+    pass
+
+
+def _cat(blobs: list[bytes], dtype: np.dtype) -> np.ndarray:
+    return np.frombuffer(b"".join(blobs), dtype=dtype)
+
+
+def _local_index(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n_i - 1 for each group size n_i, concatenated."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts
+
+
+def _reorder(rows: list, pos: dict[int, int]) -> list:
+    out: list = [None] * len(pos)
+    for r in rows:
+        out[pos[r[0]]] = r
+    return out
+
+
+_STR_DTYPE = pd.Series(["x"]).dtype  # what pandas infers for text, as in Features.build
+
+
+def _strings(lengths: np.ndarray, data: bytes) -> pd.Series:
+    """A text column from UTF-8 bytes and per-item byte lengths, without a Python str per item
+    when pandas stores text in Arrow (pandas 3)."""
+    import pyarrow as pa
+
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    arr = pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+    if isinstance(_STR_DTYPE, pd.StringDtype) and _STR_DTYPE.storage == "pyarrow":
+        return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get)
+    return pd.Series(arr.to_pylist(), dtype=_STR_DTYPE)
+
+
+def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | None, lexicon_version: str) -> Features:
+    if not arts:
+        return Features.build([], lexicon_version)
+    articles = pd.DataFrame([(a[1], a[2], _to_date(a[3]), a[4], a[5]) for a in arts], columns=ARTICLE_COLUMNS)
+    n_art = len(arts)
+    p_count = np.fromiter((r[1] for r in pas), dtype=np.int64, count=n_art)
+    _, _, *cols = zip(*pas)
+    p_start, p_end = _cat(cols[0], _I8), _cat(cols[1], _I8)
+    p_article = np.repeat(np.arange(n_art, dtype=np.int64), p_count)
+    if texts is not None:
+        text_col = pd.Series(
+            [t[s:e] for t, s, e in zip((texts[i] for i in p_article), p_start.tolist(), p_end.tolist())], dtype=_STR_DTYPE
+        )
+    else:
+        text_col = _strings(np.zeros(len(p_start), dtype=np.int64), b"")
+    passages = pd.DataFrame(
+        {
+            "article": p_article,
+            "idx": _local_index(p_count).astype(np.int32),
+            "start": p_start,
+            "end": p_end,
+            "text": text_col,
+            "tone": _cat(cols[2], _F8),
+            "mentions": _cat(cols[3], _I8),
+        },
+        columns=PASSAGE_COLUMNS,
+    ).astype(PASSAGE_DTYPES)
+    m_count = np.fromiter((r[1] for r in mat), dtype=np.int64, count=n_art)
+    _, _, *mcols = zip(*mat)
+    m_article = np.repeat(np.arange(n_art, dtype=np.int64), m_count)
+    p_offset = np.cumsum(p_count) - p_count
+    flags = _cat(mcols[5], _U1)
+    matches = pd.DataFrame(
+        {
+            "article": m_article,
+            "passage": p_offset[m_article] + _cat(mcols[0], _I8),
+            "cue": _cat(mcols[1], _I4),
+            "start": _cat(mcols[2], _I8),
+            "end": _cat(mcols[3], _I8),
+            "matched": _strings(_cat(mcols[6], _I4), b"".join(mcols[7])),
+            "strength": _cat(mcols[4], _F8),
+            "negated": (flags & _NEGATED) > 0,
+            "hedged": (flags & _HEDGED) > 0,
+        },
+        columns=MATCH_COLUMNS,
+    ).astype(MATCH_DTYPES)
+    return Features(articles=articles, passages=passages, matches=matches, lexicon_version=lexicon_version)
+
+
+# --- ingestion --------------------------------------------------------------------------------
+
+
+def ingest(
+    store: Store,
+    items: Iterable[Article | ArticleFeatures | InputError],
+    extract: Callable[[Article], ArticleFeatures] | None = None,
+    reporter: _Reporter | None = None,
+) -> IngestSummary:
+    """Store a stream of articles: read -> extract -> store, one transaction per article.
+
+    ``items`` come from ``metrics.readers`` (an ``InputError`` is counted as failed and
+    reported); an ``ArticleFeatures`` item was extracted elsewhere (a Dask cluster) and is
+    stored as it is. ``extract`` replaces the store's own extractor. An article already stored
+    is skipped before extraction. ``reporter.error(line)`` gets one line per failure.
+    """
+    summary = IngestSummary()
+
+    def fail(message: str) -> None:
+        summary.failed += 1
+        if reporter is not None:
+            reporter.error(message)
+
+    for item in items:
+        if isinstance(item, InputError):
+            fail(str(item))
+            continue
+        if isinstance(item, ArticleFeatures):
+            feats: ArticleFeatures | None = item
+            article = item.article
+        else:
+            feats, article = None, item
+        where = article.source or article.id
+        if feats is None:
+            existing = store.find(article)
+            if existing is not None:
+                summary.present += 1
+                summary.ids.append(existing)
+                continue
+            try:
+                feats = extract(article) if extract is not None else store.extractor.extract(article)
+            except Exception as err:  # noqa: BLE001 - one text the extractor cannot handle must not stop the batch
+                fail(f"{where}: cannot extract features: {type(err).__name__}: {err}")
+                continue
+        # Database errors (disk full, not a database) are not about this article: they stop the run.
+        result = store.add_features(feats)
+        if result.status == "added":
+            summary.added += 1
+            summary.ids.append(str(result.id))
+        elif result.status == "present":
+            summary.present += 1
+            summary.ids.append(str(result.id))
+        else:
+            fail(result.message or f"{where}: not stored")
+    return summary

@@ -1,0 +1,294 @@
+"""The SQLite store: features round-trip, duplicates, removal, schema versions, stale lexicons,
+threads and a writer that holds the lock."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics import store as store_mod
+from metrics.errors import InputError, MetricsError
+from metrics.extract import Article, Extractor
+from metrics.lexicon import DEFAULT_LEXICON, load_lexicon
+from metrics.readers import read_path
+from metrics.scoring import prepare, score_table
+from metrics.store import SCHEMA_VERSION, Store, default_db_path, ingest
+
+ARTICLES = Path(__file__).resolve().parent.parent / "data" / "articles"
+
+TEXTS = [
+    "March 1, 2021\nSanctions widen\n\nWashington imposed sanctions on Chinese officials, and Beijing condemned the move.",
+    "April 2, 2021\nTalks held\n\nThe United States and China held constructive talks in Alaska, officials said.",
+    "Envoys agree\n\nThe US and China signed an agreement on climate cooperation. The two sides praised the deal.",
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    s = Store(tmp_path / "t.db")
+    yield s
+    s.close()
+
+
+def _sorted_like(ref, ids):
+    order = {i: k for k, i in enumerate(ref.articles["id"])}
+    return ref.subset([order[i] for i in ids])
+
+
+@pytest.mark.parametrize("include_text", [False, True])
+def test_features_round_trip_equals_fresh_extraction(db, include_text):
+    arts = [a for a in read_path(ARTICLES) if isinstance(a, Article)]
+    summary = ingest(db, arts)
+    assert (summary.added, summary.present, summary.failed) == (len(arts), 0, 0)
+    got = db.features(include_text=include_text)
+    want = _sorted_like(Extractor().extract_many(arts), list(got.articles["id"]))
+    if not include_text:
+        want.passages["text"] = ""
+    pd.testing.assert_frame_equal(got.articles, want.articles)
+    pd.testing.assert_frame_equal(got.passages, want.passages)
+    pd.testing.assert_frame_equal(got.matches, want.matches)
+    # Ordered like articles(): by date, undated last.
+    assert list(got.articles["id"]) == list(db.articles()["id"])
+    dates = [d for d in db.articles()["date"] if d is not None]
+    assert dates == sorted(dates)
+    # Scores from the store equal scores from the files.
+    fresh = score_table(prepare(want), None).set_index("id")["tension"]
+    stored = score_table(prepare(got), None).set_index("id")["tension"]
+    pd.testing.assert_series_equal(stored, fresh)
+
+
+def test_same_article_twice_is_stored_once(db):
+    first = db.add(Article(text=TEXTS[0], source="a.txt"))
+    assert first.status == "added"
+    v = db.version()
+    # Same text with other whitespace and case, from another file: the content hash matches.
+    again = db.add(Article(text=TEXTS[0].upper().replace("\n\n", "\n  \n"), source="copy.txt"))
+    assert again.status == "present" and again.id == first.id
+    assert db.count() == 1 and db.version() == v  # nothing written
+
+
+def test_an_id_reused_for_another_text_fails_without_writing(db):
+    assert db.add(Article(text=TEXTS[0], id="a1", source="t.csv#1")).status == "added"
+    res = db.add(Article(text=TEXTS[1], id="a1", source="t.csv#2"))
+    assert res.status == "failed" and res.message == "t.csv#2: id 'a1' is already used by an article with a different text"
+    assert db.count() == 1
+
+
+def test_remove_takes_text_and_features_along(db):
+    ids = [db.add(Article(text=t)).id for t in TEXTS]
+    v = db.version()
+    assert db.remove([ids[1], "no-such-id"]) == 1
+    assert db.version() != v and db.count() == 2
+    assert ids[1] not in set(db.features().articles["id"])
+    with pytest.raises(KeyError):
+        db.article_text(ids[1])
+    raw = sqlite3.connect(db.path)
+    for table in ("texts", "passages", "matches"):
+        assert raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 2
+    raw.close()
+    assert db.remove([]) == 0
+
+
+def test_article_drill_down_and_text(db):
+    res = db.add(Article(text=TEXTS[1], title="Talks held"))
+    f = db.article_features(res.id)
+    assert len(f) == 1 and f.articles.loc[0, "title"] == "Talks held"
+    assert all(TEXTS[1][s:e] == t for s, e, t in zip(f.passages["start"], f.passages["end"], f.passages["text"]))
+    assert any("constructive" in m for m in f.matches["matched"])
+    assert db.article_text(res.id) == TEXTS[1]
+    with pytest.raises(KeyError):
+        db.article_features("nope")
+
+
+def test_empty_store_scores_to_an_empty_table(db):
+    f = db.features()
+    assert len(f) == 0 and db.count() == 0
+    assert score_table(prepare(f)).empty
+
+
+def test_schema_is_versioned_and_wal(db):
+    raw = sqlite3.connect(db.path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+
+
+def test_migration_upgrades_an_old_database_in_place(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    with Store(path) as old:
+        kept = old.add(Article(text=TEXTS[0])).id
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + [["ALTER TABLE articles ADD COLUMN note TEXT"]])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store(path) as new:
+        assert list(new.articles()["id"]) == [kept]
+        raw = sqlite3.connect(path)
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert "note" in [r[1] for r in raw.execute("PRAGMA table_info(articles)")]
+        raw.close()
+        assert new.add(Article(text=TEXTS[1])).status == "added"
+
+
+def test_newer_or_foreign_files_are_refused_in_one_line(tmp_path):
+    newer = tmp_path / "newer.db"
+    raw = sqlite3.connect(newer)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    raw.close()
+    with pytest.raises(MetricsError, match="newer than this program"):
+        Store(newer)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is a text file, not SQLite" * 100)
+    with pytest.raises(MetricsError, match="junk.db"):
+        Store(junk)
+    with pytest.raises(MetricsError, match="no database here"):
+        Store(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_default_path_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("TENSION_DB", raising=False)
+    assert default_db_path().name == "tension.db" and default_db_path().parent.name == "data"
+    monkeypatch.setenv("TENSION_DB", str(tmp_path / "env.db"))
+    assert default_db_path() == tmp_path / "env.db"
+    with Store() as s:
+        assert s.path == tmp_path / "env.db"
+
+
+def test_lexicon_change_recomputes_stale_features_never_mixes(tmp_path):
+    path = tmp_path / "t.db"
+    text = "The US and China remained locked in a glacial standoff over trade, officials said."
+    with Store(path) as s:
+        s.add(Article(text=text))
+        s.add(Article(text=TEXTS[0]))
+        before = s.features()
+    # A new pattern in an existing family: "glacial standoff" now reads as bad relations.
+    src = DEFAULT_LEXICON.read_text(encoding="utf-8")
+    anchor = '      - "lowest (?:point|level|ebb)"\n'
+    assert anchor in src
+    lex_file = tmp_path / "lexicon.yaml"
+    lex_file.write_text(src.replace(anchor, anchor + '      - "glacial standoff"\n', 1), encoding="utf-8")
+    new_lex = load_lexicon(lex_file)
+    assert new_lex.version != load_lexicon(DEFAULT_LEXICON).version
+    with Store(path, lexicon=new_lex) as s2:
+        assert s2.stale() == 2
+        after = s2.features()
+        assert s2.stale() == 0
+        assert "glacial standoff" in set(after.matches["matched"])
+        assert "glacial standoff" not in set(before.matches["matched"])
+        raw = sqlite3.connect(path)
+        versions = {r[0] for r in raw.execute("SELECT features_version FROM articles")}
+        raw.close()
+        assert versions == {s2.features_version}
+    with Store(path) as s3:  # the old lexicon sees the new features as stale in turn
+        assert s3.stale() == 2
+        pd.testing.assert_frame_equal(s3.features().matches, before.matches)
+
+
+def test_add_features_from_elsewhere_and_other_versions(db):
+    ex = Extractor()
+    f = ex.extract(Article(text=TEXTS[0]))
+    assert db.add_features(f).status == "added"
+    g = ex.extract(Article(text=TEXTS[1]))
+    assert db.add_features(g, version="an-older-lexicon").status == "added"
+    assert db.stale() == 1
+    assert len(db.features()) == 2 and db.stale() == 0
+
+
+def test_ingest_reports_failures_and_goes_on(db):
+    lines: list[str] = []
+
+    class Rep:
+        def error(self, message: str) -> None:
+            lines.append(message)
+
+    ex = Extractor()
+
+    def boom(article: Article):
+        if "Alaska" in article.text:
+            raise ValueError("cannot segment")
+        return ex.extract(article)
+
+    items = [
+        Article(text=TEXTS[0], source="a.txt"),
+        InputError("b.pdf: corrupt or unreadable PDF: bad xref"),
+        Article(text=TEXTS[1], source="c.txt"),
+        ex.extract(Article(text=TEXTS[2], source="d.txt")),
+        Article(text=TEXTS[0], source="copy-of-a.txt"),
+    ]
+    summary = ingest(db, items, extract=boom, reporter=Rep())
+    assert (summary.added, summary.present, summary.failed) == (2, 1, 2)
+    assert lines == [
+        "b.pdf: corrupt or unreadable PDF: bad xref",
+        "c.txt: cannot extract features: ValueError: cannot segment",
+    ]
+    assert db.count() == 2
+
+
+def test_threads_sharing_one_store(db):
+    arts = [Article(text=f"{TEXTS[i % 3]} Report number {i // 3}.") for i in range(30)]
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for a in arts[k::2] + arts:  # every thread also tries every article: duplicates race
+                db.add(a)
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.count() == 30
+    assert len(db.features().articles["id"].unique()) == 30
+
+
+def test_a_writer_holding_the_lock_is_waited_for_not_failed(tmp_path, monkeypatch):
+    # SQLite's own wait is made tiny so that the retry with backoff is what rides out the lock.
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT", 0.01)
+    path = tmp_path / "t.db"
+    s = Store(path)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("INSERT INTO state VALUES ('held', 1)")
+    released = threading.Event()
+    result: list = []
+
+    def add() -> None:
+        result.append(s.add(Article(text=TEXTS[0])))
+        result.append(released.is_set())
+
+    t = threading.Thread(target=add)
+    t.start()
+    time.sleep(1.0)
+    assert result == []  # still waiting: the lock is held
+    released.set()
+    blocker.execute("COMMIT")
+    blocker.close()
+    t.join(timeout=60)
+    assert result[0].status == "added" and result[1] is True
+    assert s.count() == 1
+    s.close()
+
+
+def test_short_lived_threads_do_not_pile_up_connections(db):
+    # The dashboard runs every rerun in a new thread; each must not leave a connection open.
+    db.add(Article(text=TEXTS[0]))
+    fds = lambda: len(os.listdir("/proc/self/fd"))  # noqa: E731
+    for _ in range(5):  # warm the pool
+        t = threading.Thread(target=db.count)
+        t.start()
+        t.join()
+    before = fds()
+    for _ in range(100):
+        t = threading.Thread(target=db.features)
+        t.start()
+        t.join()
+    assert fds() <= before + 2

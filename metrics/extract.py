@@ -21,6 +21,10 @@ from .lexicon import Lexicon, default_lexicon
 from .segment import normalise, split_passages
 from .tone import compound
 
+# Bump when a change to segmentation, negation, hedging or matching changes the features that
+# extraction produces: stored features carrying an older version are then recomputed.
+EXTRACTOR_VERSION = "1"
+
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
 # refusal ("refused to meet", "failed to agree"), partly after a bare "not". A negated hostile

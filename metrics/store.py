@@ -106,16 +106,13 @@ _NEGATED, _HEDGED = 1, 2
 
 @lru_cache(maxsize=1)
 def _extraction_fingerprint() -> str:
-    """A digest of everything besides the lexicon that shapes stored features (segmentation,
-    negation rules, the gazetteer, VADER's version), so a change there also marks them stale."""
-    from . import dyad, extract, segment, tone
+    """What besides the lexicon shapes stored features: the extractor's declared version, the
+    gazetteer's content and VADER's version, so a change there also marks them stale. Code edits
+    that leave features unchanged (comments, speed-ups) bump nothing and cost no recompute."""
+    from . import dyad, extract
 
-    h = hashlib.sha256()
-    for path in (extract.__file__, segment.__file__, dyad.__file__, tone.__file__, dyad.GAZETTEER):
-        try:
-            h.update(Path(path).read_bytes())
-        except OSError:
-            h.update(str(path).encode())
+    h = hashlib.sha256(extract.EXTRACTOR_VERSION.encode())
+    h.update(dyad.GAZETTEER.read_bytes())
     try:
         from importlib.metadata import version
 

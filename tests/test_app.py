@@ -1,0 +1,247 @@
+"""The dashboard through Streamlit's AppTest: widgets, state, weights, presets and uploads.
+
+Each test gets its own database (TENSION_DB); the app's caches are keyed on the database path,
+so tests do not see each other's articles.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics.lexicon import TONE_ID, default_lexicon
+from metrics.readers import read_bytes, read_path
+from metrics.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLE = ROOT / "data" / "articles"
+FEW = [
+    "2020-07-22-houston-consulate-ordered-closed.txt",
+    "2022-08-04-pla-drills-around-taiwan.txt",
+    "2022-11-14-biden-xi-bali-meeting.txt",
+    "2023-02-04-balloon-shot-down.txt",
+    "2023-06-19-blinken-wang-yi-talks-seed.txt",
+    "2023-11-15-woodside-summit.txt",
+]
+TIMEOUT = 120
+
+HOSTILE = (
+    "March 3, 2024\n"
+    "Beijing <script>window.__xss=1</script> warns Washington\n"
+    'China and the United States traded threats <img src=x onerror="window.__xss=2"> after talks collapsed. '
+    "Washington imposed sanctions on Chinese firms.\n"
+)
+
+
+def _fill(db: Path, names: list[str]) -> Store:
+    store = Store(db)
+    for name in names:
+        (art,) = list(read_path(SAMPLE / name))
+        assert store.add(art).status == "added"
+    return store
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "tension.db"
+    monkeypatch.setenv("TENSION_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def few(db) -> Store:
+    return _fill(db, FEW)
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=TIMEOUT)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def _latest(at: AppTest) -> str:
+    (m,) = [m for m in at.metric if m.label.startswith("Latest tension")]
+    return m.value
+
+
+def _slider(at: AppTest, cue_id: str):
+    return at.slider(key=f"w_{cue_id}")
+
+
+def test_first_start_loads_the_sample_corpus(db):
+    at = _run(_app())
+    n_files = len(list(SAMPLE.glob("*.txt")))
+    assert Store(db).count() == n_files
+    (shown,) = [m for m in at.metric if m.label == "Articles in view"]
+    assert shown.value == str(n_files)
+    assert _latest(at) not in ("", "–")
+
+
+def test_overview_has_timeline_metric_and_a_slider_per_family(few):
+    at = _run(_app())
+    lex = default_lexicon()
+    assert len(at.slider) == len(lex.families) + 1  # one per cue family, plus tone
+    categories = {f.category for f in lex.families}
+    labels = {e.label.split(" · ")[0] for e in at.expander}
+    assert categories | {"Tone"} <= labels
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 2  # the timeline and the period's drivers
+    spec = json.loads(charts[0].proto.spec)
+    article_trace = [t for t in spec["data"] if t.get("name") == "Article"][0]
+    assert len(article_trace["x"]) == len(FEW)
+    ids = {row[0] for row in article_trace["customdata"]}
+    assert ids == set(few.articles()["id"])
+    # Help text carries the family's help and its grounding.
+    fam = lex.family("sanctions")
+    assert fam.grounding in _slider(at, "sanctions").help and fam.help in _slider(at, "sanctions").help
+
+
+def test_moving_a_slider_rescores_and_goes_into_the_url(few):
+    at = _run(_app())
+    before = _latest(at)
+    _slider(at, "agreement").set_value(0.0)
+    _run(at)
+    assert _latest(at) != before
+    assert at.query_params["w"] == "agreement:0"
+    # Back to the defaults: the score returns and the URL forgets the weight.
+    [b for b in at.button if b.label == "Reset all"][0].click()
+    _run(at)
+    assert _latest(at) == before
+    assert _slider(at, "agreement").value == default_lexicon().family("agreement").weight
+    assert "w" not in at.query_params
+
+
+def test_weights_in_the_url_are_applied_and_bad_ones_reported(few):
+    at = _run(_app(w="sanctions:12,tone:0"))
+    assert _slider(at, "sanctions").value == 12
+    assert _slider(at, TONE_ID).value == 0
+    assert not at.error
+
+    bad = _run(_app(w="sanctions:lots"))
+    assert len(bad.error) == 1
+    assert "sanctions" in bad.error[0].value and "\n" not in bad.error[0].value
+    assert _slider(bad, "sanctions").value == default_lexicon().family("sanctions").weight
+
+
+def test_the_pair_of_countries_changes_the_scores(few):
+    at = _run(_app())
+    us_cn = _latest(at)
+    at.selectbox(key="dyad").set_value("none")
+    _run(at)
+    assert at.query_params["pair"] == "none"
+    assert _latest(at) != us_cn
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("broken.json", b"{not json", "not valid JSON"),
+        ("unknown.json", b'{"no_such_cue": 3}', "unknown cue id 'no_such_cue'"),
+        ("negative.yaml", b"sanctions: -2\n", "negative"),
+        ("list.yaml", b"- 1\n- 2\n", "expected a mapping"),
+    ],
+)
+def test_a_bad_preset_is_refused_in_one_line(few, name, content, reason):
+    at = _run(_app())
+    at.file_uploader(key="preset_file").upload(name, content)
+    _run(at)
+    assert len(at.error) == 1
+    msg = at.error[0].value
+    assert name in msg and reason in msg and "\n" not in msg
+    assert _slider(at, "sanctions").value == default_lexicon().family("sanctions").weight
+
+
+def test_a_preset_loads_and_the_save_button_offers_the_same_format(few):
+    at = _run(_app())
+    before = _latest(at)
+    at.file_uploader(key="preset_file").upload("mine.json", json.dumps({"sanctions": 15, "agreement": 1}).encode())
+    _run(at)
+    assert not at.error
+    assert _slider(at, "sanctions").value == 15 and _slider(at, "agreement").value == 1
+    assert _latest(at) != before
+    assert set(at.query_params["w"].split(",")) == {"sanctions:15", "agreement:1"}
+    (save,) = [b for b in at.download_button if b.label == "Save preset"]
+    assert save.proto.label == "Save preset"
+
+
+def test_the_drill_down_escapes_hostile_article_text(db):
+    store = _fill(db, FEW[:2])
+    (art,) = list(read_bytes("hostile.txt", HOSTILE.encode()))
+    res = store.add(art)
+    assert res.status == "added"
+    at = _app()
+    at.session_state["selected_article"] = res.id
+    _run(at)
+    bodies = "\n".join(h.value for h in at.html)
+    assert "warns Washington" in bodies  # the drill-down is shown...
+    assert "<script" not in bodies and "<img" not in bodies  # ...and nothing of the article runs
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in bodies
+    assert "&lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;" in bodies
+    assert '<mark class="up"' in bodies  # the sanctions cue is highlighted
+
+
+def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected_date(few):
+    at = _run(_app())
+    at.switch_page("ui/upload.py")
+    _run(at)
+    seed = (SAMPLE / FEW[0]).read_bytes()
+    new = (
+        b"Washington and Beijing agreed on Tuesday to resume military talks and restore the hotline, "
+        b"officials of both sides said after a constructive meeting.\n"
+    )
+    at.file_uploader(key="uploader_0").set_value(
+        [
+            ("again.txt", seed, "text/plain"),
+            ("empty.txt", b"   \n", "text/plain"),
+            ("fresh.txt", new, "text/plain"),
+            ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "text/plain"),
+        ]
+    )
+    _run(at)
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("empty.txt") for e in errors)
+    assert any(e.startswith("photo.txt") for e in errors)
+    assert all("\n" not in e for e in errors)
+    # The undated new article gets a date picker; the duplicate is listed, not offered again.
+    (picker,) = at.main.date_input
+    assert picker.value is None
+    picker.set_value(date(2024, 2, 1))
+    _run(at)
+    (save,) = [b for b in at.button if b.label.startswith("Save ")]
+    assert save.label == "Save 1 new article"
+    save.click()
+    _run(at)
+    arts = Store(few.path).articles()
+    assert len(arts) == len(FEW) + 1
+    (stored,) = arts.loc[arts["source"] == "fresh.txt", "date"]
+    assert str(stored)[:10] == "2024-02-01"
+    result = at.dataframe[0].value
+    assert set(result["status"]) == {"added", "already stored", "failed"}
+    assert list(result.loc[result["status"] == "added", "file"]) == ["fresh.txt"]
+    # The uploader is fresh: the saved files are not offered again.
+    assert at.file_uploader(key="uploader_1").value in (None, [])
+
+
+def test_articles_page_lists_and_searches(few):
+    at = _run(_app())
+    at.switch_page("ui/articles.py")
+    _run(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(FEW)
+    assert table["date"].is_monotonic_decreasing
+    at.text_input(key="article_search").input("balloon")
+    _run(at)
+    table = at.dataframe[0].value
+    assert len(table) == 1 and "balloon" in table["title"].iloc[0].lower()

@@ -1,0 +1,318 @@
+"""End to end in a real browser: Playwright driving Debian's Chromium against `streamlit run app.py`.
+
+The server runs on a free port with a temporary TENSION_DB holding a few sample articles. Without
+/usr/bin/chromium these tests skip, unless TENSION_REQUIRE_BROWSER=1 (CI), where they fail.
+Screenshots of each page go to /tmp/shots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from metrics.readers import read_bytes, read_path
+from metrics.store import Store
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "articles"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+SHOTS = Path("/tmp/shots")
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+POINTS = ".js-plotly-plot .scatterlayer .trace .point"
+FEW = [
+    "2019-05-10-tariffs-raised-to-25-percent.txt",
+    "2020-01-15-phase-one-trade-deal-signed.txt",
+    "2020-07-22-houston-consulate-ordered-closed.txt",
+    "2022-08-04-pla-drills-around-taiwan.txt",
+    "2022-11-14-biden-xi-bali-meeting.txt",
+    "2023-02-04-balloon-shot-down.txt",
+    "2023-06-19-blinken-wang-yi-talks-seed.txt",
+    "2023-11-15-woodside-summit.txt",
+]
+NEW_ARTICLE = (
+    "March 12, 2024\n"
+    "Kestrel harbour agreement eases shipping dispute\n"
+    "The United States and China signed an agreement on port inspections on Tuesday, officials of both "
+    "sides said, calling the talks constructive and productive. Washington said it would ease tariffs on "
+    "some Chinese goods, and Beijing welcomed the step.\n"
+)
+HOSTILE_HTML = """<!doctype html><html><head><title>Harbour row <script>window.__xss=1</script></title>
+<meta name="date" content="2024-04-02"></head><body><article>
+<h1>Harbour row deepens between Washington and Beijing</h1>
+<p>April 2, 2024. China condemned the United States after Washington imposed sanctions on Chinese
+shipping firms. <script>window.__xss=1</script> Beijing warned of countermeasures and cut contacts with
+the American port authority. <img src=x onerror="window.__xss=2"> The two sides traded accusations.</p>
+<p>Officials in Washington said the sanctions would stay until China changed course, and Beijing
+accused the United States of bullying.</p>
+</article></body></html>
+"""
+HOSTILE_TXT = (
+    "April 9, 2024\n"
+    "Dockside <script>window.__xss=1</script> standoff <img src=x onerror=\"window.__xss=2\">\n"
+    "China accused the United States of provocation and Washington imposed sanctions on Chinese shipyards. "
+    "<script>window.__xss=3</script> Beijing threatened retaliation.\n"
+)
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("TENSION_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{CHROMIUM} is missing and TENSION_REQUIRE_BROWSER=1: install Debian's chromium")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _require_chromium()
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "tension.db"
+    store = Store(db)
+    for name in FEW:
+        (art,) = list(read_path(SAMPLE / name))
+        store.add(art)
+    store.close()
+    port = _free_port()
+    env = dict(os.environ, TENSION_DB=str(db))
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not become healthy: {(tmp / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield {"url": url, "db": db, "log": tmp / "server.log"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+def _idle(pg) -> None:
+    pg.wait_for_timeout(150)  # let a rerun triggered by the last action start
+    pg.wait_for_selector(IDLE)
+
+
+def _open(pg, url: str, ready: str) -> None:
+    pg.goto(url)
+    pg.wait_for_selector(ready)
+    _idle(pg)
+    assert pg.locator("[data-testid='stException']").count() == 0, pg.locator("[data-testid='stException']").first.inner_text()
+
+
+def _shot(pg, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _article_points(pg):
+    # The article points are the timeline's last marker trace (the selection ring, when present, comes after).
+    return pg.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").nth(3).locator(".point")
+
+
+def _transforms(pg) -> list[str]:
+    return _article_points(pg).evaluate_all("els => els.map(e => e.getAttribute('transform'))")
+
+
+def _metric(pg, label: str) -> str:
+    box = pg.locator("[data-testid='stMetric']", has_text=label).first
+    return box.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def _wait_rows(pg, n: int) -> None:
+    """Wait until the (canvas) table lists ``n`` rows, read from its accessible twin."""
+    pg.wait_for_function(
+        "n => { const t = document.querySelector(\"[data-testid='stDataFrame'] table\");"
+        " return t !== null && t.getAttribute('aria-rowcount') === String(n + 1); }",
+        arg=n,
+    )
+
+
+def _upload(pg, server, files: list[Path]) -> None:
+    _open(pg, f"{server['url']}/upload", "[data-testid='stFileUploaderDropzone']")
+    with pg.expect_file_chooser() as fc:
+        pg.locator("[data-testid='stFileUploaderDropzone']").first.click()
+    fc.value.set_files([str(f) for f in files])
+    save = pg.get_by_role("button", name=re.compile(r"^Save \d+ new article"))
+    save.wait_for()
+    _idle(pg)
+    _shot(pg, "upload-preview")
+    save.click()
+    pg.get_by_text("Last save:").wait_for()
+    _idle(pg)
+
+
+def test_overview_loads_with_a_point_per_article(page, server):
+    _open(page, server["url"], POINTS)
+    assert _article_points(page).count() == len(FEW)
+    assert _metric(page, "Articles in view") == str(len(FEW))
+    assert page.get_by_text("What drove it").count() == 1
+    _shot(page, "overview")
+    assert not page.errors
+
+
+def test_moving_a_slider_changes_the_chart(page, server):
+    _open(page, server["url"], POINTS)
+    before, latest = _transforms(page), _metric(page, "Latest tension")
+    page.locator(".st-key-group_Cooperation summary").click()
+    thumb = page.locator(".st-key-w_agreement input[type='range']")
+    thumb.wait_for(state="attached")
+    thumb.focus()
+    page.keyboard.press("Home")  # agreement weight to 0
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('w') === 'agreement:0'", timeout=30_000
+    )
+    _idle(page)
+    after = _transforms(page)
+    assert after != before and len(after) == len(before)
+    assert _metric(page, "Latest tension") != latest
+    assert page.locator(".st-key-w_agreement").is_visible()  # its group stayed open
+    _shot(page, "overview-slider")
+
+
+def test_clicking_a_point_shows_its_passages(page, server):
+    _open(page, server["url"], POINTS)
+    point = _article_points(page).nth(len(FEW) - 2)
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("The article behind the point").wait_for()
+    _idle(page)
+    passages = page.locator(".tp-p")
+    assert passages.count() >= 3
+    assert page.locator(".tp-p mark").count() >= 1
+    assert re.search(r"Passage 1 · contribution [+-]\d", passages.first.inner_text())
+    assert "article=" in page.url  # the opened article is in the URL, shareable
+    _shot(page, "drill-down")
+    assert not page.errors
+
+
+def test_an_upload_appears_in_the_table_and_the_chart(page, server, tmp_path):
+    f = tmp_path / "kestrel-harbour.txt"
+    f.write_text(NEW_ARTICLE, encoding="utf-8")
+    before = Store(server["db"]).count()
+    _upload(page, server, [f])
+    assert page.get_by_text("1 added").count() >= 1
+    _shot(page, "upload-done")
+    assert Store(server["db"]).count() == before + 1
+
+    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    page.locator(".st-key-article_search input").fill("Kestrel")
+    page.keyboard.press("Enter")
+    _wait_rows(page, 1)
+    assert page.locator("[data-testid='stDataFrame'] td", has_text="Kestrel harbour agreement").count() == 1
+    _shot(page, "articles")
+
+    _open(page, server["url"], POINTS)
+    assert _article_points(page).count() == before + 1
+
+
+def test_selecting_a_row_opens_the_article_and_delete_removes_it(page, server, tmp_path):
+    f = tmp_path / "heron-strait.txt"
+    f.write_text(NEW_ARTICLE.replace("Kestrel", "Heron").replace("port inspections", "fishing quotas"), "utf-8")
+    _upload(page, server, [f])
+    n = Store(server["db"]).count()
+    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    page.locator(".st-key-article_search input").fill("Heron")
+    page.keyboard.press("Enter")
+    grid = page.locator("[data-testid='stDataFrame']")
+    _wait_rows(page, 1)
+    _idle(page)
+    # The grid is a canvas: click the first row's selection box by position (header ~35 px, row ~35 px).
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.locator(".tp-p").first.wait_for()
+    _idle(page)
+    assert "Heron harbour agreement" in page.locator("[data-testid='stHtml']").first.inner_text()
+    page.get_by_role("button", name=re.compile(r"Delete 1 selected")).click()
+    page.get_by_role("button", name="Delete for good").click()
+    page.get_by_text("Removed 1 article.").wait_for()
+    _idle(page)
+    assert Store(server["db"]).count() == n - 1
+
+
+def test_hostile_html_in_uploaded_articles_never_runs(page, server, tmp_path):
+    html_file = tmp_path / "harbour-row.html"
+    html_file.write_text(HOSTILE_HTML, encoding="utf-8")
+    txt_file = tmp_path / "dockside.txt"
+    txt_file.write_text(HOSTILE_TXT, encoding="utf-8")
+    _upload(page, server, [html_file, txt_file])
+    assert page.evaluate("() => window.__xss") is None
+    shown = {html_file: "imposed sanctions on Chinese shipping firms", txt_file: "<script>window.__xss=3</script>"}
+    stored = set(Store(server["db"]).articles()["id"])
+    for f, visible in shown.items():
+        (art,) = list(read_bytes(f.name, f.read_bytes()))
+        assert art.id in stored, f"{f.name} was stored"
+        # Open the article by its shareable URL: title, passages and hover all carry its text.
+        _open(page, f"{server['url']}/?article={art.id}", ".tp-p")
+        assert visible in page.locator(".tp-art").inner_text()  # shown as text, not run
+        # Hover the article's point so plotly renders its title in the hover label too.
+        ring = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").last.locator(".point").first
+        b = ring.bounding_box()
+        page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.__xss") is None
+    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    page.locator(".st-key-article_search input").fill("Dockside")
+    page.keyboard.press("Enter")
+    _idle(page)
+    _shot(page, "hostile")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator("script:has-text('__xss')").count() == 0
+    assert page.locator("img[onerror]").count() == 0
+    assert not page.errors

@@ -1,0 +1,257 @@
+"""The dashboard's view logic (metrics.charts): figures, filters, weights in URLs and presets."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics import charts
+from metrics.errors import InputError, WeightsError
+from metrics.extract import Extractor
+from metrics.lexicon import TONE_ID, default_lexicon, dump_weights
+from metrics.scoring import explain, family_contributions, prepare, tension
+from metrics.timeline import timeline
+
+LEX = default_lexicon()
+
+TEXTS = [
+    "January 9, 2023\nChina and the United States held talks in Beijing. The two sides called the talks constructive.",
+    "February 4, 2023\nWashington imposed sanctions on Chinese firms and Beijing condemned the move. "
+    "China cut military communication channels with the United States.",
+    "February 20, 2023\nThe United States and China signed an agreement on climate cooperation.",
+    "March 2, 2023\nChina warned the United States over arms sales to Taiwan.",
+]
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    from metrics.readers import read_bytes
+
+    arts = [next(iter(read_bytes(f"a{i}.txt", t.encode()))) for i, t in enumerate(TEXTS)]
+    return prepare(Extractor().extract_many(arts), "US-CN")
+
+
+def _points(prep, weights=None) -> pd.DataFrame:
+    return charts.article_frame(prep.features).assign(tension=tension(prep, weights))
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def test_slider_groups_cover_every_family_once_in_lexicon_categories_plus_tone():
+    groups = charts.slider_groups(LEX)
+    ids = [s.id for _, specs in groups for s in specs]
+    assert sorted(ids) == sorted(LEX.ids + [TONE_ID]) and ids[-1] == TONE_ID
+    for category, specs in groups[:-1]:
+        assert {LEX.family(s.id).category for s in specs} == {category}
+    spec = groups[0][1][0]
+    fam = LEX.family(spec.id)
+    assert fam.help in spec.help and fam.grounding in spec.help and spec.default == fam.weight
+
+
+def test_slider_range_stretches_to_a_loaded_weight():
+    (spec,) = [s for _, specs in charts.slider_groups(LEX, {"sanctions": 45.0}) for s in specs if s.id == "sanctions"]
+    assert spec.max >= 45
+    (normal,) = [s for _, specs in charts.slider_groups(LEX) for s in specs if s.id == "sanctions"]
+    assert normal.max >= 2 * LEX.family("sanctions").weight
+
+
+def test_weights_round_trip_through_the_url_and_only_non_defaults_are_kept():
+    defaults = LEX.default_weights()
+    w = dict(defaults, sanctions=12.5, agreement=0.0, tone=1.5)
+    param = charts.weights_to_param(w, defaults)
+    assert set(param.split(",")) == {"sanctions:12.5", "agreement:0", "tone:1.5"}
+    assert charts.weights_from_param(param, LEX) == {"sanctions": 12.5, "agreement": 0.0, "tone": 1.5}
+    assert charts.weights_to_param(defaults, defaults) == ""
+
+
+@pytest.mark.parametrize(
+    ("param", "needle"),
+    [("sanctions", "not cue:weight"), ("sanctions:x", "'sanctions' is not a number"),
+     ("bogus:1", "unknown cue id 'bogus'"), ("sanctions:-1", "negative")],
+)
+def test_bad_url_weights_name_the_entry(param, needle):
+    with pytest.raises(WeightsError) as err:
+        charts.weights_from_param(param, LEX)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_saved_preset_loads_back_unchanged():
+    w = dict(LEX.default_weights(), sanctions=3.0)
+    assert charts.parse_preset(dump_weights(w).encode(), "p.json", LEX) == w
+    assert charts.parse_preset(b"sanctions: 4\ntone: 0\n", "p.yaml", LEX) == {"sanctions": 4.0, "tone": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "needle"),
+    [("p.json", b"{", "p.json: not valid JSON"), ("p.yaml", b"a: [", "p.yaml: not valid YAML"),
+     ("p.json", b"\xff\xfe\x00", "p.json: not UTF-8"), ("p.json", b'{"tone": "high"}', "'tone' is not a number")],
+)
+def test_bad_presets_fail_in_one_line(name, data, needle):
+    with pytest.raises(WeightsError) as err:
+        charts.parse_preset(data, name, LEX)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def test_dyad_options_start_with_us_cn_and_end_with_none():
+    opts = charts.dyad_options()
+    assert opts[0] == "US-CN" and opts[-1] == "none" and len(opts) == len(set(opts))
+    assert "China" in charts.dyad_label("US-CN") and "every passage" in charts.dyad_label("none")
+
+
+def test_filter_by_dates_and_source():
+    fr = pd.DataFrame(
+        {"id": list("abcd"), "title": list("wxyz"), "source": ["r.csv#1", "r.csv#2", "up.txt", "up2.txt"],
+         "date": pd.to_datetime(["2023-01-01", "2023-01-31", None, "2023-03-01"])}
+    )
+    assert charts.filter_mask(fr, date(2023, 1, 1), date(2023, 1, 31)).tolist() == [True, True, False, False]
+    assert charts.filter_mask(fr, date(2023, 1, 2), None, keep_undated=True).tolist() == [False, True, True, True]
+    assert charts.filter_mask(fr, source=".CSV").tolist() == [True, True, False, False]
+    assert charts.search_mask(fr, "UP").tolist() == [False, False, True, True]
+    assert charts.date_bounds(fr) == (date(2023, 1, 1), date(2023, 3, 1))
+
+
+def test_latest_change_compares_the_last_two_periods(prepared):
+    tl = timeline(_points(prepared), "month")
+    latest, delta, start = charts.latest_change(tl)
+    assert start == pd.Timestamp("2023-03-01")
+    assert latest == pytest.approx(tl["mean"].iloc[-1])
+    assert delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
+    assert charts.latest_change(tl.iloc[:0]) == (None, None, None)
+
+
+def test_period_start_and_mask_agree_with_the_timeline():
+    fr = pd.DataFrame({"date": pd.to_datetime(["2023-02-27", "2023-03-01", "2023-03-05"])})
+    assert charts.period_start(pd.Timestamp("2023-03-05"), "week") == pd.Timestamp("2023-02-27")
+    assert charts.period_mask(fr, pd.Timestamp("2023-02-27"), "week").tolist() == [True, True, True]
+    assert charts.period_mask(fr, pd.Timestamp("2023-03-01"), "month").tolist() == [False, True, True]
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def test_timeline_has_a_point_per_article_with_its_id_and_the_band_and_rolling_mean(prepared):
+    points = _points(prepared)
+    tl = timeline(points, "month")
+    fig = charts.timeline_figure(points, tl)
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["95% interval of the mean", "Mean per month", "Rolling mean (3 months)"]
+    (art,) = [t for t in fig.data if t.name == "Article"]
+    assert [row[0] for row in art.customdata] == list(points["id"])
+    assert "%{customdata[1]}" in art.hovertemplate and "tension" in art.hovertemplate
+    assert list(fig.data[1].y) == list(tl["mean"])
+
+
+def test_timeline_beyond_the_point_limit_draws_period_means_only(prepared):
+    points = _points(prepared)
+    tl = timeline(points, "month")
+    fig = charts.timeline_figure(points, tl, max_points=2)
+    assert "Article" not in [t.name for t in fig.data]
+    assert "drawn as monthly means" in fig.layout.title.text
+    # A click on a mean is told apart from a click on an article.
+    mean = fig.data[1]
+    art, per = charts.parse_selection([{"customdata": list(mean.customdata[1])}])
+    assert art is None and per == tl["period"].iloc[1]
+    assert charts.parse_selection([{"customdata": ["abc", "t"]}]) == ("abc", None)
+    assert charts.parse_selection([]) == (None, None)
+
+
+def test_hover_titles_are_escaped():
+    points = pd.DataFrame({"id": ["x"], "title": ["<img src=x onerror=alert(1)>"],
+                           "date": pd.to_datetime(["2023-01-01"]), "tension": [5.0]})
+    fig = charts.timeline_figure(points, timeline(points, "month"))
+    (art,) = [t for t in fig.data if t.name == "Article"]
+    assert art.customdata[0][1] == html.escape("<img src=x onerror=alert(1)>")
+
+
+def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign(prepared):
+    fam = family_contributions(prepared)
+    rows = np.array([False, True, False, False])  # the sanctions article
+    d = charts.drivers(fam, rows, LEX)
+    labels = charts.family_labels(LEX)
+    assert d[labels["sanctions"]] == pytest.approx(fam["sanctions"].iloc[1]) and d[labels["sanctions"]] > 0
+    assert (d != 0).all()
+    both = charts.drivers(fam, np.array([True, True, False, False]), LEX)
+    assert both[labels["talks_positive"]] == pytest.approx(fam["talks_positive"].iloc[:2].mean())
+    fig = charts.drivers_figure(d, article=charts.drivers(fam, np.array([0]), LEX))
+    bar = fig.data[0]
+    for label, x, color in zip(bar.y, bar.x, bar.marker.color):
+        assert color == (charts.ESCALATION_COLOR if x > 0 else charts.DEESCALATION_COLOR), label
+    assert len(fig.data) == 2
+
+
+# ----------------------------------------------------------------------------- drill-down
+
+
+def test_article_html_highlights_cues_and_escapes_everything(extractor):
+    from metrics.readers import read_bytes
+
+    text = (
+        "May 5, 2023\nThe US & China <script>window.__xss=1</script> imposed sanctions; "
+        'Beijing said <img src=x onerror="window.__xss=2"> it condemned Washington.'
+    )
+    (art,) = list(read_bytes("x.txt", text.encode()))
+    prep = prepare(extractor.extract_many([art]), "US-CN")
+    doc = explain(prep, 0)
+    out = charts.article_html(doc)
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out and "onerror=&quot;" in out
+    assert '<mark class="up" title="Sanctions' in out and ">sanctions</mark>" in out
+    # Every passage is there, in order, with its contribution.
+    positions = [out.index(f"Passage {p['index'] + 1} ") for p in doc["passages"]]
+    assert positions == sorted(positions)
+    assert f"{doc['passages'][-1]['contribution']:+.2f}" in out
+    summary = charts.explain_summary(doc)
+    assert f"{doc['tension']:+.1f}" in summary
+    table = charts.cue_table(doc)
+    assert table["contribution"].sum() == pytest.approx(
+        sum(c["contribution"] for p in doc["passages"] for c in p["cues"]), abs=1e-2
+    )
+
+
+def test_md_escape_keeps_markdown_literal():
+    out = charts.md_escape("![x](http://e.com) **b** $1 <b>")
+    assert "![" not in out and "](" not in out and "**" not in out and "<b>" not in out
+
+
+# ----------------------------------------------------------------------------- uploads and export
+
+
+def test_upload_preview_marks_new_stored_repeated_and_failed(extractor):
+    good = "June 1, 2023\nThe United States and China signed an agreement on trade."
+    items = []
+    for name, data in [("a.txt", good.encode()), ("b.txt", good.encode()), ("e.txt", b"")]:
+        for got in charts.read_upload(name, data):
+            if isinstance(got, InputError):
+                items.append(charts.UploadItem(name, error=str(got)))
+            else:
+                items.append(charts.UploadItem(name, got, extractor.extract(got)))
+    pre = charts.upload_preview(items, set(), "US-CN", None, LEX)
+    assert list(pre["status"]) == ["new", "repeated in this upload", "failed"]
+    assert pre.loc[0, "date"] == date(2023, 6, 1) and pre.loc[0, "tension"] < 0
+    assert "agreement" in pre.loc[0, "top_cues"]
+    assert pre.loc[2, "reason"].startswith("e.txt")
+    stored = charts.upload_preview(items[:1], {items[0].article.id}, "US-CN", None, LEX)
+    assert list(stored["status"]) == ["already stored"]
+
+
+def test_read_upload_names_the_file_not_a_temporary_path():
+    (art,) = charts.read_upload("../../etc/report.txt", b"Some text about China and the United States.")
+    assert art.source == "report.txt"
+    (err,) = charts.read_upload("notes.xyz", b"hello")
+    assert isinstance(err, InputError) and str(err).startswith("notes.xyz")
+
+
+def test_csv_export_round_trips():
+    tl = pd.DataFrame({"period": pd.to_datetime(["2023-01-01"]), "mean": [1.5], "count": [2]})
+    back = pd.read_csv(pd.io.common.BytesIO(charts.to_csv(tl)))
+    assert list(back.columns) == ["period", "mean", "count"] and back["mean"].iloc[0] == 1.5
+    assert json.loads(json.dumps(back.to_dict()))  # plain data

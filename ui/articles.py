@@ -1,0 +1,81 @@
+"""Articles: every stored article, searchable and sortable; select to read, select to delete."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from metrics import charts
+from metrics.scoring import score_table
+from ui import state
+
+MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
+
+ss = st.session_state
+path, version = state.current()
+fr = state.frame(path, version)
+view = ss["view"]
+w = state.weights()
+prep = state.prepared(path, version, view["dyad"])
+
+st.title("Articles")
+changed = charts.non_default(w, state.lexicon().default_weights())
+st.caption(
+    f"{len(fr):,} stored articles, scored for {charts.dyad_label(view['dyad'])}"
+    + (f" with {len(changed)} weights changed on the Overview page." if changed else " with the default weights.")
+    + " Click a column header to sort."
+)
+
+query = st.text_input("Search articles", key="article_search", placeholder="words of the title, source or id")
+view_mask = charts.filter_mask(fr, view["start"], view["end"], view["source"], keep_undated=True)
+mask = charts.search_mask(fr, query) & view_mask
+if view_mask.sum() < len(fr):
+    st.caption(f"The sidebar's date range and source filter hide {len(fr) - int(view_mask.sum()):,} articles.")
+table = score_table(prep, w)
+table["date"] = fr["date"]
+shown = table[mask].sort_values("date", ascending=False, na_position="last")
+if len(shown) > MAX_ROWS:
+    st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
+    shown = shown.head(MAX_ROWS)
+event = st.dataframe(
+    shown[["date", "title", "tension", "top_cues", "source", "id"]],
+    hide_index=True, width="stretch", height=420,
+    # A new key after a delete or a new search: row positions of the old selection mean nothing now.
+    key=f"articles_table_{ss.get('articles_round', 0)}_{query.strip().lower()}",
+    on_select="rerun", selection_mode="multi-row",
+    column_config={
+        "date": st.column_config.DateColumn("date"),
+        "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict"),
+        "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most"),
+    },
+)
+rows = [r for r in (event.selection.rows if event and event.selection else []) if r < len(shown)]
+picked = shown.iloc[rows]["id"].tolist() if rows else []
+
+c1, c2, c3 = st.columns([2, 2, 3])
+c1.download_button(
+    "Scores as CSV", data=lambda: charts.to_csv(shown), file_name="tension-scores.csv",
+    mime="text/csv", on_click="ignore", help="The rows shown, with raw score and top cues.",
+)
+if picked:
+    with c2.popover(f"Delete {len(picked)} selected", width="stretch"):
+        st.write(f"Remove {len(picked)} article{'s' if len(picked) != 1 else ''} and their passages from the database?")
+        if st.button("Delete for good", type="primary", key="confirm_delete"):
+            n = state.store().remove(picked)
+            ss.articles_note = f"Removed {n} article{'s' if n != 1 else ''}."
+            ss.articles_round = ss.get("articles_round", 0) + 1
+            if ss.get("selected_article") in picked:
+                ss.selected_article = None
+            st.rerun()
+else:
+    c2.caption("Select rows to delete them; select one to read it.")
+if ss.get("articles_note"):
+    c3.success(ss.pop("articles_note"))
+
+if len(picked) == 1:
+    st.divider()
+    ss.selected_article = picked[0]
+    state.show_article(picked[0], view["dyad"], w)
+elif not np.any(mask):
+    st.info("No article matches the search.")
+state.sync_selection()

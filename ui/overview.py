@@ -1,0 +1,146 @@
+"""Overview: the latest tension, the timeline, what drove it, and the article behind a point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from metrics import charts
+from metrics.scoring import family_contributions, score_table, tension
+from metrics.timeline import timeline
+from ui import state
+
+ss = st.session_state
+path, version = state.current()
+fr = state.frame(path, version)
+view = ss["view"]  # set by app.py's sidebar filters on this run
+
+st.title("Relations-tension index")
+st.caption(
+    "How much tension the news reports between the two countries, article by article and over time: "
+    "above 0 the reporting leans to conflict, below 0 to cooperation. Click a point to read the passages "
+    "behind it; move the cue weights in the sidebar to see the chart answer."
+)
+
+mask = charts.filter_mask(fr, view["start"], view["end"], view["source"])
+
+
+def _select_article(article_id: str | None) -> None:
+    ss.selected_article = article_id
+
+
+@st.fragment
+def weighted_view() -> None:
+    # Everything below depends on the weights: a slider move reruns this fragment only.
+    with st.sidebar:
+        w = state.weights_panel()
+    prep = state.prepared(path, version, view["dyad"])
+    t = tension(prep, w)
+    points = fr.assign(tension=t)[mask]
+    tl = timeline(points, view["period"])
+    latest, delta, latest_start = charts.latest_change(tl)
+
+    c1, c2, c3 = st.columns(3)
+    if latest is None:
+        c1.metric("Latest tension", "–")
+    else:
+        c1.metric(
+            f"Latest tension ({charts.period_label(latest_start, view['period'])})", f"{latest:+.1f}",
+            delta=None if delta is None else f"{delta:+.1f} vs {charts.period_label(tl['period'].iloc[-2], view['period'])}",
+            delta_color="inverse", help="Mean tension of the articles in the latest period with articles.",
+        )
+    c2.metric("Articles in view", f"{int(mask.sum()):,}", help=f"{len(fr):,} stored in all.")
+    scored = int(np.isfinite(t[mask]).sum())
+    c3.metric("About the pair", f"{scored:,}", help="Articles with at least one passage about the chosen pair.")
+
+    if tl.empty:
+        st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
+        return
+
+    periods = list(pd.to_datetime(tl["period"]))
+    selected = ss.get("selected_article")
+    sel_period = ss.get("selected_period")
+    if sel_period is None and selected is not None:
+        d = fr.loc[fr["id"] == selected, "date"]
+        sel_period = d.iloc[0] if len(d) and pd.notna(d.iloc[0]) else None
+    if sel_period is not None:
+        sel_period = charts.period_start(sel_period, view["period"])  # the period length may have changed
+    if sel_period is None or sel_period not in periods:
+        sel_period = periods[-1]
+    fig = charts.timeline_figure(points, tl, period=view["period"], selected=selected, highlight=sel_period)
+    event = st.plotly_chart(
+        fig, key="timeline", on_select="rerun", selection_mode="points", config=state.PLOT_CONFIG
+    )
+    points_sel = list(event.selection.points) if event and event.selection else []
+    token = repr([p.get("customdata") for p in points_sel])
+    if points_sel and token != ss.get("timeline_token"):
+        # React to a new click only: the chart keeps reporting its last selection on every rerun.
+        art, per = charts.parse_selection(points_sel)
+        if art is not None:
+            ss.selected_article = art
+            d = fr.loc[fr["id"] == art, "date"]
+            if len(d) and pd.notna(d.iloc[0]):
+                ss.selected_period = charts.period_start(d.iloc[0], view["period"])
+        elif per is not None:
+            ss.selected_period = per
+        ss.timeline_token = token
+        st.rerun(scope="fragment")  # redraw with the selection ringed and its period listed
+    ss.timeline_token = token
+
+    fam = family_contributions(prep, w)
+    pmask = charts.period_mask(fr, sel_period, view["period"]) & mask
+    pname = charts.period_label(sel_period, view["period"])
+    period_drivers = charts.drivers(fam, pmask, prep.lexicon)
+
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader(f"What drove it: {pname}")
+        st.caption("Mean contribution per article of each cue family (red raises tension, blue lowers it).")
+        if period_drivers.empty:
+            st.info("No cue found in this period's articles.")
+        else:
+            st.plotly_chart(
+                charts.drivers_figure(period_drivers, period_name=f"{pname} mean"),
+                key="drivers_period", config=state.PLOT_CONFIG,
+            )
+    with right:
+        st.subheader(f"Articles: {pname}")
+        st.caption("Select a row (or click a point on the timeline) to read the article.")
+        rows = fr[pmask].assign(tension=np.round(t[pmask], 1)).sort_values("date")
+        ev = st.dataframe(
+            rows[["date", "title", "tension"]], hide_index=True, width="stretch", height=min(320, 35 * (len(rows) + 1) + 3),
+            key=f"period_table_{sel_period:%Y%m%d}", on_select="rerun", selection_mode="single-row",
+            column_config={"date": st.column_config.DateColumn("date"),
+                           "tension": st.column_config.NumberColumn("tension", format="%+.1f")},
+        )
+        picked = list(ev.selection.rows) if ev and ev.selection else []
+        token = f"{sel_period}:{picked}"
+        if picked and token != ss.get("period_table_token"):
+            ss.selected_article = rows.iloc[picked[0]]["id"]
+            ss.period_table_token = token
+            st.rerun(scope="fragment")  # ring the article on the timeline too
+        ss.period_table_token = token
+
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Timeline as CSV", data=charts.to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
+        on_click="ignore", help="Period, mean, count, sd, 95% interval and rolling mean.",
+    )
+    d2.download_button(
+        "Article scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]),
+        file_name="tension-scores.csv", mime="text/csv", on_click="ignore",
+        help="One row per article in view: id, date, title, source, tension, raw score, top cues.",
+    )
+
+    article = ss.get("selected_article")
+    if article is not None and article in set(fr["id"]):
+        st.divider()
+        head, close = st.columns([6, 1])
+        head.subheader("The article behind the point")
+        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
+        state.show_article(article, view["dyad"], w, period_drivers, f"{pname} mean")
+    state.sync_selection()
+
+
+weighted_view()

@@ -1,0 +1,337 @@
+"""Streamlit glue shared by the pages: the store, cached features, filters, weights and the URL.
+
+What is expensive is cached once per process and keyed on ``Store.version()``, which changes on
+every add or remove: the feature table (read from SQLite once per version), the per-pair
+``Prepared`` arrays, the article frame. What depends on the weights is recomputed on every run,
+and it is only ``metrics.scoring.tension`` (a matrix-vector product).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from metrics import charts
+from metrics.dyad import DEFAULT_DYAD
+from metrics.errors import InputError, MetricsError, WeightsError
+from metrics.extract import Extractor, Features
+from metrics.lexicon import Lexicon, default_lexicon, dump_weights
+from metrics.readers import read_path
+from metrics.scoring import Prepared, explain, family_contributions, prepare
+from metrics.store import Store, default_db_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "articles"
+
+_seed_lock = threading.Lock()
+_seeded: set[str] = set()
+
+
+# ----------------------------------------------------------------------------- cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def db_path() -> str:
+    return str(default_db_path())
+
+
+def store() -> Store:
+    return _store(db_path())
+
+
+@st.cache_resource(show_spinner=False)
+def extractor() -> Extractor:
+    return Extractor()
+
+
+def lexicon() -> Lexicon:
+    return default_lexicon()
+
+
+# cache_resource, not cache_data: cache_data would unpickle a copy of 10^5 articles' features on
+# every rerun. These objects are shared read-only between sessions.
+@st.cache_resource(max_entries=2, show_spinner="Reading stored features…")
+def features(path: str, version: int) -> Features:
+    return _store(path).features()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def frame(path: str, version: int) -> pd.DataFrame:
+    return charts.article_frame(features(path, version))
+
+
+@st.cache_resource(max_entries=6, show_spinner="Preparing the pair of countries…")
+def prepared(path: str, version: int, dyad: str) -> Prepared:
+    return prepare(features(path, version), dyad, lexicon())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def article_prepared(path: str, version: int, article_id: str, dyad: str) -> Prepared | None:
+    """One article with its passage text, for the drill-down (relevance is per article)."""
+    try:
+        f = _store(path).article_features(article_id)
+    except (KeyError, LookupError, MetricsError):
+        return None
+    if len(f) == 0:
+        return None
+    return prepare(f, dyad, lexicon())
+
+
+def current() -> tuple[str, int]:
+    s = store()
+    return db_path(), s.version()
+
+
+# ----------------------------------------------------------------------------- first start
+
+
+def ensure_sample() -> None:
+    """On first start with an empty database, load the bundled sample corpus (with progress).
+
+    Once per process and database: a user who deletes every article does not get it back until
+    the next start.
+    """
+    path = db_path()
+    if path in _seeded:
+        return
+    with _seed_lock:
+        if path in _seeded:
+            return
+        s = store()
+        if s.count() == 0 and SAMPLE_DIR.is_dir():
+            items = list(read_path(SAMPLE_DIR))
+            bar = st.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
+            for i, item in enumerate(items, 1):
+                if not isinstance(item, InputError):
+                    try:
+                        item.source = str(Path(item.source).resolve().relative_to(ROOT))
+                    except (TypeError, ValueError):
+                        pass
+                    s.add(item, extractor())
+                bar.progress(i / len(items), text=f"First start: loading sample articles ({i}/{len(items)}) …")
+            bar.empty()
+        _seeded.add(path)
+
+
+# ----------------------------------------------------------------------------- filters (sidebar)
+
+
+def sidebar_filters(fr: pd.DataFrame) -> dict:
+    """Pair of countries, period, date range and source; the same on every page."""
+    ss = st.session_state
+    options = charts.dyad_options()
+    if "dyad" not in ss:
+        wanted = st.query_params.get("pair", DEFAULT_DYAD)
+        ss.dyad = wanted if wanted in options else DEFAULT_DYAD
+    st.sidebar.header("View")
+    dyad = st.sidebar.selectbox(
+        "Pair of countries", options, key="dyad", format_func=charts.dyad_label,
+        help="A passage counts when it concerns this pair. 'Any countries' counts every passage.",
+    )
+    period = st.sidebar.radio("Period", ["month", "week", "day"], key="period", horizontal=True,
+                              help="How article scores are averaged on the timeline.")
+    bounds = charts.date_bounds(fr)
+    start = end = None
+    if bounds is not None:
+        # Follow the data's full range until the user narrows it, so new uploads show up.
+        if ss.get("dates_auto", True) or "dates" not in ss:
+            ss.dates = bounds
+        picked = st.sidebar.date_input(
+            "Date range", key="dates", min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
+            on_change=lambda: ss.__setitem__("dates_auto", False),
+            help="Articles published between these dates, both included.",
+        )
+        picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
+        start = picked[0] if len(picked) > 0 else bounds[0]
+        end = picked[1] if len(picked) > 1 else bounds[1]
+    source = st.sidebar.text_input(
+        "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",
+        help="Keep articles whose source (file name or table row) contains this text.",
+    )
+    if dyad != DEFAULT_DYAD:
+        st.query_params["pair"] = dyad
+    elif "pair" in st.query_params:
+        del st.query_params["pair"]
+    return {"dyad": dyad, "period": period, "start": start, "end": end, "source": source}
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def _key(cue_id: str) -> str:
+    return f"w_{cue_id}"
+
+
+def init_weights() -> None:
+    """Session weights: the defaults, overridden by the URL's ``w`` parameter on first load."""
+    ss = st.session_state
+    if "weights" in ss:
+        return
+    lex = lexicon()
+    weights = lex.default_weights()
+    param = st.query_params.get("w")
+    if param:
+        try:
+            weights.update(charts.weights_from_param(param, lex))
+        except WeightsError as err:
+            ss.weights_error = str(err)
+    ss.weights = weights
+
+
+def weights() -> dict[str, float]:
+    init_weights()
+    return dict(st.session_state.weights)
+
+
+def _apply(new: dict[str, float]) -> None:
+    ss = st.session_state
+    ss.weights = new
+    for cue_id, value in new.items():
+        ss[_key(cue_id)] = value
+
+
+def _set_weight(cue_id: str) -> None:
+    # A callback runs before the rerun, so counts, the reset button and the URL are current.
+    st.session_state.weights[cue_id] = float(st.session_state[_key(cue_id)])
+
+
+def _reset() -> None:
+    _apply(lexicon().default_weights())
+    st.session_state.pop("weights_error", None)
+
+
+def _load_preset() -> None:
+    ss = st.session_state
+    up = ss.get("preset_file")
+    if up is None:
+        return
+    lex = lexicon()
+    try:
+        loaded = charts.parse_preset(up.getvalue(), up.name, lex)
+    except WeightsError as err:
+        ss.weights_error = str(err)
+        return
+    merged = lex.default_weights()
+    merged.update(loaded)  # ids the preset omits keep their defaults, as with --weights
+    _apply(merged)
+    ss.pop("weights_error", None)
+    ss.preset_note = f"Loaded {up.name}: {len(loaded)} weight{'s' if len(loaded) != 1 else ''} set."
+
+
+def sync_url() -> None:
+    param = charts.weights_to_param(st.session_state.weights, lexicon().default_weights())
+    if param:
+        if st.query_params.get("w") != param:
+            st.query_params["w"] = param
+    elif "w" in st.query_params:
+        del st.query_params["w"]
+
+
+def weights_panel() -> dict[str, float]:
+    """One slider per cue family, grouped by category, plus tone; reset, save and load presets."""
+    init_weights()
+    ss = st.session_state
+    lex = lexicon()
+    defaults = lex.default_weights()
+    st.header("Cue weights")
+    changed = charts.non_default(ss.weights, defaults)
+    st.caption(
+        "▲ raises tension, ▼ lowers it. Hover a ? for what a cue means and where its default comes from. "
+        + (f"**{len(changed)} changed** from the defaults (kept in the URL)." if changed else "All at their defaults.")
+    )
+    for category, specs in charts.slider_groups(lex, ss.weights):
+        n_changed = sum(1 for s in specs if s.id in changed)
+        # A key keeps the expander open while its label's count changes under a dragged slider.
+        with st.expander(category + (f" · {n_changed} changed" if n_changed else ""), key=f"group_{category}"):
+            for spec in specs:
+                key = _key(spec.id)
+                if key not in ss:
+                    ss[key] = float(ss.weights[spec.id])
+                st.slider(spec.label, 0.0, spec.max, step=spec.step, key=key, help=spec.help,
+                          on_change=_set_weight, args=(spec.id,))
+    c1, c2 = st.columns(2)
+    c1.button("Reset all", on_click=_reset, width="stretch", disabled=not changed,
+              help="Every weight back to its default.")
+    c2.download_button(
+        "Save preset", data=dump_weights(ss.weights), file_name="tension-weights.json",
+        mime="application/json", width="stretch", on_click="ignore",
+        help="A JSON file in the format of `python -m metrics score --weights FILE`.",
+    )
+    st.file_uploader(
+        "Load preset", type=["json", "yaml", "yml"], key="preset_file", on_change=_load_preset,
+        help="A weights file (JSON or YAML mapping cue id to weight); ids it omits keep their defaults.",
+    )
+    if ss.get("weights_error"):
+        st.error(ss.weights_error)
+    elif ss.get("preset_note"):
+        st.success(ss.preset_note)
+    sync_url()
+    return dict(ss.weights)
+
+
+# ----------------------------------------------------------------------------- the open article
+
+
+def init_selection() -> None:
+    """The article opened in the drill-down, from the URL on first load (a shareable link)."""
+    if "selected_article" not in st.session_state:
+        st.session_state.selected_article = st.query_params.get("article")
+
+
+def sync_selection() -> None:
+    article = st.session_state.get("selected_article")
+    if article:
+        if st.query_params.get("article") != article:
+            st.query_params["article"] = article
+    elif "article" in st.query_params:
+        del st.query_params["article"]
+
+
+# ----------------------------------------------------------------------------- shared views
+
+
+def show_article(article_id: str, dyad: str, w: dict[str, float], period_drivers: pd.Series | None = None,
+                 period_name: str = "") -> None:
+    """The drill-down: the article's passages in order, cues highlighted, every contribution."""
+    path, version = current()
+    prep = article_prepared(path, version, article_id, dyad)
+    if prep is None:
+        st.info("That article is no longer stored.")
+        return
+    doc = explain(prep, 0, w)
+    meta = " · ".join(x for x in (doc["date"] or "undated", doc["source"]) if x)
+    tension = "no tension (not about the pair)" if doc["tension"] is None else f"tension {doc['tension']:+.1f}"
+    st.html(
+        f'<div style="font-size:1.25rem;font-weight:600">{html.escape(doc["title"] or "(untitled)")}</div>'
+        f'<div style="color:#555">{html.escape(meta)} · {tension}</div>'
+    )
+    st.caption(charts.explain_summary(doc))
+    fam = charts.drivers(family_contributions(prep, w), np.array([True]), lexicon())
+    if not fam.empty or (period_drivers is not None and not period_drivers.empty):
+        st.plotly_chart(
+            charts.drivers_figure(
+                period_drivers if period_drivers is not None else pd.Series(dtype=float), fam,
+                period_name=period_name or "Period mean", article_name=doc["title"] or "This article",
+            ),
+            key=f"drivers_article_{article_id}", config=PLOT_CONFIG,
+        )
+    st.html(charts.article_html(doc))
+    table = charts.cue_table(doc)
+    with st.expander(f"All {len(table)} cue matches as a table"):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+PLOT_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "tension-chart"},
+}

@@ -1,0 +1,130 @@
+"""Upload: several files at once, a preview to check (and correct dates) before anything is saved."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import charts
+from metrics.errors import InputError
+from metrics.readers import supported_suffixes
+from ui import state
+
+STATUS = {"added": "added", "present": "already stored", "failed": "failed"}
+CARDS = 30  # up to this many articles get one card each with a date picker; more get an editable table
+
+ss = st.session_state
+path, version = state.current()
+fr = state.frame(path, version)
+view = ss["view"]
+ss.setdefault("upload_round", 0)
+ss.setdefault("upload_cache", {})
+
+st.title("Upload articles")
+suffixes = supported_suffixes()
+st.caption(
+    f"Add articles as files: {', '.join(suffixes)} (a table holds one article per row, with a `text` column "
+    "and optional `title`, `date`, `id`). Nothing is saved until you press Save; duplicates and files "
+    "that cannot be read are listed with the reason."
+)
+
+if ss.get("upload_results") is not None:
+    res: pd.DataFrame = ss.upload_results
+    counts = res["status"].value_counts()
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    (st.success if counts.get("failed", 0) == 0 else st.warning)(f"Last save: {summary}.")
+    st.dataframe(res, hide_index=True, width="stretch")
+
+files = st.file_uploader(
+    "Article files", type=[s.lstrip(".") for s in suffixes], accept_multiple_files=True,
+    key=f"uploader_{ss.upload_round}",
+)
+files = files or []
+cache: dict[str, list[charts.UploadItem]] = ss.upload_cache
+todo = [f for f in files if f.file_id not in cache]
+if todo:
+    bar = st.progress(0.0, text=f"Reading {len(todo)} file{'s' if len(todo) != 1 else ''} …")
+    ex = state.extractor()
+    for n, f in enumerate(todo, 1):
+        items: list[charts.UploadItem] = []
+        try:
+            for got in charts.read_upload(f.name, f.getvalue()):
+                if isinstance(got, InputError):
+                    items.append(charts.UploadItem(f.name, error=str(got)))
+                else:
+                    items.append(charts.UploadItem(f.name, got, ex.extract(got)))
+        except Exception as err:  # noqa: BLE001 - one bad file must not stop the others
+            items.append(charts.UploadItem(f.name, error=f"{f.name}: cannot read: {err}"))
+        if not items:
+            items.append(charts.UploadItem(f.name, error=f"{f.name}: no article found"))
+        cache[f.file_id] = items
+        bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {f.name}")
+    bar.empty()
+
+items = [it for f in files for it in cache.get(f.file_id, [])]
+if items:
+    known = set(fr["id"])
+    pre = charts.upload_preview(items, known, view["dyad"], state.weights(), state.lexicon())
+    new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == "new"]
+    st.subheader("Preview")
+    st.caption(
+        f"{len(new_rows)} new, {int((pre['status'] == 'already stored').sum())} already stored, "
+        f"{int((pre['status'] == 'repeated in this upload').sum())} repeated, "
+        f"{int((pre['status'] == 'failed').sum())} failed. Scores use the current weights and pair; "
+        "check each date, it places the article on the timeline."
+    )
+    for i in range(len(items)):
+        if pre.at[i, "status"] == "failed":
+            st.error(pre.at[i, "reason"])
+    dates: dict[int, object] = {}
+    if len(new_rows) <= CARDS:
+        for i in new_rows:
+            row = pre.iloc[i]
+            key = f"date_{ss.upload_round}_{i}_{items[i].article.id}"
+            with st.container(border=True):
+                c1, c2, c3 = st.columns([5, 2, 3])
+                c1.markdown(f"**{charts.md_escape(row['title'])}**  \n{charts.md_escape(row['file'])}")
+                dates[i] = c2.date_input(
+                    "Date", value=row["date"], key=key, format="YYYY-MM-DD",
+                    help="Detected from the article; correct it if it is wrong or missing.",
+                )
+                score = "no passage about the pair" if pd.isna(row["tension"]) else f"tension {row['tension']:+.1f}"
+                c3.markdown(f"**{score}**  \n{charts.md_escape(row['top_cues']) or 'no cue found'}")
+        others = pre[pre["status"].isin(["already stored", "repeated in this upload"])]
+        if not others.empty:
+            st.caption("Not saved again:")
+            st.dataframe(others[["file", "title", "status", "reason"]], hide_index=True, width="stretch")
+    else:
+        st.caption("Many articles: correct dates in the table (double-click a date cell).")
+        edited = st.data_editor(
+            pre, hide_index=True, width="stretch", key=f"preview_table_{ss.upload_round}",
+            disabled=["file", "title", "tension", "top_cues", "status", "reason"],
+            column_config={"date": st.column_config.DateColumn("date", format="YYYY-MM-DD")},
+        )
+        for i in new_rows:
+            d = edited.at[i, "date"]
+            dates[i] = None if d is None or pd.isna(d) else pd.Timestamp(d).date()
+
+    if st.button(f"Save {len(new_rows)} new article{'s' if len(new_rows) != 1 else ''}", type="primary",
+                 disabled=not new_rows):
+        store = state.store()
+        results = []
+        bar = st.progress(0.0, text="Saving …")
+        for n, i in enumerate(new_rows, 1):
+            it = items[i]
+            it.article.date = dates.get(i, it.article.date)
+            try:
+                r = store.add_features(it.features)
+                results.append({"file": it.file, "title": it.article.title, "status": STATUS.get(r.status, r.status),
+                                "reason": r.message or ""})
+            except Exception as err:  # noqa: BLE001 - reported per file; the others are still saved
+                results.append({"file": it.file, "title": it.article.title, "status": "failed", "reason": str(err)})
+            bar.progress(n / len(new_rows), text=f"Saving ({n}/{len(new_rows)}) …")
+        for i in range(len(items)):
+            if i not in new_rows:
+                results.append({"file": items[i].file, "title": pre.at[i, "title"], "status": pre.at[i, "status"],
+                                "reason": pre.at[i, "reason"]})
+        ss.upload_results = pd.DataFrame(results, columns=["file", "title", "status", "reason"])
+        ss.upload_cache = {}
+        ss.upload_round += 1  # a fresh uploader: the saved files leave the widget
+        st.rerun()

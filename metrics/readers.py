@@ -351,6 +351,9 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
         yield InputError(f"{source}: cannot read table: {_first_line(err)}")
         return
     cols = list(df.columns)
+    if df.empty:
+        yield InputError(f"{path}: table has no rows")
+        return
     named = {
         "--text-column": options.text_column,
         "--id-column": options.id_column,

@@ -120,3 +120,11 @@ def test_empty_file(tmp_path, capsys):
     f.write_text("  \n")
     code, _, err = run(capsys, "score", str(f))
     assert code == 1 and err.strip() == f"error: {f}: empty text"
+
+
+def test_a_table_without_rows_is_reported(tmp_path, capsys):
+    table = tmp_path / "headers-only.csv"
+    table.write_text("text,date\n")
+    code, _, err = run(capsys, "score", str(table))
+    assert code == 1
+    assert err.strip() == f"error: {table}: table has no rows"

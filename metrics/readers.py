@@ -352,7 +352,7 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
         return
     cols = list(df.columns)
     if df.empty:
-        yield InputError(f"{path}: table has no rows")
+        yield InputError(f"{source}: table has no rows")
         return
     named = {
         "--text-column": options.text_column,

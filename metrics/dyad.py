@@ -15,6 +15,7 @@ so the pair can change without re-reading text. Relevance is then computed at sc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,7 +23,7 @@ import numpy as np
 import yaml
 
 from .errors import MetricsError
-from .lexicon import DATA_DIR
+from .lexicon import DATA_DIR, YAML_LOADER
 
 GAZETTEER = DATA_DIR / "countries.yaml"
 CARRY_OVER = 0.5
@@ -39,22 +40,23 @@ class Gazetteer:
     def bit(self, code: str) -> int:
         return 1 << self.codes.index(code)
 
-    def mentions(self, text: str, starts: list[int]) -> np.ndarray:
-        """Bit mask of the countries (and pair phrases) named in each passage of ``text``."""
+    def mentions(self, text: str, starts: list[int], matches: Iterable[re.Match[str]] | None = None) -> np.ndarray:
+        """Bit mask of the countries (and pair phrases) named in each passage of ``text``;
+        ``matches``, when given, are ``self.regex.finditer(text)`` found already."""
         import bisect
 
-        out = np.zeros(len(starts), dtype=np.int64)
-        for m in self.regex.finditer(text):
+        out = [0] * len(starts)  # Python ints: numpy element updates cost more than the rest
+        for m in self.regex.finditer(text) if matches is None else matches:
             pi = bisect.bisect_right(starts, m.start()) - 1
             if pi >= 0:
                 group = m.lastgroup
                 out[pi] |= (1 << PAIR_BIT) if group == "pair" else (1 << int(group[1:]))
-        return out
+        return np.array(out, dtype=np.int64)
 
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    raw = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    raw = yaml.load(GAZETTEER.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     codes = tuple(raw["countries"])
     if len(codes) > PAIR_BIT:
         raise MetricsError(f"{GAZETTEER}: at most {PAIR_BIT} countries fit the mention mask")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .dyad import gazetteer
 from .lexicon import Lexicon, default_lexicon
+from .prefilter import may_match, multi_finder, resolve_overlaps, short_key
 from .segment import normalise, split_passages
 from .tone import compound
 
@@ -112,13 +113,16 @@ def _in_background(norm: str, lo: int, start: int) -> bool:
     breaks = list(_PUNCT_BREAK.finditer(window))
     if breaks:
         window = window[breaks[-1].end():]
-    return _BACKGROUND.search(" ".join(window.split()[-BACKGROUND_WORDS:])) is not None
+    tail = " ".join(window.split()[-BACKGROUND_WORDS:])
+    return may_match(_BACKGROUND, short_key(tail)) and _BACKGROUND.search(tail) is not None
 
 
 def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
-    hedged = _HEDGE.search(scope) is not None
-    refused = _REFUSAL.search(scope) is not None
-    negated = refused or _NEGATION.search(scope) is not None
+    # may_match: a cheap test that skips the search when the scope cannot match (prefilter.py)
+    keyed = short_key(scope)
+    hedged = may_match(_HEDGE, keyed) and _HEDGE.search(scope) is not None
+    refused = may_match(_REFUSAL, keyed) and _REFUSAL.search(scope) is not None
+    negated = refused or (may_match(_NEGATION, keyed) and _NEGATION.search(scope) is not None)
     if negated:
         if sign > 0:
             s = NEGATED_CONFLICT
@@ -133,12 +137,7 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
 
 def _resolve_overlaps(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Keep the longest of overlapping finds ("declined to meet" beats "meet")."""
-    kept: list[tuple[int, int, int]] = []
-    for s, e, c in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
-        if all(e <= ks or s >= ke for ks, ke, _ in kept):
-            kept.append((s, e, c))
-    kept.sort()
-    return kept
+    return resolve_overlaps(found)
 
 
 class Extractor:
@@ -148,25 +147,35 @@ class Extractor:
         self.lexicon = lexicon or default_lexicon()
         self._signs = self.lexicon.signs
         self._gazetteer = gazetteer()
+        # One shared scan finds where any cue or country may start (prefilter.py); the
+        # results are exactly each regex's finditer.
+        self._finder = multi_finder(
+            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE), (_BACKGROUND,))
+        )
+        self._unscoped = [_strength(sign, "") for sign in self._signs]  # no negator or hedge in scope
 
     def extract(self, article: Article) -> ArticleFeatures:
         text = article.text
         norm = normalise(text)
         passages = split_passages(text)
         starts = [p.start for p in passages]
-        mentions = self._gazetteer.mentions(norm, starts)
-        found = []
-        for cue, rx in enumerate(self.lexicon.regexes):
-            for m in rx.finditer(norm):
-                found.append((m.start(), m.end(), cue))
+        scan = self._finder.scan(norm)
+        *cue_matches, places = scan.matches
+        mentions = self._gazetteer.mentions(norm, starts, places)
+        found = [(m.start(), m.end(), cue) for cue, ms in enumerate(cue_matches) for m in ms]
         matches = []
         for s, e, cue in _resolve_overlaps(found):
             pi = bisect.bisect_right(starts, s) - 1
             if pi < 0 or e > passages[pi].end:
                 continue  # spans a passage boundary: not one statement
             lo = max(passages[pi].start, s - 120)
-            strength, negated, hedged = _strength(self._signs[cue], _scope(norm, lo, s))
-            if _in_background(norm, lo, s):
+            # Most cues have no negator, hedge or background word anywhere before them in the
+            # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
+            if scan.may_occur(0, lo, s):
+                strength, negated, hedged = _strength(self._signs[cue], _scope(norm, lo, s))
+            else:
+                strength, negated, hedged = self._unscoped[cue]
+            if scan.may_occur(1, lo, s) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
             matches.append((pi, cue, s, e, text[s:e], strength, negated, hedged))
         rows = [(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
@@ -194,17 +203,49 @@ class Features:
 
     @classmethod
     def build(cls, items: list[ArticleFeatures], lexicon_version: str) -> Features:
-        arts, pas, mat = [], [], []
-        for ai, f in enumerate(items):
-            a = f.article
-            base = len(pas)
-            arts.append((a.id, a.title, a.date, a.source, len(f.passages)))
-            pas.extend((ai, i, s, e, t, tone, m) for i, (s, e, t, tone, m) in enumerate(f.passages))
-            mat.extend((ai, base + pi, cue, s, e, m, st, ng, hd) for pi, cue, s, e, m, st, ng, hd in f.matches)
+        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages)) for f in items]
+        if not any(f.passages or f.matches for f in items):
+            return cls(
+                articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
+                passages=pd.DataFrame([], columns=PASSAGE_COLUMNS).astype(PASSAGE_DTYPES),
+                matches=pd.DataFrame([], columns=MATCH_COLUMNS).astype(MATCH_DTYPES),
+                lexicon_version=lexicon_version,
+            )
+        # Column by column (not row tuples): the same frames, built several times faster.
+        n_pas = np.array([len(f.passages) for f in items], dtype=np.int64)
+        first = np.cumsum(n_pas) - n_pas
+        p_cols = list(zip(*(p for f in items for p in f.passages))) or [()] * 5
+        n_mat = np.array([len(f.matches) for f in items], dtype=np.int64)
+        m_cols = list(zip(*(m for f in items for m in f.matches))) or [()] * 8
+        m_art = np.repeat(np.arange(len(items), dtype=np.int64), n_mat)
+        passages = pd.DataFrame(
+            {
+                "article": np.repeat(np.arange(len(items), dtype=np.int64), n_pas),
+                "idx": (np.arange(int(n_pas.sum()), dtype=np.int64) - np.repeat(first, n_pas)).astype(np.int32),
+                "start": np.array(p_cols[0], dtype=np.int64),
+                "end": np.array(p_cols[1], dtype=np.int64),
+                "text": _strings(p_cols[2]),
+                "tone": np.array(p_cols[3], dtype=np.float64),
+                "mentions": np.array(p_cols[4], dtype=np.int64),
+            }
+        )
+        matches = pd.DataFrame(
+            {
+                "article": m_art,
+                "passage": first[m_art] + np.array(m_cols[0], dtype=np.int64),
+                "cue": np.array(m_cols[1], dtype=np.int32),
+                "start": np.array(m_cols[2], dtype=np.int64),
+                "end": np.array(m_cols[3], dtype=np.int64),
+                "matched": _strings(m_cols[4]),
+                "strength": np.array(m_cols[5], dtype=np.float64),
+                "negated": np.array(m_cols[6], dtype=bool),
+                "hedged": np.array(m_cols[7], dtype=bool),
+            }
+        )
         return cls(
             articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
-            passages=pd.DataFrame(pas, columns=PASSAGE_COLUMNS).astype(PASSAGE_DTYPES),
-            matches=pd.DataFrame(mat, columns=MATCH_COLUMNS).astype(MATCH_DTYPES),
+            passages=passages,
+            matches=matches,
             lexicon_version=lexicon_version,
         )
 
@@ -252,6 +293,11 @@ class Features:
             ).reset_index(drop=True),
             lexicon_version=self.lexicon_version,
         )
+
+
+def _strings(values: tuple) -> pd.Series:
+    # As the row-wise constructor infers them: object when empty, pandas' string type otherwise.
+    return pd.Series(list(values), dtype=None if values else object)
 
 
 ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]

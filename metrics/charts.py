@@ -25,7 +25,7 @@ from .errors import InputError, WeightsError
 from .extract import Article, ArticleFeatures, Features
 from .lexicon import TONE_DEFAULT_WEIGHT, TONE_GROUNDING, TONE_HELP, TONE_ID, TONE_LABEL, Lexicon, parse_weights
 from .readers import ReadOptions, read_bytes
-from .scoring import SCALE, prepare, tension, top_cues
+from .scoring import SCALE, Prepared, prepare, tension, top_cues
 
 # Beyond this many dated articles the timeline draws period means only: a browser handles a
 # few thousand SVG markers smoothly, 100,000 would freeze the page and the websocket.
@@ -269,12 +269,14 @@ def timeline_figure(
     max_points: int = MAX_POINTS,
     selected: str | None = None,
     highlight: pd.Timestamp | None = None,
+    level: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Articles as points (custom_data: id, title), the period mean with its 95% band, the rolling mean.
 
     ``points`` has columns id, title, date, tension (already filtered). Beyond ``max_points``
     dated articles only the period means are drawn; a click on one lists that period's articles.
     ``highlight`` shades the period that starts there (the one whose drivers are shown).
+    ``level`` (columns date, level: ``metrics.level.level_index``) adds the level index as a line.
     """
     fig = go.Figure()
     dated = points.dropna(subset=["date", "tension"])
@@ -306,6 +308,15 @@ def timeline_figure(
             go.Scatter(
                 x=tl["period"], y=tl["rolling"], mode="lines", name=f"Rolling mean ({rolling} {PERIOD_NAMES[period]}s)",
                 line={"color": "#e67e22", "width": 2, "dash": "dash"}, hoverinfo="skip",
+            )
+        )
+    if level is not None and not level.empty:
+        half = level.attrs.get("half_life_days")
+        fig.add_trace(
+            go.Scatter(
+                x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
+                name="Level index" + (f" (half-life {half:g} days)" if half else ""),
+                hovertemplate="%{x|%Y-%m-%d}<br>level %{y:.1f}<extra></extra>",
             )
         )
     if not many and not dated.empty:
@@ -340,9 +351,10 @@ def timeline_figure(
     if many:
         title = f"{len(dated):,} articles: drawn as {PERIOD_NAMES[period]}ly means; click a mean to list its articles"
     fig.update_layout(
-        title={"text": title, "font": {"size": 13}} if title else None,
-        height=430,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"}
+        if title else None,
+        height=450 if title else 430,
+        margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         hovermode="closest",
         clickmode="event+select",
@@ -389,6 +401,28 @@ def drivers(fam: pd.DataFrame, rows: np.ndarray, lexicon: Lexicon) -> pd.Series:
         return pd.Series(dtype=float)
     mean = sub.mean(axis=0)
     return mean[mean.abs() > 1e-9].rename(index=family_labels(lexicon))
+
+
+def period_drivers(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray) -> pd.Series:
+    """``drivers`` straight from the prepared per-article cue sums: no articles x families frame,
+    so a slider move over 100,000 articles stays a few milliseconds."""
+    idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, dtype=np.int64)
+    if len(idx) == 0:
+        return pd.Series(dtype=float)
+    w, w_tone = prep.lexicon.weight_vector(weights)
+    values = np.append(prep.cue_sums[idx].mean(axis=0) * w, prep.tone_sums[idx].mean() * w_tone)
+    mean = pd.Series(values, index=prep.lexicon.ids + [TONE_ID])
+    return mean[mean.abs() > 1e-9].rename(index=family_labels(prep.lexicon))
+
+
+def top_cues_of(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, k: int = 3) -> list[str]:
+    """``metrics.scoring.top_cues`` for the articles at ``rows`` only (a table page, not the corpus)."""
+    idx = np.asarray(rows, dtype=np.int64)
+    w, _ = prep.lexicon.weight_vector(weights)
+    values = prep.cue_sums[idx] * w
+    ids = np.array(prep.lexicon.ids)
+    order = np.argsort(-np.abs(values), axis=1)[:, :k]
+    return ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in o if row[j] != 0) for row, o in zip(values, order)]
 
 
 def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, period_name: str = "Period",

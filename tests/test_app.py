@@ -64,10 +64,14 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def _app(**query: str) -> AppTest:
+def _app(open_groups: bool = True, **query: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for k, v in query.items():
         at.query_params[k] = v
+    if open_groups:
+        # Sliders are built only in open groups; open them all as a user clicking each would.
+        for category in {f.category for f in default_lexicon().families} | {"Tone"}:
+            at.session_state[f"group_{category}"] = True
     return at
 
 
@@ -87,6 +91,15 @@ def test_first_start_loads_the_sample_corpus(db):
     (shown,) = [m for m in at.metric if m.label == "Articles in view"]
     assert shown.value == str(n_files)
     assert _latest(at) not in ("", "–")
+
+
+def test_slider_groups_start_closed_and_build_their_sliders_when_opened(few):
+    at = _run(_app(open_groups=False))
+    assert len(at.slider) == 0 and len(at.expander) >= len({f.category for f in default_lexicon().families})
+    at.session_state["group_Cooperation"] = True
+    _run(at)
+    ids = {s.key for s in at.slider}
+    assert ids == {f"w_{f.id}" for f in default_lexicon().families if f.category == "Cooperation"}
 
 
 def test_overview_has_timeline_metric_and_a_slider_per_family(few):
@@ -115,6 +128,12 @@ def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     _run(at)
     assert _latest(at) != before
     assert at.query_params["w"] == "agreement:0"
+    # Only the charts reran: the sliders were not redrawn under the user's hand.
+    assert len(at.slider) == 0 and len(at.get("plotly_chart")) >= 1
+    default = default_lexicon().family("agreement").weight
+    assert f"Agreement reached or signed 0 (default {default:g})" in " ".join(c.value for c in at.caption)
+    _run(at)  # a full rerun, as after any other interaction
+    assert _slider(at, "agreement").value == 0
     # Back to the defaults: the score returns and the URL forgets the weight.
     [b for b in at.button if b.label == "Reset all"][0].click()
     _run(at)
@@ -245,3 +264,42 @@ def test_articles_page_lists_and_searches(few):
     _run(at)
     table = at.dataframe[0].value
     assert len(table) == 1 and "balloon" in table["title"].iloc[0].lower()
+
+
+def test_the_level_index_is_a_line_the_user_can_switch_on(few):
+    at = _run(_app())
+
+    def names():
+        return [t.get("name", "") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+
+    assert not any(n.startswith("Level index") for n in names())
+    at.toggle(key="level_on").set_value(True)
+    _run(at)
+    assert "Level index (half-life 30 days)" in names()
+    at.slider(key="level_half").set_value(90)
+    _run(at)
+    assert "Level index (half-life 90 days)" in names()
+
+
+def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(few):
+    at = _run(_app())
+    at.switch_page("ui/upload.py")
+    _run(at)
+    rows = ["id,date,title,text"]
+    for i in range(40):
+        rows.append(
+            f'r{i},2024-01-{i % 28 + 1:02d},Talks round {i},"The United States and China held talks on '
+            f'fisheries quota number {i} and called them constructive."'
+        )
+    at.file_uploader(key="uploader_0").set_value([("rounds.csv", "\n".join(rows).encode(), "text/csv")])
+    _run(at)
+    (editor,) = at.data_editor
+    assert len(editor.value) == 40 and set(editor.value["status"]) == {"new"}
+    assert len(at.main.date_input) == 0  # one table, not forty date pickers
+    (save,) = [b for b in at.button if b.label.startswith("Save ")]
+    assert save.label == "Save 40 new articles"
+    save.click()
+    _run(at)
+    arts = Store(few.path).articles()
+    assert len(arts) == len(FEW) + 40
+    assert (arts["source"].str.startswith("rounds.csv#")).sum() == 40

@@ -242,6 +242,18 @@ def test_clicking_a_point_shows_its_passages(page, server):
     assert not page.errors
 
 
+def test_clicking_a_period_mean_lists_that_periods_articles(page, server):
+    _open(page, server["url"], POINTS)
+    assert page.get_by_text("What drove it: November 2023").count() == 1  # the latest period first
+    means = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").nth(1).locator(".point")
+    box = means.first.bounding_box()  # the first month with articles: May 2019
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("What drove it: May 2019").wait_for()
+    _idle(page)
+    assert page.get_by_text("Articles: May 2019").count() == 1
+    assert not page.errors
+
+
 def test_an_upload_appears_in_the_table_and_the_chart(page, server, tmp_path):
     f = tmp_path / "kestrel-harbour.txt"
     f.write_text(NEW_ARTICLE, encoding="utf-8")

@@ -255,3 +255,25 @@ def test_csv_export_round_trips():
     back = pd.read_csv(pd.io.common.BytesIO(charts.to_csv(tl)))
     assert list(back.columns) == ["period", "mean", "count"] and back["mean"].iloc[0] == 1.5
     assert json.loads(json.dumps(back.to_dict()))  # plain data
+
+
+def test_the_level_index_is_drawn_when_given(prepared):
+    from metrics.level import level_index
+
+    points = _points(prepared)
+    lvl = level_index(points, 45)
+    fig = charts.timeline_figure(points, timeline(points, "month"), level=lvl)
+    (line,) = [t for t in fig.data if t.name.startswith("Level index")]
+    assert line.name == "Level index (half-life 45 days)" and len(line.x) == len(lvl)
+
+
+def test_fast_period_drivers_and_top_cues_match_the_scoring_module(prepared):
+    from metrics.scoring import top_cues
+
+    w = {"sanctions": 11.0, "tone": 0.5}
+    rows = np.array([True, True, False, True])
+    fast = charts.period_drivers(prepared, w, rows)
+    slow = charts.drivers(family_contributions(prepared, w), rows, LEX)
+    pd.testing.assert_series_equal(fast.sort_index(), slow.sort_index(), check_names=False)
+    assert charts.period_drivers(prepared, w, np.zeros(4, dtype=bool)).empty
+    assert charts.top_cues_of(prepared, w, np.array([3, 1])) == [top_cues(prepared, w)[3], top_cues(prepared, w)[1]]

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from metrics import charts
-from metrics.scoring import score_table
+from metrics.scoring import score_table, tension
 from ui import state
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
@@ -31,12 +31,13 @@ view_mask = charts.filter_mask(fr, view["start"], view["end"], view["source"], k
 mask = charts.search_mask(fr, query) & view_mask
 if view_mask.sum() < len(fr):
     st.caption(f"The sidebar's date range and source filter hide {len(fr) - int(view_mask.sum()):,} articles.")
-table = score_table(prep, w)
-table["date"] = fr["date"]
-shown = table[mask].sort_values("date", ascending=False, na_position="last")
+t = tension(prep, w)
+shown = fr.assign(tension=np.round(t, 1))[mask].sort_values("date", ascending=False, na_position="last")
 if len(shown) > MAX_ROWS:
     st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
     shown = shown.head(MAX_ROWS)
+# Top cues for the rows shown only: formatting them for 100,000 articles would cost a second.
+shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()))
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id"]],
     hide_index=True, width="stretch", height=420,
@@ -54,8 +55,9 @@ picked = shown.iloc[rows]["id"].tolist() if rows else []
 
 c1, c2, c3 = st.columns([2, 2, 3])
 c1.download_button(
-    "Scores as CSV", data=lambda: charts.to_csv(shown), file_name="tension-scores.csv",
-    mime="text/csv", on_click="ignore", help="The rows shown, with raw score and top cues.",
+    "Scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]), file_name="tension-scores.csv",
+    mime="text/csv", on_click="ignore",
+    help="Every article matching the search: id, date, title, source, tension, raw score, top cues.",
 )
 if picked:
     with c2.popover(f"Delete {len(picked)} selected", width="stretch"):

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from metrics import charts
-from metrics.scoring import family_contributions, score_table, tension
+from metrics.level import level_index
+from metrics.scoring import score_table, tension
 from metrics.timeline import timeline
 from ui import state
 
@@ -30,11 +31,11 @@ def _select_article(article_id: str | None) -> None:
     ss.selected_article = article_id
 
 
-@st.fragment
+@st.fragment(key=state.CHARTS_FRAGMENT)
 def weighted_view() -> None:
     # Everything below depends on the weights: a slider move reruns this fragment only.
-    with st.sidebar:
-        w = state.weights_panel()
+    w = state.weights()
+    state.sync_url()
     prep = state.prepared(path, version, view["dyad"])
     t = tension(prep, w)
     points = fr.assign(tension=t)[mask]
@@ -68,10 +69,13 @@ def weighted_view() -> None:
         sel_period = charts.period_start(sel_period, view["period"])  # the period length may have changed
     if sel_period is None or sel_period not in periods:
         sel_period = periods[-1]
-    fig = charts.timeline_figure(points, tl, period=view["period"], selected=selected, highlight=sel_period)
+    lvl = level_index(points, view["half_life"]) if view["level"] else None
+    fig = charts.timeline_figure(points, tl, period=view["period"], selected=selected, highlight=sel_period,
+                                 level=lvl)
     event = st.plotly_chart(
         fig, key="timeline", on_select="rerun", selection_mode="points", config=state.PLOT_CONFIG
     )
+    st.caption(state.weights_note())
     points_sel = list(event.selection.points) if event and event.selection else []
     token = repr([p.get("customdata") for p in points_sel])
     if points_sel and token != ss.get("timeline_token"):
@@ -88,10 +92,9 @@ def weighted_view() -> None:
         st.rerun(scope="fragment")  # redraw with the selection ringed and its period listed
     ss.timeline_token = token
 
-    fam = family_contributions(prep, w)
     pmask = charts.period_mask(fr, sel_period, view["period"]) & mask
     pname = charts.period_label(sel_period, view["period"])
-    period_drivers = charts.drivers(fam, pmask, prep.lexicon)
+    period_drivers = charts.period_drivers(prep, w, pmask)
 
     left, right = st.columns([1, 1])
     with left:
@@ -134,7 +137,7 @@ def weighted_view() -> None:
     )
 
     article = ss.get("selected_article")
-    if article is not None and article in set(fr["id"]):
+    if article is not None and article in state.ids(path, version):
         st.divider()
         head, close = st.columns([6, 1])
         head.subheader("The article behind the point")
@@ -144,3 +147,5 @@ def weighted_view() -> None:
 
 
 weighted_view()
+with st.sidebar:  # after the charts in script order, so the timeline reaches the browser first
+    state.weights_panel()

@@ -70,6 +70,11 @@ def frame(path: str, version: int) -> pd.DataFrame:
     return charts.article_frame(features(path, version))
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def ids(path: str, version: int) -> frozenset[str]:
+    return frozenset(frame(path, version)["id"])
+
+
 @st.cache_resource(max_entries=6, show_spinner="Preparing the pair of countries…")
 def prepared(path: str, version: int, dyad: str) -> Prepared:
     return prepare(features(path, version), dyad, lexicon())
@@ -154,6 +159,15 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
         picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
         start = picked[0] if len(picked) > 0 else bounds[0]
         end = picked[1] if len(picked) > 1 else bounds[1]
+    show_level = st.sidebar.toggle(
+        "Level index", key="level_on",
+        help="Tension as a stock that events move and that decays back toward neutral (metrics.level): "
+        "where relations stand, not just how this period's reporting reads.",
+    )
+    half_life = 30.0
+    if show_level:
+        half_life = float(st.sidebar.slider("Level half-life (days)", 7, 365, 30, key="level_half",
+                                            help="An article's weight on the level halves every this many days."))
     source = st.sidebar.text_input(
         "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",
         help="Keep articles whose source (file name or table row) contains this text.",
@@ -162,7 +176,8 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
         st.query_params["pair"] = dyad
     elif "pair" in st.query_params:
         del st.query_params["pair"]
-    return {"dyad": dyad, "period": period, "start": start, "end": end, "source": source}
+    return {"dyad": dyad, "period": period, "start": start, "end": end, "source": source,
+            "level": show_level, "half_life": half_life}
 
 
 # ----------------------------------------------------------------------------- weights
@@ -193,21 +208,38 @@ def weights() -> dict[str, float]:
     return dict(st.session_state.weights)
 
 
+# The sliders and the charts are two keyed fragments. A slider move reruns only the charts
+# (its callback names them), so the 30-odd sliders are not redrawn under the user's mouse;
+# reset and preset load rerun both, to move the sliders too.
+WEIGHTS_FRAGMENT = "weights"
+CHARTS_FRAGMENT = "charts"
+
+
 def _apply(new: dict[str, float]) -> None:
     ss = st.session_state
-    ss.weights = new
+    ss.weights.clear()  # in place: the "Save preset" button holds this dict
+    ss.weights.update(new)
     for cue_id, value in new.items():
         ss[_key(cue_id)] = value
 
 
-def _set_weight(cue_id: str) -> None:
-    # A callback runs before the rerun, so counts, the reset button and the URL are current.
+def _rerun(*fragments: str) -> None:
+    try:
+        st.rerun(list(fragments))
+    except st.errors.StreamlitAPIException:
+        pass  # no such fragment on this run (AppTest runs the whole script): the default rerun does
+
+
+def _slider_moved(cue_id: str) -> None:
     st.session_state.weights[cue_id] = float(st.session_state[_key(cue_id)])
+    _rerun(CHARTS_FRAGMENT)
 
 
 def _reset() -> None:
     _apply(lexicon().default_weights())
     st.session_state.pop("weights_error", None)
+    st.session_state.pop("preset_note", None)
+    _rerun(WEIGHTS_FRAGMENT, CHARTS_FRAGMENT)
 
 
 def _load_preset() -> None:
@@ -220,12 +252,15 @@ def _load_preset() -> None:
         loaded = charts.parse_preset(up.getvalue(), up.name, lex)
     except WeightsError as err:
         ss.weights_error = str(err)
+        ss.pop("preset_note", None)
+        _rerun(WEIGHTS_FRAGMENT)
         return
     merged = lex.default_weights()
     merged.update(loaded)  # ids the preset omits keep their defaults, as with --weights
     _apply(merged)
     ss.pop("weights_error", None)
     ss.preset_note = f"Loaded {up.name}: {len(loaded)} weight{'s' if len(loaded) != 1 else ''} set."
+    _rerun(WEIGHTS_FRAGMENT, CHARTS_FRAGMENT)
 
 
 def sync_url() -> None:
@@ -237,33 +272,37 @@ def sync_url() -> None:
         del st.query_params["w"]
 
 
-def weights_panel() -> dict[str, float]:
-    """One slider per cue family, grouped by category, plus tone; reset, save and load presets."""
+@st.fragment(key=WEIGHTS_FRAGMENT)
+def weights_panel() -> None:
+    """One slider per cue family, grouped by category, plus tone; reset, save and load presets.
+
+    Call it inside ``with st.sidebar``. Read the weights with ``weights()``.
+    """
     init_weights()
     ss = st.session_state
     lex = lexicon()
-    defaults = lex.default_weights()
     st.header("Cue weights")
-    changed = charts.non_default(ss.weights, defaults)
     st.caption(
-        "▲ raises tension, ▼ lowers it. Hover a ? for what a cue means and where its default comes from. "
-        + (f"**{len(changed)} changed** from the defaults (kept in the URL)." if changed else "All at their defaults.")
+        "▲ raises tension, ▼ lowers it. Open a group and drag a slider: the chart answers at once. "
+        "Hover a ? for what a cue means and where its default weight comes from."
     )
     for category, specs in charts.slider_groups(lex, ss.weights):
-        n_changed = sum(1 for s in specs if s.id in changed)
-        # A key keeps the expander open while its label's count changes under a dragged slider.
-        with st.expander(category + (f" · {n_changed} changed" if n_changed else ""), key=f"group_{category}"):
+        # Sliders are built only in an open group: 30-odd hidden sliders slow the first page down.
+        group = st.expander(category, key=f"group_{category}", on_change="rerun")
+        if not group.open:
+            continue
+        with group:
             for spec in specs:
                 key = _key(spec.id)
                 if key not in ss:
                     ss[key] = float(ss.weights[spec.id])
                 st.slider(spec.label, 0.0, spec.max, step=spec.step, key=key, help=spec.help,
-                          on_change=_set_weight, args=(spec.id,))
+                          on_change=_slider_moved, args=(spec.id,))
     c1, c2 = st.columns(2)
-    c1.button("Reset all", on_click=_reset, width="stretch", disabled=not changed,
-              help="Every weight back to its default.")
+    c1.button("Reset all", on_click=_reset, width="stretch", help="Every weight back to its default.")
+    held = ss.weights  # the live dict: the file is written when clicked, with the weights of that moment
     c2.download_button(
-        "Save preset", data=dump_weights(ss.weights), file_name="tension-weights.json",
+        "Save preset", data=lambda: dump_weights(held), file_name="tension-weights.json",
         mime="application/json", width="stretch", on_click="ignore",
         help="A JSON file in the format of `python -m metrics score --weights FILE`.",
     )
@@ -275,8 +314,17 @@ def weights_panel() -> dict[str, float]:
         st.error(ss.weights_error)
     elif ss.get("preset_note"):
         st.success(ss.preset_note)
-    sync_url()
-    return dict(ss.weights)
+
+
+def weights_note() -> str:
+    """One markdown line: which weights differ from the defaults (plain ids and numbers)."""
+    lex = lexicon()
+    changed = charts.non_default(st.session_state.weights, lex.default_weights())
+    if not changed:
+        return "Cue weights: all at their defaults."
+    labels = charts.family_labels(lex)
+    parts = [f"{labels.get(k, k)} {v:g} (default {lex.default_weights()[k]:g})" for k, v in changed.items()]
+    return f"Cue weights changed ({len(changed)}, kept in the URL): " + "; ".join(parts) + "."
 
 
 # ----------------------------------------------------------------------------- the open article

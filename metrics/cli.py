@@ -10,12 +10,13 @@ from collections.abc import Iterable, Iterator
 
 from . import __version__
 from .dyad import DEFAULT_DYAD, parse_dyad
+from .engine import PartitionedParquetWriter, add_engine_options, open_engine, score_batch
 from .errors import InputError, MetricsError
-from .extract import Article, Extractor, Features
+from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format
 from .readers import ReadOptions, read_paths
-from .scoring import explain, prepare, score_table
+from .scoring import explain, prepare
 
 BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
@@ -92,16 +93,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     lexicon = default_lexicon()
     dyad = parse_dyad(args.dyad)
     weights = load_weights(args.weights, lexicon) if args.weights else None
-    writer = TableWriter(args.output, infer_format(args.output, args.format))
+    fmt = infer_format(args.output, args.format)
     rep = Reporter()
-    extractor = Extractor(lexicon)
     articles = _progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
-    try:
-        for batch in _batches(articles, BATCH):
-            feats = Features.build([extractor.extract(a) for a in batch], lexicon.version)
-            writer.write(score_table(prepare(feats, dyad, lexicon), weights))
-    finally:
-        writer.close()
+    with open_engine(args.engine, args.scheduler) as engine:
+        # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
+        parts = engine.name == "dask" and fmt == "parquet" and args.output
+        writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
+        try:
+            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, lexicon.version):
+                writer.write(table)
+        finally:
+            writer.close()
     if writer.rows == 0 and not rep.failed:
         rep.error("no articles found in " + ", ".join(args.paths))
     return 1 if rep.failed else 0
@@ -172,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_scoring_options(p)
     add_input_options(p)
+    add_engine_options(p)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("explain", help="show an article's passages and the cues behind its score")

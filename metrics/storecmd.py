@@ -14,6 +14,7 @@ import pandas as pd
 
 from .cli import Reporter, add_input_options, add_scoring_options, read_options
 from .dyad import parse_dyad
+from .engine import add_engine_options, extract_stream, open_engine
 from .errors import InputError, MetricsError
 from .extract import Article
 from .lexicon import load_weights
@@ -55,7 +56,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = _open(args, create=True)
     rep = Reporter()
     try:
-        summary = ingest(store, _progress(read_paths(args.paths, options), args.quiet), reporter=rep)
+        with open_engine(args.engine, args.scheduler) as engine:
+            items = _progress(read_paths(args.paths, options), args.quiet)
+            if engine.name != "local":
+                # Features are extracted on the cluster; the writes stay here (metrics/engine.py).
+                items = extract_stream(engine, items, store.lexicon.version, known=lambda a: store.find(a) is not None)
+            summary = ingest(store, items, reporter=rep)
     finally:
         store.close()
     if summary.added + summary.present + summary.failed == 0:
@@ -207,6 +213,7 @@ def register(sub) -> None:
                    help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_input_options(p)
+    add_engine_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("list", help="list stored articles with their tension",

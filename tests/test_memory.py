@@ -1,0 +1,38 @@
+"""Scoring streams: ten times the articles costs next to no extra memory.
+
+Each run is a fresh ``python -m metrics score`` process; its peak resident memory comes from
+``os.wait4`` (the child's own rusage).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics.bench import run_child, write_corpus
+
+pytestmark = pytest.mark.slow
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*.txt"))
+
+
+def test_peak_memory_grows_far_less_than_the_corpus(tmp_path):
+    small, large = 300, 3000
+    rss, size = {}, {}
+    for n, seed in ((small, 1), (large, 2)):
+        folder = write_corpus(tmp_path / f"c{n}", n, seed)
+        out = tmp_path / f"out{n}.csv"
+        rss[n] = run_child([sys.executable, "-m", "metrics", "score", str(folder), "-o", str(out), "--quiet"]).rss
+        size[n] = _size(folder)
+        assert len(pd.read_csv(out)) == n  # every article scored
+    corpus_growth = size[large] - size[small]
+    assert corpus_growth > 9 * 2**20  # ~600 words per article: 10 MB more text
+    # Holding the texts would add the whole corpus, and their features more again. What does
+    # grow is the sorted list of the folder's file paths (~2 MB for 2,700 more files).
+    growth = rss[large] - rss[small]
+    assert growth < corpus_growth / 2, f"peak RSS grew {growth / 2**20:.1f} MB for {corpus_growth / 2**20:.1f} MB of text"

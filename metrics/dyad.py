@@ -40,16 +40,20 @@ class Gazetteer:
     def bit(self, code: str) -> int:
         return 1 << self.codes.index(code)
 
-    def mentions(self, text: str, starts: list[int], matches: Iterable[re.Match[str]] | None = None) -> np.ndarray:
+    def mentions(
+        self, text: str, starts: list[int], spans: Iterable[tuple[int, int, str | None]] | None = None
+    ) -> np.ndarray:
         """Bit mask of the countries (and pair phrases) named in each passage of ``text``;
-        ``matches``, when given, are ``self.regex.finditer(text)`` found already."""
+        ``spans``, when given, are ``(m.start(), m.end(), m.lastgroup)`` of ``self.regex.finditer(text)``
+        found already (metrics.prefilter)."""
         import bisect
 
+        if spans is None:
+            spans = [(m.start(), m.end(), m.lastgroup) for m in self.regex.finditer(text)]
         out = [0] * len(starts)  # Python ints: numpy element updates cost more than the rest
-        for m in self.regex.finditer(text) if matches is None else matches:
-            pi = bisect.bisect_right(starts, m.start()) - 1
+        for start, _, group in spans:
+            pi = bisect.bisect_right(starts, start) - 1
             if pi >= 0:
-                group = m.lastgroup
                 out[pi] |= (1 << PAIR_BIT) if group == "pair" else (1 << int(group[1:]))
         return np.array(out, dtype=np.int64)
 

@@ -162,7 +162,7 @@ class Extractor:
         scan = self._finder.scan(norm)
         *cue_matches, places = scan.matches
         mentions = self._gazetteer.mentions(norm, starts, places)
-        found = [(m.start(), m.end(), cue) for cue, ms in enumerate(cue_matches) for m in ms]
+        found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
         for s, e, cue in _resolve_overlaps(found):
             pi = bisect.bisect_right(starts, s) - 1
@@ -171,11 +171,11 @@ class Extractor:
             lo = max(passages[pi].start, s - 120)
             # Most cues have no negator, hedge or background word anywhere before them in the
             # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
-            if scan.may_occur(0, lo, s):
+            if scan.may_occur(0, lo, s, SCOPE_WORDS):
                 strength, negated, hedged = _strength(self._signs[cue], _scope(norm, lo, s))
             else:
                 strength, negated, hedged = self._unscoped[cue]
-            if scan.may_occur(1, lo, s) and _in_background(norm, lo, s):
+            if scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
             matches.append((pi, cue, s, e, text[s:e], strength, negated, hedged))
         rows = [(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 try:  # Python 3.11+
@@ -165,7 +165,8 @@ def literal_prefixes(pattern: re.Pattern[str] | str) -> set[tuple[int, str]] | N
     non-word characters that the key's leading space stands for). ``None`` when some match may
     begin with nothing known, so the pattern must be scanned in full.
     """
-    return _prefixes(list(_parse(pattern).data))
+    tree = _parse(pattern)
+    return _prefixes(list(tree.data)) if _unicode_words(tree) else None
 
 
 def _parse(pattern: re.Pattern[str] | LazyPattern | str):
@@ -230,6 +231,11 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern!r}, {self.flags!r})"
+
+
+def _unicode_words(tree) -> bool:
+    """Keys stand for Unicode \\w; a pattern with ASCII or LOCALE word characters is scanned in full."""
+    return not (tree.state.flags & (re.ASCII | re.LOCALE))
 
 
 def _prefixes(items: list) -> set[tuple[int, str]] | None:
@@ -459,18 +465,20 @@ def _alternatives(items: list, state, budget: list[int]) -> list[list]:
     return [items]
 
 
-class _Alternative:
-    """One alternative of a pattern, compiled on its first use."""
+Span = tuple[int, int, "str | None"]  # start, end, name of the last group matched (Match.lastgroup)
 
-    __slots__ = ("items", "state", "flags", "rx")
+
+class _Alternative:
+    """One alternative of a pattern, compiled on its first use (MultiFinder then keeps the
+    compiled ``match``): most alternatives of a large lexicon never meet their prefix."""
+
+    __slots__ = ("items", "state", "flags")
 
     def __init__(self, items: list, state, flags: int):
-        self.items, self.state, self.flags, self.rx = items, state, flags, None
+        self.items, self.state, self.flags = items, state, flags
 
-    def compile(self) -> re.Pattern[str]:
-        if self.rx is None:
-            self.rx = _compile_tree(_sre_parse.SubPattern(self.state, self.items), self.flags)
-        return self.rx
+    def compile(self) -> Callable[[str, int], re.Match[str] | None]:
+        return _compile_tree(_sre_parse.SubPattern(self.state, self.items), self.flags).match
 
 
 @lru_cache(maxsize=8)
@@ -486,27 +494,35 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+def _spans(rx: re.Pattern[str], text: str) -> list[Span]:
+    return [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)]
+
+
 class Scan:
-    """What ``MultiFinder.scan`` found in one text."""
+    """What ``MultiFinder.scan`` found in one text: ``matches[k]``, the spans of pattern k."""
 
     __slots__ = ("matches", "_marks", "_text")
 
-    def __init__(self, matches: list[list[re.Match[str]]], marks: list[tuple[list[int], list[int]] | None], text: str):
+    def __init__(self, matches: list[list[Span]], marks: list[tuple[list[int], list[int]] | None], text: str):
         self.matches, self._marks, self._text = matches, marks, text
 
-    def may_occur(self, marker: int, lo: int, hi: int) -> bool:
+    def may_occur(self, marker: int, lo: int, hi: int, words: int) -> bool:
         """False only when no pattern of ``marker`` can match any string made of (a suffix of)
-        the last words of ``text[lo:hi]`` joined by single spaces, as ``tail_may_match`` says;
-        here from the hits of the whole text, which is cheaper than keying each tail."""
+        the last ``words`` words of ``text[lo:hi]`` joined by single spaces, as ``tail_may_match``
+        says; here from the hits of the whole text, which is cheaper than keying each tail."""
         marks = self._marks[marker] if ENABLED else None
         if marks is None:
             return True
-        if 0 < hi <= len(self._text) and _is_word(self._text[hi - 1]):
+        text = self._text
+        if 0 < hi <= len(text) and _is_word(text[hi - 1]):
             return True  # a tail's closing space would stand for nothing in the text
         starts, lasts = marks
+        if not starts:
+            return False
         i = bisect.bisect_left(starts, lo)
         while i < len(starts) and starts[i] < hi:
-            if lasts[i] < hi:
+            # A hit counts if it ends inside the window and begins within its last words.
+            if lasts[i] < hi and len(text[starts[i]:hi].split()) <= words:
                 return True
             i += 1
         return False
@@ -527,7 +543,7 @@ class MultiFinder:
         for k, rx in enumerate(self.patterns):
             tree = _parse(rx)
             alts = _alternatives(list(tree.data), tree.state, [MAX_ALTERNATIVES])
-            found = [_prefixes(a) for a in alts]
+            found = [_prefixes(a) for a in alts] if _unicode_words(tree) else [None]
             if any(f is None for f in found):
                 self.full_scan.append((k, required_literals(rx)))
                 self._alts.append([])
@@ -561,19 +577,18 @@ class MultiFinder:
         if not self._empty:
             self._auto.make_automaton()
 
-    def finditer_all(self, text: str) -> list[list[re.Match[str]]]:
-        """For each pattern, ``list(pattern.finditer(text))`` (for a pattern matched through
-        its alternatives, each match object comes from the alternative that matched)."""
+    def spans_all(self, text: str) -> list[list[Span]]:
+        """For each pattern, ``[(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text)]``."""
         return self.scan(text).matches
 
     def scan(self, text: str) -> Scan:
         if not ENABLED:
-            return Scan([list(rx.finditer(text)) for rx in self.patterns], [], text)
-        out: list[list[re.Match[str]]] = [[] for _ in self.patterns]
+            return Scan([_spans(rx, text) for rx in self.patterns], [], text)
+        out: list[list[Span]] = [[] for _ in self.patterns]
         keyed, index = key_text(text)
         for k, required in self.full_scan:
             if required is None or any(r in keyed for r in required):
-                out[k] = list(self.patterns[k].finditer(text))
+                out[k] = _spans(self.patterns[k], text)
         marks: list = [None if always else [] for always in self._marker_always]
         if self._empty:
             return Scan(out, [None if m is None else ([], []) for m in marks], text)
@@ -609,7 +624,7 @@ class MultiFinder:
         k = -1
         last = n
         alts: list = []
-        found: list[re.Match[str]] = []
+        found: list[Span] = []
         for c in sorted(set(cands)):
             if c >> _K_SHIFT != k:
                 k = c >> _K_SHIFT
@@ -619,13 +634,13 @@ class MultiFinder:
                 continue
             match = alts[c & 4095]
             if match.__class__ is _Alternative:
-                match = alts[c & 4095] = match.compile().match
+                match = alts[c & 4095] = match.compile()
             m = match(text, pos)
             if m is not None:
                 # Every match begins with a non-empty prefix, so it is never empty and
                 # finditer would resume right at its end.
-                found.append(m)
                 last = m.end()
+                found.append((pos, last, m.lastgroup))
         packed: list[tuple[list[int], list[int]] | None] = []
         for spans in marks:
             if spans is None:
@@ -680,38 +695,39 @@ def may_match(rx: re.Pattern[str], keyed: str) -> bool:
 def resolve_overlaps(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Keep the longest of overlapping finds ``(start, end, cue)``; ties go to the earlier one.
 
-    The same as checking each find, longest first, against every kept one, but with a sorted
-    list of the kept (disjoint) spans, so each check is a binary search.
+    The same as checking each find, longest first, against every kept one: a find can only
+    meet finds of its own cluster of overlapping spans, so the rule runs cluster by cluster
+    and a find that overlaps nothing is kept at once.
     """
-    if ENABLED:
-        by_start = sorted(found)
-        reach = -1
-        for s, e, _ in by_start:
-            if s < reach or s >= e:
-                break
-            reach = e
-        else:
-            return by_start  # nothing overlaps: every find is kept
-    order = sorted(found, key=lambda m: (m[0] - m[1], m[0]))
-    kept: list[tuple[int, int, int]] = []
     if not ENABLED or any(s >= e for s, e, _ in found):
-        # Empty finds would break the ordering of kept spans: check them one by one.
-        for s, e, c in order:
-            if all(e <= ks or s >= ke for ks, ke, _ in kept):
-                kept.append((s, e, c))
-        kept.sort()
-        return kept
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e, c in order:
-        i = bisect.bisect_right(starts, s)
-        # Kept spans are disjoint: only the one starting at or before s and the next one
-        # can overlap [s, e).
-        if (i and ends[i - 1] > s) or (i < len(starts) and starts[i] < e):
-            continue
-        starts.insert(i, s)
-        ends.insert(i, e)
-        kept.append((s, e, c))
+        # Empty finds: the plain rule, one by one.
+        return _longest_first(found)
+    # By start only: a stable sort keeps finds with the same span in input order, on which
+    # the rule's own (stable) ordering breaks ties.
+    by_start = sorted(found, key=_start)
+    kept: list[tuple[int, int, int]] = []
+    cluster: list[tuple[int, int, int]] = []
+    reach = -1
+    for span in by_start:
+        if span[0] >= reach and cluster:
+            kept.extend(cluster if len(cluster) == 1 else _longest_first(cluster))
+            cluster = []
+        cluster.append(span)
+        reach = max(reach, span[1])
+    if cluster:
+        kept.extend(cluster if len(cluster) == 1 else _longest_first(cluster))
+    return kept
+
+
+def _start(span: tuple[int, int, int]) -> int:
+    return span[0]
+
+
+def _longest_first(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    kept: list[tuple[int, int, int]] = []
+    for s, e, c in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
+        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+            kept.append((s, e, c))
     kept.sort()
     return kept
 

@@ -97,16 +97,16 @@ def test_multifinder_equals_finditer_for_the_lexicon_and_gazetteer():
     ex = Extractor()
     finder = ex._finder
     for text in _texts():
-        got = finder.finditer_all(text)
-        for rx, ms in zip(finder.patterns, got):
+        got = finder.spans_all(text)
+        for rx, spans in zip(finder.patterns, got):
             want = [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)]
-            assert [(m.start(), m.end(), m.lastgroup) for m in ms] == want, rx.pattern[:60]
+            assert spans == want, rx.pattern[:60]
 
 
 # ------------------------------------------------------------------ random patterns and texts
 WORDS = ["cut", "cuts", "talks", "the", "deal", "a", "an", "not", "no", "China", "US", "U.S.", "ended",
          "strike", "3-day", "re-open", "open", "sanction", "Sanctions", "xi", "ſanctions", "İt", "can't",
-         "tatalks", "oo", "nana", "aan", "notcut", "xdeal", "USA", "Ta", "é"]
+         "tatalks", "oo", "nana", "aan", "notcut", "xdeal", "USA", "Ta", "é", "éxi", "deal.", "endé"]
 SEPS = [" ", "  ", ", ", " - ", "\t", "\n", " \"", "\" ", "'", "(", ") ", ". ", "-", ""]
 
 atoms = st.sampled_from([
@@ -131,7 +131,7 @@ def patterns(draw):
     src = f"{left}(?:{body}){right}"
     if grouped:
         src = f"(?P<g>{src})|(?P<h>\\bdeal\\b)"
-    flags = re.IGNORECASE if draw(st.booleans()) else 0
+    flags = draw(st.sampled_from([0, re.IGNORECASE, re.IGNORECASE | re.ASCII]))
     return re.compile(src, flags)
 
 
@@ -146,12 +146,15 @@ texts_st = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPS)), mi
 @example(pats=[re.compile("(?<![.,])(?:deal)", re.I)], text="xdeal, .deal deal")
 @example(pats=[re.compile("(?<![\\w'])(?:the(?:\\s+)deal)(?![\\w])", re.I)], text="the  \"deal, the-deal")
 @example(pats=[re.compile("(?:US|USA|U)\\b")], text="USA US U.S. xUSA")
+@example(pats=[re.compile("(?<![\\w'])(?:end\\w*)(?![.,])", re.I)], text="ended. ends, endless")
+@example(pats=[re.compile("\\b(?:'x)|\\b(?:x')")], text="a'x 'x x'a x' ")
+@example(pats=[re.compile("(?<![\\w'])(?:xi)(?![\\w])", re.I | re.ASCII)], text="éxi xié xi")
 def test_multifinder_equals_finditer_on_random_patterns(pats, text):
     finder = prefilter.MultiFinder(pats)
-    got = finder.finditer_all(text)
-    for rx, ms in zip(pats, got):
+    got = finder.spans_all(text)
+    for rx, spans in zip(pats, got):
         want = [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)]
-        assert [(m.start(), m.end(), m.lastgroup) for m in ms] == want, (rx.pattern, text)
+        assert spans == want, (rx.pattern, text)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -175,10 +178,11 @@ def test_scan_marks_never_hide_a_possible_match(pats, text):
     """Scan.may_occur (hits of the whole text) says "maybe" wherever the tail gate does."""
     finder = prefilter.MultiFinder([], [pats])
     scan = finder.scan(text)
-    for hi in range(len(text) + 1):
-        for lo in range(0, hi, 3):
-            if prefilter.tail_may_match(prefilter.tail_key(text[lo:hi], 8), *pats):
-                assert scan.may_occur(0, lo, hi), (lo, hi, [p.pattern for p in pats])
+    for words in (2, 5):
+        for hi in range(len(text) + 1):
+            for lo in range(0, hi, 3):
+                if prefilter.tail_may_match(prefilter.tail_key(text[lo:hi], words), *pats):
+                    assert scan.may_occur(0, lo, hi, words), (lo, hi, words, [p.pattern for p in pats])
 
 
 def test_fold_stands_for_every_character_ignorecase_equates_with_a_letter():
@@ -188,6 +192,10 @@ def test_fold_stands_for_every_character_ignorecase_equates_with_a_letter():
             assert prefilter.fold(m.group()) == letter, hex(ord(m.group()))
     folded = prefilter.fold(every)
     assert len(folded) == len(every)
+    # And the other way: a character folded onto an ASCII one is one IGNORECASE equates with it.
+    for ch, f in zip(every, folded):
+        if f.isascii() and not ch.isascii():
+            assert re.fullmatch(re.escape(f), ch, re.IGNORECASE), hex(ord(ch))
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

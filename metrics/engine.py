@@ -176,7 +176,9 @@ class DaskEngine:
         except MetricsError:
             raise
         except Exception as err:  # noqa: BLE001 - a worker's failure, reported in one line
-            raise MetricsError(f"dask worker failed: {type(err).__name__}: {err}") from None
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            hint = " (the scheduler and every worker need the metrics package importable)" if "serializ" in first else ""
+            raise MetricsError(f"dask worker failed: {type(err).__name__}: {first}{hint}") from None
 
     def close(self) -> None:
         self.client.close()

@@ -121,7 +121,8 @@ def test_yielding_and_violating_are_told_apart(cues_of):
 def test_stems_do_not_catch_unrelated_words(cues_of):
     text = (
         "The State Department said the candidate, a nationalist, praised the defendants "
-        "and the significant storm that hit feudal villages; a shell company was named."
+        "and the significant storm that hit feudal villages; a shell company was named "
+        "after several hail showers."
     )
     fired = {c for c, _, _ in cues_of(text)}
     assert fired <= {"praise"}, fired  # "praised" is the only cue here

@@ -8,7 +8,6 @@ HTML goes through ``html.escape`` here, in one place.
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,12 +17,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import yaml
 
 from .dyad import DEFAULT_DYAD, countries
 from .errors import InputError, WeightsError
 from .extract import Article, ArticleFeatures, Features
-from .lexicon import TONE_DEFAULT_WEIGHT, TONE_GROUNDING, TONE_HELP, TONE_ID, TONE_LABEL, Lexicon, parse_weights
+from .lexicon import (
+    TONE_DEFAULT_WEIGHT,
+    TONE_GROUNDING,
+    TONE_HELP,
+    TONE_ID,
+    TONE_LABEL,
+    Lexicon,
+    parse_weights,
+    weights_from_bytes,
+)
 from .readers import ReadOptions, read_bytes
 from .scoring import SCALE, Prepared, prepare, tension, top_cues
 
@@ -124,17 +131,7 @@ def weights_from_param(text: str, lexicon: Lexicon) -> dict[str, float]:
 
 def parse_preset(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
     """A preset file (JSON or YAML, the ``--weights`` format); ``WeightsError`` names the file."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise WeightsError(f"{name}: not UTF-8 text") from None
-    is_json = name.lower().endswith(".json")
-    try:
-        raw = json.loads(text) if is_json else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
-        first = str(err).splitlines()[0]
-        raise WeightsError(f"{name}: not valid {'JSON' if is_json else 'YAML'}: {first}") from None
-    return parse_weights(raw, lexicon, name)
+    return weights_from_bytes(data, name, lexicon)
 
 
 # ----------------------------------------------------------------------------- pairs of countries

@@ -15,7 +15,7 @@ from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format
-from .readers import ReadOptions, read_paths
+from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
 from .scoring import explain, prepare
 
 BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
@@ -31,6 +31,10 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-column", metavar="C", help="table column with the date (default: date if present, else the text's dateline)")
     p.add_argument("--title-column", metavar="C", help="table column with the title (default: title if present, else the first line)")
     p.add_argument("--day-first", action="store_true", help="read slashed dates as day/month/year (default: US month/day/year)")
+    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
+                   help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
+    p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
+                   help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
 
 
 def add_scoring_options(p: argparse.ArgumentParser) -> None:
@@ -42,7 +46,11 @@ def add_scoring_options(p: argparse.ArgumentParser) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
+    if args.max_size <= 0 or args.max_pdf_pages <= 0:
+        raise MetricsError("--max-size and --max-pdf-pages must be positive")
     return ReadOptions(
+        max_mb=args.max_size,
+        max_pdf_pages=args.max_pdf_pages,
         text_column=args.text_column,
         id_column=args.id_column,
         date_column=args.date_column,

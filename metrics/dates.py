@@ -59,4 +59,6 @@ def parse_date(text: str, day_first: bool = False) -> date | None:
 
 def dateline(text: str, day_first: bool = False) -> date | None:
     """The publication date from the head of an article, or None."""
-    return parse_date(text[:HEAD_CHARS], day_first)
+    # Extend the head to the end of the word it cuts, so that a date at the limit stays whole.
+    head = text[:HEAD_CHARS] + re.match(r"\S*", text[HEAD_CHARS:]).group()
+    return parse_date(head, day_first)

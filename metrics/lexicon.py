@@ -207,27 +207,44 @@ def parse_weights(raw: object, lexicon: Lexicon, source: str) -> dict[str, float
     for key, value in raw.items():
         if key not in known:
             raise WeightsError(f"{source}: unknown cue id '{key}'")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise WeightsError(f"{source}: weight for '{key}' is not a number: {value!r}")
+        try:
+            finite = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+        except OverflowError:  # an integer too large for a float
+            finite = False
+        if not finite:
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise WeightsError(f"{source}: weight for '{key}' is not a number: {shown}")
         if value < 0:
             raise WeightsError(f"{source}: weight for '{key}' is negative ({value}); direction is fixed by the lexicon")
         out[str(key)] = float(value)
     return out
 
 
+def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
+    """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML); errors name ``name``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise WeightsError(f"{name}: not UTF-8 text") from None
+    is_json = name.lower().endswith(".json")
+    try:
+        raw = json.loads(text) if is_json else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        first = str(err).splitlines()[0]
+        raise WeightsError(f"{name}: not valid {'JSON' if is_json else 'YAML'}: {first}") from None
+    except RecursionError:
+        raise WeightsError(f"{name}: nested too deeply to be a weights file") from None
+    return parse_weights(raw, lexicon, name)
+
+
 def load_weights(path: str | Path, lexicon: Lexicon) -> dict[str, float]:
     """Read a JSON or YAML weights file: ``{cue_id: weight}``; missing ids keep their defaults."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise WeightsError(f"{path}: cannot read weights file: {getattr(err, 'strerror', None) or err}") from None
-    try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
-        first = str(err).splitlines()[0]
-        raise WeightsError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {first}") from None
-    return parse_weights(raw, lexicon, str(path))
+        data = path.read_bytes()
+    except OSError as err:
+        raise WeightsError(f"{path}: cannot read weights file: {err.strerror or err}") from None
+    return weights_from_bytes(data, str(path), lexicon)
 
 
 def dump_weights(weights: Mapping[str, float]) -> str:

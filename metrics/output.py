@@ -43,9 +43,10 @@ class TableWriter:
         self._parquet = None
         self._header = True
         self.rows = 0
-        if out and fmt != "parquet":
+        if out:
+            # Opened now for every format, so an unwritable path fails before any scoring.
             try:
-                self._stream = open(out, "w", encoding="utf-8", newline="")
+                self._stream = open(out, "w" if fmt != "parquet" else "wb", **({"encoding": "utf-8", "newline": ""} if fmt != "parquet" else {}))
             except OSError as err:
                 raise MetricsError(f"{out}: cannot write: {err.strerror or err}") from None
         elif not out:
@@ -70,7 +71,7 @@ class TableWriter:
                     pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema
                 ]
                 self._schema = pa.schema(fields)
-                self._parquet = pq.ParquetWriter(self.out, self._schema)
+                self._parquet = pq.ParquetWriter(self._stream, self._schema)
             self._parquet.write_table(table.cast(self._schema))
         self._header = False
 
@@ -82,7 +83,7 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({}), self.out)
+            pq.write_table(pa.table({}), self._stream)
         if self._stream is not None and self._stream is not sys.stdout:
             self._stream.close()
         elif self._stream is sys.stdout:

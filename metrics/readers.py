@@ -160,7 +160,7 @@ def decode_html(data: bytes, source: str) -> str:
                     text = data.decode(codec)
                     if "\x00" not in text:
                         return text
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):
                 pass  # a wrong declaration is common: fall back to detection
     return decode_text(data, source)
 
@@ -330,6 +330,8 @@ def _cell(row: pd.Series, column: str | None) -> str | None:
     value = row[column]
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a JSON column with a missing key turns 1 into 1.0
     return str(value).strip() or None
 
 
@@ -376,10 +378,13 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
             continue
         raw_date = _cell(row, date_col)
         parsed = parse_date(raw_date, options.day_first) if raw_date else None
-        if parsed is None and raw_date:
+        if parsed is None and raw_date and any(ch.isdigit() for ch in raw_date):
+            # Other spellings of a full date ("2023/06/19", "19.06.2023 08:00"); a word such as
+            # "now" or "today" would be dated today, which the article never said.
             try:
-                parsed = pd.to_datetime(raw_date).date()
-            except (ValueError, OverflowError):
+                ts = pd.to_datetime(raw_date, dayfirst=options.day_first)
+                parsed = None if pd.isna(ts) else ts.date()
+            except (ValueError, OverflowError, TypeError):
                 parsed = None
         yield Article(
             text=body,

@@ -19,7 +19,7 @@ from .errors import InputError, MetricsError
 from .extract import Article
 from .lexicon import load_weights
 from .output import TableWriter
-from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, read_paths
+from .readers import read_paths
 from .scoring import contributions, prepare, score_table
 from .store import ENV_DB, Store, ingest
 
@@ -48,11 +48,7 @@ def _progress(items: Iterable[Article | InputError], quiet: bool) -> Iterable[Ar
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    if args.max_size <= 0 or args.max_pdf_pages <= 0:
-        raise MetricsError("--max-size and --max-pdf-pages must be positive")
     options = read_options(args)
-    options.max_mb = args.max_size
-    options.max_pdf_pages = args.max_pdf_pages
     store = _open(args, create=True)
     rep = Reporter()
     try:
@@ -207,10 +203,6 @@ def register(sub) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     add_db_option(p)
-    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
-                   help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
-    p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
-                   help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_input_options(p)
     add_engine_options(p)

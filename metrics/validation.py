@@ -565,6 +565,8 @@ def plot_series(joined: pd.DataFrame, out: str | Path, reference_name: str = "re
     fig.update_yaxes(title_text=reference_name, secondary_y=True)
     fig.update_layout(title="Tension index against the reference series", legend={"orientation": "h"})
     out = Path(out)
+    if not out.parent.is_dir():
+        raise MetricsError(f"{out}: cannot write: no folder {out.parent}")
     if out.suffix.lower() in (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp"):
         try:
             fig.write_image(str(out), width=1000, height=500)

@@ -128,3 +128,32 @@ def test_a_table_without_rows_is_reported(tmp_path, capsys):
     code, _, err = run(capsys, "score", str(table))
     assert code == 1
     assert err.strip() == f"error: {table}: table has no rows"
+
+
+def test_table_dates_are_never_invented_and_follow_day_first(tmp_path, capsys):
+    table = tmp_path / "dated.jsonl"
+    rows = [
+        {"id": 1, "date": "now", "text": "Washington imposed sanctions on Beijing."},
+        {"id": 2, "date": "05-06-2023", "text": "Washington and Beijing signed an agreement."},
+        {"text": "The US and China held talks.", "date": "NaT"},
+    ]
+    table.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    code, out, err = run(capsys, "score", str(table), "--day-first", "--format", "jsonl")
+    assert code == 0, err
+    got = [json.loads(line) for line in out.splitlines()]
+    assert [g["id"] for g in got][:2] == ["1", "2"]  # not "1.0": a missing key made the column float
+    assert [g["date"] for g in got] == [None, "2023-06-05", None]
+
+
+def test_size_limit_applies_to_score_too(tmp_path, capsys):
+    f = tmp_path / "big.txt"
+    f.write_text("Washington imposed sanctions on Beijing. " * 40_000)  # about 1.6 MB
+    code, _, err = run(capsys, "score", str(f), "--max-size", "1")
+    assert code == 1 and "over the 1 MB size limit" in err
+    code, _, err = run(capsys, "score", str(f), "--max-size", "5", "--quiet")
+    assert code == 0, err
+
+
+def test_unwritable_parquet_output_is_one_line(tmp_path, capsys):
+    code, _, err = run(capsys, "score", str(SEED), "-o", str(tmp_path / "no" / "such" / "x.parquet"))
+    assert code == 2 and err.count("\n") == 1 and "cannot write" in err

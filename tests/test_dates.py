@@ -35,3 +35,9 @@ def test_a_date_deep_in_the_body_is_an_event_not_the_publication_date():
 def test_title_skips_the_dateline():
     assert title_from_text("06/19/2023 05:16 (act. 06/19/2023 05:16)\nBlinken meets Wang\nBody") == "Blinken meets Wang"
     assert title_from_text("June 19, 2023\n# Blinken meets Wang\n\nBody") == "Blinken meets Wang"
+
+
+def test_a_date_cut_by_the_head_limit_is_read_whole():
+    for pad in range(385, 400):
+        assert dateline("x" * pad + " 2023-06-19 Beijing") in (date(2023, 6, 19), None)
+    assert dateline("x" * 390 + " 2023-06-19 Beijing") == date(2023, 6, 19)

@@ -53,3 +53,18 @@ def test_every_family_is_documented_and_grounded(lex):
     for f in lex.families:
         assert f.label and f.help and f.grounding, f.id
         assert f.weight >= 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"sanctions": 1' + "0" * 400 + "}", "weight for 'sanctions' is not a number"),
+        ("[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_hostile_weights_files_are_one_line_errors(tmp_path, lex, content, message):
+    f = tmp_path / "hostile.json"
+    f.write_text(content)
+    with pytest.raises(WeightsError) as err:
+        load_weights(f, lex)
+    assert message in str(err.value) and len(str(err.value)) < 200

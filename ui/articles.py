@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -41,8 +43,9 @@ shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id"]],
     hide_index=True, width="stretch", height=420,
-    # A new key after a delete or a new search: row positions of the old selection mean nothing now.
-    key=f"articles_table_{ss.get('articles_round', 0)}_{query.strip().lower()}",
+    # Row positions mean nothing once the rows change (a delete, a search, a filter, another
+    # session's upload): the key names the rows shown, so a stale selection is dropped.
+    key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
     on_select="rerun", selection_mode="multi-row",
     column_config={
         "date": st.column_config.DateColumn("date"),

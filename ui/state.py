@@ -311,9 +311,9 @@ def weights_panel() -> None:
         help="A weights file (JSON or YAML mapping cue id to weight); ids it omits keep their defaults.",
     )
     if ss.get("weights_error"):
-        st.error(ss.weights_error)
+        st.error(charts.md_escape(ss.weights_error))
     elif ss.get("preset_note"):
-        st.success(ss.preset_note)
+        st.success(charts.md_escape(ss.preset_note))
 
 
 def weights_note() -> str:

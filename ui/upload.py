@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -58,7 +60,7 @@ if todo:
         if not items:
             items.append(charts.UploadItem(f.name, error=f"{f.name}: no article found"))
         cache[f.file_id] = items
-        bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {f.name}")
+        bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {charts.md_escape(f.name)}")
     bar.empty()
 
 items = [it for f in files for it in cache.get(f.file_id, [])]
@@ -75,7 +77,7 @@ if items:
     )
     for i in range(len(items)):
         if pre.at[i, "status"] == "failed":
-            st.error(pre.at[i, "reason"])
+            st.error(charts.md_escape(pre.at[i, "reason"]))
     dates: dict[int, object] = {}
     if len(new_rows) <= CARDS:
         for i in new_rows:
@@ -86,6 +88,7 @@ if items:
                 c1.markdown(f"**{charts.md_escape(row['title'])}**  \n{charts.md_escape(row['file'])}")
                 dates[i] = c2.date_input(
                     "Date", value=row["date"], key=key, format="YYYY-MM-DD",
+                    min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
                     help="Detected from the article; correct it if it is wrong or missing.",
                 )
                 score = "no passage about the pair" if pd.isna(row["tension"]) else f"tension {row['tension']:+.1f}"

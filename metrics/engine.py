@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError, MetricsError
-from .extract import Article, ArticleFeatures, Extractor, Features
+from .extract import Article, ArticleFeatures, Extractor
 from .lexicon import default_lexicon
 from .scoring import prepare, score_table
 
@@ -80,7 +80,7 @@ def release_memory() -> None:
 def score_batch(articles: list[Article], dyad: str, weights: dict[str, float] | None, version: str) -> pd.DataFrame:
     """Extract and score one batch: the rows ``score`` writes for these articles."""
     ex = _check_version(version)
-    feats = Features.build([ex.extract(a) for a in articles], version)
+    feats = ex.extract_many(articles)
     table = score_table(prepare(feats, dyad, ex.lexicon), weights)
     del feats
     release_memory()

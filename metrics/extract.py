@@ -157,7 +157,7 @@ class Extractor:
     def extract(self, article: Article) -> ArticleFeatures:
         text = article.text
         norm = normalise(text)
-        passages = split_passages(text)
+        passages = split_passages(text, norm)
         starts = [p.start for p in passages]
         scan = self._finder.scan(norm)
         *cue_matches, places = scan.matches

@@ -81,14 +81,16 @@ def _spans(text: str, start: int, end: int):
     yield sent_start, end
 
 
-def split_passages(text: str) -> list[Passage]:
+def split_passages(text: str, norm: str | None = None) -> list[Passage]:
     """Split ``text`` into sentence passages.
 
     Paragraph breaks always end a passage; within a paragraph a sentence ends at ``.``, ``!`` or
     ``?`` (with any closing quotes) followed by a capital or a digit, unless the period closes an
     abbreviation or an initial. Offsets index the original text: ``text[p.start:p.end] == p.text``.
+    ``norm`` is ``normalise(text)`` when the caller has it already.
     """
-    norm = normalise(text)
+    if norm is None:
+        norm = normalise(text)
     out: list[Passage] = []
     pos = 0
     for para in _PARAGRAPH.finditer(norm):

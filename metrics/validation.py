@@ -842,6 +842,21 @@ which needs Chrome or Chromium; without them it falls back to HTML and says so.
 """
 
 
+def _at_least(low: float, kind: type = int):
+    """An argparse type: a number of ``kind`` no smaller than ``low`` (argparse prints one line)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
+        return value
+
+    return parse
+
+
 def _add_label_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("labels", metavar="LABELS", help="labelled table (.csv, .tsv, .jsonl, or headerless sentence<TAB>label .tsv)")
     p.add_argument("--text-column", default="text", metavar="C", help="column with the text (default: text)")
@@ -866,8 +881,8 @@ def register(sub) -> None:
                        description=VALIDATE_HELP, formatter_class=fmt)
     _add_label_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--worst", type=int, metavar="N", help="text format: show only the N families of worst precision")
-    p.add_argument("--show-errors", type=int, default=0, metavar="N",
+    p.add_argument("--worst", type=_at_least(0), metavar="N", help="text format: show only the N families of worst precision")
+    p.add_argument("--show-errors", type=_at_least(0), default=0, metavar="N",
                    help="also list the N most confidently misread rows of each class")
     p.set_defaults(func=cmd_validate)
 
@@ -875,8 +890,8 @@ def register(sub) -> None:
                        description=CALIBRATE_HELP, formatter_class=fmt)
     _add_label_options(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="weights preset to write (JSON)")
-    p.add_argument("--l2", type=float, metavar="X", help=f"penalty strength (default: chosen by inner cross-validation from {', '.join(map(str, L2_GRID))})")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: 5)")
+    p.add_argument("--l2", type=_at_least(0.0, float), metavar="X", help=f"penalty strength (default: chosen by inner cross-validation from {', '.join(map(str, L2_GRID))})")
+    p.add_argument("--folds", type=_at_least(2), default=5, help="cross-validation folds (default: 5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the fold split (default: 0)")
     p.set_defaults(func=cmd_calibrate)
 

@@ -361,3 +361,19 @@ def test_validate_series_bad_inputs(series, tmp_path, capsys):
     bad_ref.write_text("period,value\n2021-01,3\nsoon,4\n")
     code, out, err = run(capsys, "validate-series", scores, bad_ref)
     assert code == 1 and err.strip() == f"error: {bad_ref}: row 2: cannot read period 'soon' and value '4'"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "labels.tsv", "--show-errors", "-1"],
+        ["validate", "labels.tsv", "--worst", "-2"],
+        ["calibrate", "labels.tsv", "-o", "w.json", "--folds", "1"],
+        ["calibrate", "labels.tsv", "-o", "w.json", "--l2", "-5"],
+    ],
+)
+def test_nonsense_counts_are_refused(argv, capsys):
+    from metrics.cli import main
+
+    assert main(argv) == 2
+    assert "must be at least" in capsys.readouterr().err

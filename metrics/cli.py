@@ -88,13 +88,13 @@ def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def _progress(items: Iterable[Article], quiet: bool) -> Iterable[Article]:
+def progress(items: Iterable, quiet: bool, unit: str = " articles") -> Iterable:
     if quiet:
         return items
     from tqdm import tqdm
 
     # The bar appears only once a run has lasted PROGRESS_DELAY seconds: short runs stay silent.
-    return tqdm(items, unit=" articles", file=sys.stderr, delay=PROGRESS_DELAY, mininterval=0.5)
+    return tqdm(items, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY, mininterval=0.5)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -103,7 +103,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     weights = load_weights(args.weights, lexicon) if args.weights else None
     fmt = infer_format(args.output, args.format)
     rep = Reporter()
-    articles = _progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
+    articles = progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
     with open_engine(args.engine, args.scheduler) as engine:
         # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output

@@ -135,11 +135,6 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
     return s, negated, hedged
 
 
-def _resolve_overlaps(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Keep the longest of overlapping finds ("declined to meet" beats "meet")."""
-    return resolve_overlaps(found)
-
-
 class Extractor:
     """Turns articles into features with one lexicon; the pair of countries is chosen later."""
 
@@ -164,7 +159,8 @@ class Extractor:
         mentions = self._gazetteer.mentions(norm, starts, places)
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
-        for s, e, cue in _resolve_overlaps(found):
+        # Overlapping finds keep the longest ("declined to meet" beats "meet").
+        for s, e, cue in resolve_overlaps(found):
             pi = bisect.bisect_right(starts, s) - 1
             if pi < 0 or e > passages[pi].end:
                 continue  # spans a passage boundary: not one statement

@@ -158,15 +158,8 @@ def family_source(family: CueFamily) -> str:
     return rf"(?<![\w'])(?:{body})(?![\w])"
 
 
-def compile_family(family: CueFamily, where: str = "") -> re.Pattern[str]:
-    try:
-        return re.compile(family_source(family), re.IGNORECASE)
-    except re.error as err:
-        raise LexiconError(f"{where}family '{family.id}': bad pattern: {err}") from None
-
-
 def lazy_family(family: CueFamily, where: str = "") -> LazyPattern:
-    """``compile_family``'s regex, checked now and compiled on first use: the cue finder
+    """The family's regex (``family_source``), checked now and compiled on first use: the cue finder
     (metrics.prefilter) runs small pieces of it, and compiling every family cost a tenth of a
     second at each start."""
     try:

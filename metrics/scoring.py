@@ -88,9 +88,13 @@ def raw_scores(prep: Prepared, weights: Mapping[str, float] | None = None) -> np
     return prep.cue_sums @ w + prep.tone_sums * w_tone
 
 
+def _tension_of(prep: Prepared, raw: np.ndarray) -> np.ndarray:
+    """Tension from raw scores; NaN for an article with no passage about the pair."""
+    return np.where(prep.relevant > 0, to_tension(raw), np.nan)
+
+
 def tension(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
-    t = to_tension(raw_scores(prep, weights))
-    return np.where(prep.relevant > 0, t, np.nan)
+    return _tension_of(prep, raw_scores(prep, weights))
 
 
 def contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +129,7 @@ def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> p
     """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
     arts = prep.features.articles
     raw = raw_scores(prep, weights)
-    t = np.where(prep.relevant > 0, to_tension(raw), np.nan)
+    t = _tension_of(prep, raw)
     return pd.DataFrame(
         {
             "id": arts["id"].to_numpy(),

@@ -6,17 +6,15 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .cli import Reporter, add_input_options, add_scoring_options, read_options
+from .cli import Reporter, add_input_options, add_scoring_options, progress, read_options
 from .dyad import parse_dyad
 from .engine import add_engine_options, extract_stream, open_engine
-from .errors import InputError, MetricsError
-from .extract import Article
+from .errors import MetricsError
 from .lexicon import load_weights
 from .output import TableWriter
 from .readers import read_paths
@@ -38,22 +36,13 @@ def _open(args: argparse.Namespace, create: bool) -> Store:
     return Store(args.db, create=create)
 
 
-def _progress(items: Iterable[Article | InputError], quiet: bool) -> Iterable[Article | InputError]:
-    if quiet:
-        return items
-    from tqdm import tqdm
-
-    # Appears only on runs longer than a second, on stderr: summaries on stdout stay clean.
-    return tqdm(items, unit=" files", file=sys.stderr, delay=1.0, mininterval=0.5)
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = read_options(args)
     store = _open(args, create=True)
     rep = Reporter()
     try:
         with open_engine(args.engine, args.scheduler) as engine:
-            items = _progress(read_paths(args.paths, options), args.quiet)
+            items = progress(read_paths(args.paths, options), args.quiet, unit=" files")
             if engine.name != "local":
                 # Features are extracted on the cluster; the writes stay here (metrics/engine.py).
                 items = extract_stream(engine, items, store.lexicon.version, known=lambda a: store.find(a) is not None)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-PERIODS = {"day": "D", "week": "W-MON", "month": "MS"}
+# pandas period per choice; "W-SUN" periods run Monday to Sunday, so weeks start on Monday.
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}
 CONFIDENCE = 0.95
 ROLLING = 3  # periods in the rolling mean
 
@@ -27,12 +28,7 @@ def timeline(scores: pd.DataFrame, period: str = "month", rolling: int = ROLLING
     cols = ["period", "mean", "count", "sd", "lo", "hi", "rolling"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    if period == "week":
-        key = df["date"].dt.to_period("W-SUN").dt.start_time
-    elif period == "month":
-        key = df["date"].dt.to_period("M").dt.start_time
-    else:
-        key = df["date"].dt.normalize()
+    key = df["date"].dt.to_period(PERIODS[period]).dt.start_time
     g = df.groupby(key)["tension"].agg(["mean", "count", "std"]).rename(columns={"std": "sd"})
     g.index.name = "period"
     n = g["count"].to_numpy()

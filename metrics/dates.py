@@ -24,6 +24,7 @@ _PATTERNS = [
     re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
 ]
+_YEAR = re.compile(r"\d{4}")  # every pattern needs a four-digit year; most lines have none
 HEAD_CHARS = 400  # the dateline sits in the first lines; later dates are events, not publication
 
 
@@ -37,6 +38,8 @@ def _make(y: int, m: int, d: int) -> date | None:
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """The first complete date in ``text``: ISO, slashed (US month/day unless ``day_first``),
     "June 19, 2023" or "19 June 2023". None when there is none."""
+    if _YEAR.search(text) is None:
+        return None
     best: tuple[int, date] | None = None
     for rx in _PATTERNS:
         for m in rx.finditer(text):

@@ -164,6 +164,18 @@ def test_timeline_beyond_the_point_limit_draws_period_means_only(prepared):
     assert charts.parse_selection([]) == (None, None)
 
 
+def test_the_highlighted_period_is_shaded_across_the_whole_plot(prepared):
+    points = _points(prepared)
+    tl = timeline(points, "month")
+    start = tl["period"].iloc[1]
+    (shape,) = charts.timeline_figure(points, tl, highlight=start).layout.shapes
+    assert (pd.Timestamp(shape.x0), pd.Timestamp(shape.x1)) == (start, start + pd.offsets.MonthBegin(1))
+    assert (shape.yref, shape.y0, shape.y1) == ("y domain", 0, 1)
+    week = charts.timeline_figure(points, timeline(points, "week"), period="week", highlight=start).layout.shapes
+    assert pd.Timestamp(week[0].x1) - pd.Timestamp(week[0].x0) == pd.Timedelta(days=7)
+    assert charts.timeline_figure(points, tl).layout.shapes == ()
+
+
 def test_hover_titles_are_escaped():
     points = pd.DataFrame({"id": ["x"], "title": ["<img src=x onerror=alert(1)>"],
                            "date": pd.to_datetime(["2023-01-01"]), "tension": [5.0]})

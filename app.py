@@ -6,15 +6,24 @@ sidebar, and three pages (``ui/``). Figures and view logic live in ``metrics/cha
 
 import streamlit as st
 
+from metrics import charts
+from metrics.errors import MetricsError
 from ui import state
 
 st.set_page_config(page_title="Relations-tension index", page_icon="📈", layout="wide")
 
-state.ensure_sample()
+try:
+    state.ensure_sample()
+    path, version = state.current()
+    fr = state.frame(path, version)
+except MetricsError as err:
+    # A database that cannot be opened or read (damaged, not a database, locked out): one line
+    # naming the file, never a traceback.
+    st.error(charts.md_escape(f"Cannot read the article database: {err}"))
+    st.stop()
 state.init_weights()
 state.init_selection()
-path, version = state.current()
-st.session_state["view"] = state.sidebar_filters(state.frame(path, version))
+st.session_state["view"] = state.sidebar_filters(fr)
 
 page = st.navigation(
     [

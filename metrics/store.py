@@ -551,10 +551,17 @@ class Store:
         pos = {a[0]: i for i, a in enumerate(arts)}
         if not (len(pas) == len(mat) == len(arts)) or any(r[0] not in pos for r in pas):
             raise MetricsError(f"{self.path}: features missing for some articles (damaged database?)")
+        if texts is not None and len(texts) != len(arts):
+            raise MetricsError(f"{self.path}: article text missing for some articles (damaged database?)")
         pas = _reorder(pas, pos)
         mat = _reorder(mat, pos)
         text_list = [t for _, t in _reorder(texts, pos)] if texts is not None else None
-        return _features_from_rows(arts, pas, mat, text_list, self.lexicon.version)
+        try:
+            return _features_from_rows(arts, pas, mat, text_list, self.lexicon.version)
+        except (ValueError, TypeError, IndexError) as err:
+            # Rows whose blobs do not decode (truncated, or edited by hand): what we wrote
+            # always decodes, so this is damage, said in one line rather than a traceback.
+            raise MetricsError(f"{self.path}: stored features do not decode ({err}); damaged database?") from None
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"

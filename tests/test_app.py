@@ -303,3 +303,20 @@ def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(fe
     arts = Store(few.path).articles()
     assert len(arts) == len(FEW) + 40
     assert (arts["source"].str.startswith("rounds.csv#")).sum() == 40
+
+
+@pytest.mark.parametrize("damage", ["not a database", "truncated features"])
+def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
+    if damage == "not a database":
+        db.write_bytes(b"these are not the bytes of an SQLite file\n" * 20)
+    else:
+        _fill(db, FEW[:2]).close()
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:  # what a hand edit or a bad copy can leave behind
+            conn.execute("UPDATE passages SET p_start = substr(p_start, 1, 5)")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    (err,) = at.error
+    assert "Cannot read the article database" in err.value and "tension" in err.value
+    assert ("not a database" if damage == "not a database" else "do not decode") in err.value

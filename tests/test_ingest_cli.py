@@ -204,6 +204,27 @@ def test_export_articles_and_passages_reconcile(tmp_path, capsys, suffix):
     assert (pas["text"].fillna("").str.len() > 0).all()
 
 
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        ("DELETE FROM texts WHERE article = (SELECT min(article) FROM texts)", "article text missing"),
+        ("UPDATE passages SET p_start = substr(p_start, 1, 5)", "stored features do not decode"),
+        ("UPDATE matches SET m_end = substr(m_end, 1, 8)", "stored features do not decode"),
+    ],
+)
+def test_a_database_damaged_by_hand_gives_one_line_and_no_output(tmp_path, capsys, own_db, damage, reason):
+    write_articles(tmp_path / "in", 3)
+    run(capsys, "ingest", tmp_path / "in", "--quiet")
+    with sqlite3.connect(own_db) as conn:
+        conn.execute(damage)
+    out = tmp_path / "scores.csv"
+    for argv in (["export", "-o", out], ["list"]) if "texts" not in damage else (["export", "-o", out],):
+        code, stdout, err = run(capsys, *argv)
+        assert code == 2 and reason in err and str(own_db) in err, err
+        assert len(err.strip().splitlines()) == 1 and stdout == ""
+    assert not out.exists()
+
+
 def test_export_needs_a_known_suffix(tmp_path, capsys):
     write_articles(tmp_path / "in", 1)
     run(capsys, "ingest", tmp_path / "in", "--quiet")

@@ -26,11 +26,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .timeline import PERIODS
+
 LEVEL_FUNCTION = "tension.level.v1"
 DEFAULT_HALF_LIFE_DAYS = 30.0
 DEFAULT_PRIOR = 1.0
 # Accepted ``freq`` values -> pandas period; weeks start on Monday, as in metrics.timeline.
-FREQUENCIES = {"D": "D", "day": "D", "W": "W-SUN", "W-MON": "W-SUN", "week": "W-SUN", "MS": "M", "M": "M", "month": "M"}
+FREQUENCIES = {
+    **{alias: PERIODS["day"] for alias in ("D", "day")},
+    **{alias: PERIODS["week"] for alias in ("W", "W-MON", "week")},
+    **{alias: PERIODS["month"] for alias in ("MS", "M", "month")},
+}
 
 
 def level_index(

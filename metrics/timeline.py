@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 # pandas period per choice; "W-SUN" periods run Monday to Sunday, so weeks start on Monday.
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}
 CONFIDENCE = 0.95
 ROLLING = 3  # periods in the rolling mean
+
+
+def period_start(when, period: str) -> pd.Timestamp:
+    """The first day of the ``period`` ("day", "week", "month") that contains ``when``."""
+    return pd.Timestamp(when).to_period(PERIODS[period]).start_time
+
+
+def period_end(start, period: str) -> pd.Timestamp:
+    """The first day after the period that begins at (or contains) ``start``."""
+    return (pd.Timestamp(start).to_period(PERIODS[period]) + 1).start_time
 
 
 def timeline(scores: pd.DataFrame, period: str = "month", rolling: int = ROLLING) -> pd.DataFrame:
@@ -28,6 +37,8 @@ def timeline(scores: pd.DataFrame, period: str = "month", rolling: int = ROLLING
     cols = ["period", "mean", "count", "sd", "lo", "hi", "rolling"]
     if df.empty:
         return pd.DataFrame(columns=cols)
+    from scipy import stats  # here, not at the top: the command line imports this module for its periods
+
     key = df["date"].dt.to_period(PERIODS[period]).dt.start_time
     g = df.groupby(key)["tension"].agg(["mean", "count", "std"]).rename(columns={"std": "sd"})
     g.index.name = "period"

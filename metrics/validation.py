@@ -32,6 +32,7 @@ from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
 from .scoring import Prepared, prepare, raw_scores, top_cues
+from .timeline import PERIODS
 
 DEFAULT_POSITIVE = "3,4"  # CAMEO PentaClass: verbal and material conflict
 DEFAULT_NEGATIVE = "1,2"  # verbal and material cooperation
@@ -455,7 +456,7 @@ def events_agreement(
 
 # ---------------------------------------------------------------------------- reference series
 
-PERIOD_KEYS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+PERIOD_KEYS = {**PERIODS, "quarter": "Q", "year": "Y"}  # the timeline's periods, and longer ones
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:

@@ -171,8 +171,11 @@ def test_the_highlighted_period_is_shaded_across_the_whole_plot(prepared):
     (shape,) = charts.timeline_figure(points, tl, highlight=start).layout.shapes
     assert (pd.Timestamp(shape.x0), pd.Timestamp(shape.x1)) == (start, start + pd.offsets.MonthBegin(1))
     assert (shape.yref, shape.y0, shape.y1) == ("y domain", 0, 1)
-    week = charts.timeline_figure(points, timeline(points, "week"), period="week", highlight=start).layout.shapes
-    assert pd.Timestamp(week[0].x1) - pd.Timestamp(week[0].x0) == pd.Timedelta(days=7)
+    # Any day highlights the whole period that contains it: Wednesday 1 February 2023 is in the
+    # week of Monday 30 January.
+    week = charts.timeline_figure(points, timeline(points, "week"), period="week",
+                                  highlight=pd.Timestamp("2023-02-01")).layout.shapes
+    assert (pd.Timestamp(week[0].x0), pd.Timestamp(week[0].x1)) == (pd.Timestamp("2023-01-30"), pd.Timestamp("2023-02-06"))
     assert charts.timeline_figure(points, tl).layout.shapes == ()
 
 

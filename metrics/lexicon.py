@@ -47,8 +47,9 @@ def _expand(pattern: str) -> str:
         lo, hi = (m.group(1), m.group(2)) if m.group(1) else ("1", "1")
         return rf"(?:\w+ ){{{lo},{hi}}}"
 
-    # A skipped word may carry a comma: "restore complete, full diplomatic ties".
-    expanded = _WORDS.sub(words, pattern).replace(r"(?:\w+ )", r"(?:\w+,? )")
+    # A skipped word may carry a comma ("restore complete, full diplomatic ties") or be an
+    # abbreviation with periods ("violated U.S. airspace").
+    expanded = _WORDS.sub(words, pattern).replace(r"(?:\w+ )", r"(?:(?:(?:\w\.)+|\w+,?) )")
     return expanded.replace(" ", _SEP)
 
 

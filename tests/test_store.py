@@ -168,10 +168,10 @@ def test_lexicon_change_recomputes_stale_features_never_mixes(tmp_path):
         before = s.features()
     # A new pattern in an existing family: "glacial standoff" now reads as bad relations.
     src = DEFAULT_LEXICON.read_text(encoding="utf-8")
-    anchor = '      - "lowest (?:point|level|ebb)"\n'
-    assert anchor in src
+    family = src.index("  - id: relations_bad\n")
+    at = src.index("    patterns:\n", family) + len("    patterns:\n")
     lex_file = tmp_path / "lexicon.yaml"
-    lex_file.write_text(src.replace(anchor, anchor + '      - "glacial standoff"\n', 1), encoding="utf-8")
+    lex_file.write_text(src[:at] + '      - "glacial standoff"\n' + src[at:], encoding="utf-8")
     new_lex = load_lexicon(lex_file)
     assert new_lex.version != load_lexicon(DEFAULT_LEXICON).version
     with Store(path, lexicon=new_lex) as s2:

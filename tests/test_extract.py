@@ -140,3 +140,14 @@ def test_common_diplomatic_phrasings(cues_of):
     assert [c for c, _, _ in cues_of("Washington warned Beijing against sending lethal aid.")] == ["warning", "military_posture"]
     assert [c for c, _, _ in cues_of("The pandas were a goodwill gesture.")] == ["cooperation"]
     assert [c for c, _, _ in cues_of("The firm booked a goodwill impairment.")] == []  # accounting, not diplomacy
+    assert [c for c, _, _ in cues_of("Beijing froze the assets of two defence firms.")] == ["sanctions"]
+    assert [c for c, _, _ in cues_of("Washington revoked the visas of 1,000 students.")] == ["sanctions"]
+    assert [c for c, _, _ in cues_of("China halted purchases of American soybeans.")] == ["sanctions"]
+    # The truce is the news, not the war it pauses.
+    assert [c for c, _, _ in cues_of("The two sides called a truce in the trade war.")] == ["agreement"]
+    assert [c for c, _, _ in cues_of("The ministry said it was deeply concerned by the drills.")] == ["accusation", "military_posture"]
+    assert [c for c, _, _ in cues_of("Ties remain fragile.")] == ["relations_bad"]
+    assert [c for c, _, _ in cues_of("The envoys traded barbs over trade.")] == ["accusation"]
+    # "Mistrust" and "decoupling" are how analysts name the relationship going bad.
+    assert [c for c, _, _ in cues_of("Strategic mistrust keeps growing.")] == ["relations_bad"]
+    assert [c for c, _, _ in cues_of("Economic decoupling has begun.")] == ["relations_bad"]

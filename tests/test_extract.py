@@ -151,3 +151,22 @@ def test_common_diplomatic_phrasings(cues_of):
     # "Mistrust" and "decoupling" are how analysts name the relationship going bad.
     assert [c for c, _, _ in cues_of("Strategic mistrust keeps growing.")] == ["relations_bad"]
     assert [c for c, _, _ in cues_of("Economic decoupling has begun.")] == ["relations_bad"]
+
+
+def test_common_background_sentences_move_nothing(cues_of):
+    # Wire copy is full of these; none of them is an event between the two countries.
+    for text in [
+        "The embassy opened in 1979.",
+        "Reporters were allowed in briefly.",
+        "Both governments released statements after the call.",
+        "The ministry released trade figures for May.",
+    ]:
+        assert cues_of(text) == [], text
+    assert [c for c, _, _ in cues_of("Blinken is the first envoy to visit Beijing since 2018.")] == ["visit"]
+    # What those patterns are for still counts.
+    assert [c for c, _, _ in cues_of("Beijing released two detained activists.")] == ["release"]
+    assert [c for c, _, _ in cues_of("China opened its market to American banks.")] == ["easing"]
+    assert [c for c, _, _ in cues_of("Xi will meet Biden in November.")] == ["invitation"]
+    for text in ["The museum reopened to visitors after renovation.", "Visitors queued outside the zoo."]:
+        assert cues_of(text) == [], text
+    assert [c for c, _, _ in cues_of("Beijing reopened its consulate in Houston.")] == ["easing"]

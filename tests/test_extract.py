@@ -170,3 +170,9 @@ def test_common_background_sentences_move_nothing(cues_of):
     for text in ["The museum reopened to visitors after renovation.", "Visitors queued outside the zoo."]:
         assert cues_of(text) == [], text
     assert [c for c, _, _ in cues_of("Beijing reopened its consulate in Houston.")] == ["easing"]
+
+
+def test_other_pairs_phrasings(cues_of):
+    assert [c for c, _, _ in cues_of("Pakistan closed its airspace to Indian airlines.")] == ["sanctions"]
+    assert [c for c, _, _ in cues_of("The two sides swapped 200 prisoners of war.")] == ["release"]
+    assert [c for c, _, _ in cues_of("The armies completed the disengagement at two points.")] == ["release"]

@@ -11,7 +11,6 @@ sample corpus and on generated text full of the words VADER's rules look for.
 
 from __future__ import annotations
 
-import string
 from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import (
@@ -19,10 +18,11 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
+    SentiText,
     normalize,
 )
 
-_PUNCT = string.punctuation
+_vader_word = SentiText._strip_punc_if_word
 BEFORE, AFTER = 3, 2  # words VADER reads around a word it knows (negation, boosters, idioms)
 _COMMON = frozenset({"the", "to", "of", "a", "for"})
 
@@ -68,10 +68,9 @@ def compound(sentence: str) -> float:
     if not sentence.isascii() and not emojis.isdisjoint(sentence):
         return _vader(sentence)  # VADER rewrites emoji into words first
     tokens = sentence.split()
-    words = []  # VADER's word for each token: punctuation stripped unless <= 2 characters remain
-    for token in tokens:
-        word = token.strip(_PUNCT)
-        words.append((word if len(word) > 2 else token).lower())
+    # VADER's own word for each token (punctuation stripped unless <= 2 characters remain), so
+    # the lookups below see exactly what VADER's do.
+    words = [_vader_word(token).lower() for token in tokens]
     known = [i for i, w in enumerate(words) if w in lexicon]
     if not known:
         return 0.0  # every valence is 0, so is the compound

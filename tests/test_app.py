@@ -64,6 +64,14 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
+def _save(at: AppTest, label: str) -> None:
+    """Press the upload page's Save button, which must read ``label``, and let the app rerun."""
+    (save,) = [b for b in at.button if b.label.startswith("Save ")]
+    assert save.label == label
+    save.click()
+    _run(at)
+
+
 def _app(open_groups: bool = True, **query: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for k, v in query.items():
@@ -238,10 +246,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     assert picker.value is None
     picker.set_value(date(2024, 2, 1))
     _run(at)
-    (save,) = [b for b in at.button if b.label.startswith("Save ")]
-    assert save.label == "Save 1 new article"
-    save.click()
-    _run(at)
+    _save(at, "Save 1 new article")
     arts = Store(few.path).articles()
     assert len(arts) == len(FEW) + 1
     (stored,) = arts.loc[arts["source"] == "fresh.txt", "date"]
@@ -296,10 +301,7 @@ def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(fe
     (editor,) = at.data_editor
     assert len(editor.value) == 40 and set(editor.value["status"]) == {"new"}
     assert len(at.main.date_input) == 0  # one table, not forty date pickers
-    (save,) = [b for b in at.button if b.label.startswith("Save ")]
-    assert save.label == "Save 40 new articles"
-    save.click()
-    _run(at)
+    _save(at, "Save 40 new articles")
     arts = Store(few.path).articles()
     assert len(arts) == len(FEW) + 40
     assert (arts["source"].str.startswith("rounds.csv#")).sum() == 40

@@ -573,7 +573,9 @@ def plot_series(joined: pd.DataFrame, out: str | Path, reference_name: str = "re
             fig.write_image(str(out), width=1000, height=500)
             return out, None
         except Exception as err:  # kaleido missing, or no Chrome/Chromium it can start
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            # kaleido's messages start with blank lines: take the first line that says something
+            lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+            reason = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
             html = out.with_suffix(".html")
             fig.write_html(str(html), include_plotlyjs=True)
             return html, reason

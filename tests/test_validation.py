@@ -327,13 +327,15 @@ def test_validate_series_falls_back_to_html(series, tmp_path, capsys, monkeypatc
     import plotly.graph_objects as go
 
     def no_chrome(self, *a, **k):
-        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+        # kaleido's real message starts with blank lines; the reason must still reach the user
+        raise RuntimeError("\n\nKaleido requires Google Chrome to be installed.\n\nEither download it ...")
 
     monkeypatch.setattr(go.Figure, "write_image", no_chrome)
     scores, ref = series
     code, out, err = run(capsys, "validate-series", scores, ref, "-o", tmp_path / "plot.png")
     assert code == 0, err
     assert "fell back to HTML" in out and str(tmp_path / "plot.html") in out
+    assert "(RuntimeError: Kaleido requires Google Chrome to be installed.)" in out
     assert (tmp_path / "plot.html").exists() and not (tmp_path / "plot.png").exists()
 
 

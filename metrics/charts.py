@@ -380,7 +380,7 @@ def family_labels(lexicon: Lexicon) -> dict[str, str]:
 def drivers(fam: pd.DataFrame, rows: np.ndarray, lexicon: Lexicon) -> pd.Series:
     """Mean contribution per cue family (and tone) over the articles at ``rows`` (mask or indices).
 
-    Units are those of the raw score: ``tension = 100 x tanh(raw / SCALE)``.
+    Units are those of the raw score: ``tension = 100 x raw / sqrt(raw^2 + SCALE^2)``.
     """
     sub = fam.iloc[np.flatnonzero(rows)] if np.asarray(rows).dtype == bool else fam.iloc[np.asarray(rows)]
     if sub.empty:
@@ -539,7 +539,7 @@ def explain_summary(doc: dict) -> str:
         return f"No passage of this article is about the chosen pair ({len(doc['passages'])} passages): it has no tension."
     return (
         f"{counted} of {len(doc['passages'])} passages count. Their contributions add up to "
-        f"raw {total:+.2f}; tension = 100 × tanh({total:+.2f} / {SCALE:g}) = {doc['tension']:+.1f}."
+        f"raw {total:+.2f}; tension = 100 × {total:+.2f} / √({total:+.2f}² + {SCALE:g}²) = {doc['tension']:+.1f}."
     )
 
 

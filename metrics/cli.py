@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 
 from . import __version__
-from .dyad import DEFAULT_DYAD, parse_dyad
+from .dyad import DEFAULT_DYAD, ENV_ACTORS, parse_dyad, set_actors
 from .engine import PartitionedParquetWriter, add_engine_options, open_engine, score_batch
 from .errors import InputError, MetricsError
 from .extract import Article, Extractor
@@ -43,6 +44,23 @@ def add_scoring_options(p: argparse.ArgumentParser) -> None:
         help="pair of countries a passage must concern, as two codes (US-CN, RU-UA, ...), or 'none' to count every passage (default: US-CN)",
     )
     p.add_argument("--weights", metavar="FILE", help="JSON or YAML file mapping cue id to weight; ids it omits keep their defaults")
+    add_actors_option(p)
+
+
+def add_actors_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--actors", metavar="FILE",
+        help="YAML file in data/countries.yaml's format adding or overriding actors (countries, their names, "
+             f"officials and institutions; pair phrases; third parties); default: ${ENV_ACTORS} if set",
+    )
+
+
+def apply_actors(args: argparse.Namespace) -> None:
+    """Switch the gazetteer to the shipped one plus ``--actors`` (or $TENSION_ACTORS)."""
+    path = getattr(args, "actors", None) or os.environ.get(ENV_ACTORS) or None
+    if path and getattr(args, "engine", "local") == "dask":
+        raise MetricsError("--actors works with --engine local only: dask workers read the shipped gazetteer")
+    set_actors(path)
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
@@ -135,8 +153,11 @@ def _format_explain(doc: dict, show_all: bool) -> str:
             lines.append(f"         tone {p['tone']:+.2f} -> {p['tone_contribution']:+.2f}")
         for c in p["cues"]:
             flags = "".join([" negated" if c["negated"] else "", " hedged" if c["hedged"] else ""])
+            who = f" {c['source'] or '?'} -> {c['target'] or '?'}"
+            if not c["between_pair"]:
+                who += " (not between the pair)"
             lines.append(
-                f"         {c['id']:<18} \"{c['matched']}\" weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
+                f"         {c['id']:<18} \"{c['matched']}\"{who} weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
             )
     return "\n".join(lines)
 
@@ -207,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its one-line usage error
         return int(exc.code or 0)
     try:
+        apply_actors(args)
         return int(args.func(args) or 0)
     except MetricsError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date
 
 import numpy as np
@@ -24,7 +25,7 @@ from .tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: actors (source, target) of every cue match
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
@@ -54,9 +55,39 @@ _NEGATION = re.compile(r"\b(?:not|never|no|without|neither|nor|cannot|no longer)
 _REFUSAL = re.compile(
     r"\b(?:refus\w*|declin\w*|fail\w*|unwilling|reluctan\w*|reject\w*|rul\w* out|halt\w*|suspend\w*|"
     r"cancel\w*|stopp?\w*|end(?:ed|s|ing)?|abandon\w*|withdr[ae]w\w*|froze|freez\w*|scrap\w*|refrain\w*|"
-    r"denied|denies|deny|postpon\w*|block\w*|obstruct\w*|thwart\w*|undermin\w*|sabotag\w*)\b",
+    r"denied|denies|deny|postpon\w*|block\w*|obstruct\w*|thwart\w*|undermin\w*|sabotag\w*|"
+    # opposing an act (CAMEO 12 reject) and reducing a cooperative programme (CAMEO 16 reduce relations)
+    r"oppos(?:e|ed|es|ing)|object(?:ed|s|ing)? to|resist\w*|vetoe?\w*|"
+    r"cut|cuts|cutting|reduc\w*|scal\w* back|curtail\w*|slash\w*|downgrad\w*|trimm?\w*|wound down|wind\w* down|"
+    r"phas\w* out|pull\w* back|limit(?:ed|s|ing)?|restrict\w*)\b",
     re.I,
 )
+# Completion is not a cut: "ended two days of talks", "concluded his visit", "wrapped up a round".
+_COMPLETION = re.compile(
+    r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)\s+(?:(?:a|an|the|their|his|her|its|two|three|"
+    r"four|five|several|\d+|first|second|latest|final|high-level|\w+-day|days?|rounds?|weeks?|hours?|sessions?) ?(?:of )?)*$",
+    re.I,
+)
+# A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
+_APPEAL = re.compile(
+    r"\b(?:urg\w*|call(?:s|ed|ing)? (?:on|upon|for)|appeal\w*|ask\w*|press(?:es|ed|ing)? (?:\w+ )?(?:to|for)|"
+    r"push\w* for|lobb\w*|encourag\w*|invit\w* \w+ to)\b",
+    re.I,
+)
+_DEMAND = re.compile(r"\b(?:demand\w*|insist\w*|must|ultimatum|pressur\w*)\b", re.I)
+# "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
+_WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
+# A condition after the act ("would sign the deal only if ...", "would skip the meeting if ...").
+_CONDITION = re.compile(r"[^.;:]{0,60}?\b(?:if|unless|provided|on condition|as long as|only when)\b", re.I)
+# Nouns in a list of goods or sectors are not acts: "tariffs on cranes and medical supplies".
+_GOODS = re.compile(
+    r"(?:\b(?:tariffs?|duties|levies|quotas|controls|curbs|restrictions|bans?|taxes) on|\b(?:imports?|exports?|purchases|sales|shipments) of|"
+    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)((?:\s+|[\w'-]+|,)*)$",
+    re.I,
+)
+_VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)
+APPEALED = 1.0  # strength of the appeal a demanded cooperative act is re-coded as
+CONDITIONAL = 0.5  # a cooperative act made a condition: a demand, at half strength
 _HEDGE = re.compile(
     r"\b(?:might|may|could|would|possibly|perhaps|whether|if|consider\w*|mull\w*|weigh\w*|"
     r"potential\w*|possible|threaten\w*|plan\w*|propos\w*|expected|likely|unlikely|reportedly|seek\w*|sought|"
@@ -87,14 +118,34 @@ def content_id(text: str) -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
 
 
+class Passage(NamedTuple):
+    start: int
+    end: int
+    text: str
+    tone: float  # negated VADER compound
+    mentions: int  # gazetteer bit mask (metrics.dyad)
+
+
+class Match(NamedTuple):
+    passage: int  # index in the article's passages
+    cue: int  # index in the lexicon's families
+    start: int
+    end: int
+    matched: str
+    strength: float
+    negated: bool
+    hedged: bool
+    source: int = 0  # actor masks (metrics.dyad: country bits, THIRD_BIT, PAIR_BIT); 0: none named
+    target: int = 0
+
+
 @dataclass
 class ArticleFeatures:
     """The features of one article; plain lists so they pickle and store cheaply."""
 
     article: Article
-    passages: list[tuple[int, int, str, float, int]]  # start, end, text, tone, country mask
-    matches: list[tuple[int, int, int, int, str, float, bool, bool]]
-    # (passage index, cue index, start, end, matched text, strength, negated, hedged)
+    passages: list[Passage]
+    matches: list[Match]
 
 
 def _scope(norm: str, lo: int, start: int) -> str:
@@ -117,12 +168,33 @@ def _in_background(norm: str, lo: int, start: int) -> bool:
     return may_match(_BACKGROUND, short_key(tail)) and _BACKGROUND.search(tail) is not None
 
 
-def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
+def _goods_list(norm: str, lo: int, s: int) -> bool:
+    window = norm[lo:s]
+    if " on " not in window and " of " not in window and "such as" not in window and "including" not in window:
+        return False
+    m = _GOODS.search(window)
+    return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
+
+
+def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
+    """Strength of a cue from the words before it in its clause, and its scope: "" (the act
+    itself), "appeal" or "demand" (a cooperative act urged or demanded: re-coded by the caller)."""
     # may_match: a cheap test that skips the search when the scope cannot match (prefilter.py)
     keyed = short_key(scope)
     hedged = may_match(_HEDGE, keyed) and _HEDGE.search(scope) is not None
-    refused = may_match(_REFUSAL, keyed) and _REFUSAL.search(scope) is not None
+    refusal = _REFUSAL.search(scope) if may_match(_REFUSAL, keyed) else None
+    if refusal is not None and _COMPLETION.search(scope) and not _REFUSAL.search(scope[: refusal.start()]):
+        refusal = None  # "ended two days of talks": the talks were held
+    refused = refusal is not None
     negated = refused or (may_match(_NEGATION, keyed) and _NEGATION.search(scope) is not None)
+    if negated and not refused and _WARN_NOT.search(scope):
+        negated = False  # "warned Washington not to ...": the warning stands
+    kind = ""
+    if sign < 0 and not negated:
+        if may_match(_DEMAND, keyed) and _DEMAND.search(scope):
+            kind = "demand"
+        elif may_match(_APPEAL, keyed) and _APPEAL.search(scope):
+            kind = "appeal"
     if negated:
         if sign > 0:
             s = NEGATED_CONFLICT
@@ -130,9 +202,146 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool]:
             s = REFUSED_COOPERATION if refused else NEGATED_COOPERATION
     else:
         s = 1.0
-    if hedged:
+    if hedged and not kind:
         s *= HEDGE
-    return s, negated, hedged
+    return s, negated, hedged, kind
+
+
+# --- actors: who did what to whom -----------------------------------------------------------
+# Without a parser, position does most of the work (README, "Events"): the actor nearest before
+# the cue is its source, the first actor after it in the same clause its target; an agent after
+# "by" is the source of a passive ("was accused by China"); actors joined by "and" act together;
+# an actor that is the speaker ("..., Beijing said") is the source only when none stands before.
+_COORD = re.compile(
+    r"\s*(?:,\s*)?(?:and|&|as well as|along with|together with|plus|or)\s+"
+    r"(?:(?:its|their|his|her|the|other|key|close|major|western|regional|some|several)\s+)*|\s*[-/\u2013]\s*",
+    re.I,
+)
+_PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+_TARGET_GAP = re.compile(r"[;:]|\.\s|,\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )|\b(?:said|says|told)\b", re.I)
+_SPEAKER_AFTER = re.compile(r"[\w'\s.-]{0,30}?\b(?:said|says|told|added|noted|stated|announced|claimed|warned|insisted)\b", re.I)
+_SPEAKER_BEFORE = re.compile(r"\b(?:according to|said|says)\s+(?:the\s+)?$", re.I)
+TARGET_REACH = 90  # characters after a cue within which its target may stand
+# An actor right after one of these is an object ("relations with Gondor", "visit to Beijing"),
+# not the subject of what follows it.
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:with|to|on|onto|against|toward|towards|for|of|in|into|from|at|about|over|between|among|upon|than)\s+"
+    r"(?:(?:the|its|their|his|her|a|an|new|former|fellow)\s+)*$",
+    re.I,
+)
+# An actor right after a verb in the past or third person ("urged Beijing", "told Washington",
+# "accuses China") is its object when another actor stands before it as the subject.
+_VERB_BEFORE = re.compile(
+    r"\b(?:\w+ed|told|urges|warns|asks|tells|accuses|blames|criticizes|criticises|invites|presses|calls on|"
+    r"called on|met|meets|thanks|condemns|sanctions|threatens|hit|struck|beat)\s+(?:(?:the|its|their|his|her|a|an|\d+|"
+    r"more|new|several|some|other|two|three|four|five|dozens of|top|senior|key)\s+)*$",
+    re.I,
+)
+# A subordinate clause opener: a cue after it has its own subject inside the clause ("five years
+# after crowds stormed its embassy"), never the main clause's.
+_SUBCLAUSE = re.compile(
+    r"\b(?:after|since|before|when|whenever|while|because|although|though|whereas|unless|until|once)\b|,\s*(?:which|who|whose)\b",
+    re.I,
+)
+
+
+def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, int]:
+    """The mask of the actor at ``spans[i]`` and of those coordinated with it ("the US and its
+    allies", "US-China"), walking in direction ``step``; returns (mask, index of the last one)."""
+    mask = group_bit(spans[i][2])
+    j = i
+    while 0 <= j + step < len(spans):
+        a, b = (spans[j + step], spans[j]) if step < 0 else (spans[j], spans[j + step])
+        if not _COORD.fullmatch(norm, a[1], b[0]):
+            break
+        j += step
+        mask |= group_bit(spans[j][2])
+    return mask, j
+
+
+def attribute(norm: str, spans: list, s: int, e: int, clause_end: int, group_bit) -> tuple[int, int]:
+    """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
+    (start, end, group) of its passage in order, ``clause_end`` where its passage ends."""
+    if not spans:
+        return 0, 0
+    before = bisect.bisect_right([sp[1] for sp in spans], s)  # spans[:before] end before the cue
+    after = before
+    while after < len(spans) and spans[after][0] < e:
+        after += 1  # mentions inside the cue ("sanctions on Chinese firms") are targets below
+    inside = spans[before:after]
+    src = tgt = 0
+    stop = min(clause_end, e + TARGET_REACH)
+    gap = _TARGET_GAP.search(norm, e, stop)
+    if gap:
+        stop = gap.start()
+    # A passive agent: "was accused by China", "imposed by Washington on Beijing".
+    agent = None
+    if after < len(spans) and spans[after][0] < stop and _PASSIVE_AGENT.fullmatch(norm, e, spans[after][0]):
+        agent = after
+    if agent is not None:
+        src, last = _group(spans, agent, norm, 1, group_bit)
+        if last + 1 < len(spans) and spans[last + 1][0] < stop:
+            tgt, _ = _group(spans, last + 1, norm, 1, group_bit)
+        elif before:
+            tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
+        return src, tgt
+    if before:
+        src, tgt = _subject(norm, spans, before, s, group_bit)
+    if not tgt and after < len(spans) and spans[after][0] < stop:
+        mask, last = _group(spans, after, norm, 1, group_bit)
+        if _SPEAKER_AFTER.match(norm, spans[last][1]) or _SPEAKER_BEFORE.search(norm, max(e, spans[after][0] - 20), spans[after][0]):
+            if not src:
+                src = mask
+        else:
+            tgt = mask
+    for sp in inside:
+        if sp[0] <= s and sp[1] >= e:
+            # The cue is an actor's own name ("allies", "partners"): it speaks of ties with them.
+            tgt |= group_bit(sp[2])
+        elif not tgt:
+            tgt = group_bit(sp[2])
+    if not src and before == 0 and after < len(spans):
+        # Reported speech after the clause: "Talks were constructive, the Chinese side said."
+        for k in range(after, len(spans)):
+            if spans[k][0] >= clause_end:
+                break
+            if _SPEAKER_AFTER.match(norm, spans[k][1]):
+                src, _ = _group(spans, k, norm, -1, group_bit)
+                if tgt == src:
+                    tgt = 0
+                break
+    if tgt and not tgt & ~src:
+        tgt = 0  # "Russian police arrested students in Moscow": no other side
+    return src, tgt
+
+
+def _subject(norm: str, spans: list, before: int, s: int, group_bit) -> tuple[int, int]:
+    """The source before a cue and, when an actor between them is the object of a verb ("China
+    warned Washington not to ..."), that object as a target: the nearest actor that is neither a
+    preposition's nor a verb's object, inside the cue's own clause when it sits in a subordinate one."""
+    floor = None
+    for m in _SUBCLAUSE.finditer(norm, max(0, s - 200), s):
+        floor = m.end()
+    nearest = obj = None
+    for k in range(before - 1, -1, -1):
+        start = spans[k][0]
+        if floor is not None and start < floor:
+            break
+        if _SPEAKER_BEFORE.search(norm, max(0, start - 20), start):
+            continue
+        if nearest is None:
+            nearest = k
+        if _OBJECT_BEFORE.search(norm, max(0, start - 40), start):
+            continue
+        if _VERB_BEFORE.search(norm, max(0, start - 30), start) and k > 0:
+            obj = k if obj is None else obj
+            continue
+        mask = _group(spans, k, norm, -1, group_bit)[0]
+        return mask, (_group(spans, obj, norm, 1, group_bit)[0] if obj is not None else 0)
+    if floor is not None and obj is None:
+        return 0, 0  # the subordinate clause names no actor before the cue
+    k = obj if obj is not None else nearest
+    return (_group(spans, k, norm, -1, group_bit)[0] if k is not None else 0), 0
 
 
 class Extractor:
@@ -145,9 +354,11 @@ class Extractor:
         # One shared scan finds where any cue or country may start (prefilter.py); the
         # results are exactly each regex's finditer.
         self._finder = multi_finder(
-            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE), (_BACKGROUND,))
+            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,))
         )
         self._unscoped = [_strength(sign, "") for sign in self._signs]  # no negator or hedge in scope
+        index = self.lexicon.index()
+        self._appeal, self._demand = index.get("appeal"), index.get("demand")
 
     def extract(self, article: Article) -> ArticleFeatures:
         text = article.text
@@ -157,6 +368,12 @@ class Extractor:
         scan = self._finder.scan(norm)
         *cue_matches, places = scan.matches
         mentions = self._gazetteer.mentions(norm, starts, places)
+        by_passage: list[list] = [[] for _ in passages]
+        for sp in places:
+            pi = bisect.bisect_right(starts, sp[0]) - 1
+            if pi >= 0:
+                by_passage[pi].append(sp)
+        group_bit = self._gazetteer.group_bit
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
         # Overlapping finds keep the longest ("declined to meet" beats "meet").
@@ -167,14 +384,25 @@ class Extractor:
             lo = max(passages[pi].start, s - 120)
             # Most cues have no negator, hedge or background word anywhere before them in the
             # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
+            sign = self._signs[cue]
             if scan.may_occur(0, lo, s, SCOPE_WORDS):
-                strength, negated, hedged = _strength(self._signs[cue], _scope(norm, lo, s))
+                strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
-                strength, negated, hedged = self._unscoped[cue]
+                strength, negated, hedged, kind = self._unscoped[cue]
+            if sign < 0 and not negated:
+                if kind == "demand":
+                    strength = 0.0  # the demand cue itself ("demanded", "must") carries the event
+                elif kind == "appeal" and self._appeal is not None and cue != self._appeal:
+                    cue, strength = self._appeal, APPEALED
+                elif self._demand is not None and _CONDITION.match(norm, e, passages[pi].end):
+                    cue, strength = self._demand, CONDITIONAL
+            if _goods_list(norm, lo, s):
+                strength = 0.0
             if scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
-            matches.append((pi, cue, s, e, text[s:e], strength, negated, hedged))
-        rows = [(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
+            src, tgt = attribute(norm, by_passage[pi], s, e, passages[pi].end, group_bit)
+            matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
+        rows = [Passage(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
         return ArticleFeatures(article, rows, matches)
 
     def extract_many(self, articles: Iterable[Article]) -> Features:
@@ -189,7 +417,7 @@ class Features:
     ``passages``: one row per passage (article row, idx, start, end, text, tone, mentions), where
     tone is the negated VADER compound and mentions the gazetteer bit mask (``metrics.dyad``).
     ``matches``: one row per cue match (article row, passage row, cue index, start, end,
-    matched, strength, negated, hedged).
+    matched, strength, negated, hedged, source, target): source and target are actor masks.
     """
 
     articles: pd.DataFrame
@@ -212,7 +440,7 @@ class Features:
         first = np.cumsum(n_pas) - n_pas
         p_cols = list(zip(*(p for f in items for p in f.passages))) or [()] * 5
         n_mat = np.array([len(f.matches) for f in items], dtype=np.int64)
-        m_cols = list(zip(*(m for f in items for m in f.matches))) or [()] * 8
+        m_cols = list(zip(*(m for f in items for m in f.matches))) or [()] * 10
         m_art = np.repeat(np.arange(len(items), dtype=np.int64), n_mat)
         passages = pd.DataFrame(
             {
@@ -236,6 +464,8 @@ class Features:
                 "strength": np.array(m_cols[5], dtype=np.float64),
                 "negated": np.array(m_cols[6], dtype=bool),
                 "hedged": np.array(m_cols[7], dtype=bool),
+                "source": np.array(m_cols[8], dtype=np.int64),
+                "target": np.array(m_cols[9], dtype=np.int64),
             }
         )
         return cls(
@@ -299,5 +529,5 @@ def _strings(values: tuple) -> pd.Series:
 ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]
 PASSAGE_COLUMNS = ["article", "idx", "start", "end", "text", "tone", "mentions"]
 PASSAGE_DTYPES = {"article": "int64", "idx": "int32", "start": "int64", "end": "int64", "tone": "float64", "mentions": "int64"}
-MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged"]
-MATCH_DTYPES = {"article": "int64", "passage": "int64", "cue": "int32", "start": "int64", "end": "int64", "strength": "float64", "negated": "bool", "hedged": "bool"}
+MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged", "source", "target"]
+MATCH_DTYPES = {"article": "int64", "passage": "int64", "cue": "int32", "start": "int64", "end": "int64", "strength": "float64", "negated": "bool", "hedged": "bool", "source": "int64", "target": "int64"}

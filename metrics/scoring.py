@@ -3,12 +3,16 @@
 The formula (README, "How the score is computed"):
 
     contribution of a cue match m in passage p of article a
-        = weight(cue) x direction(cue) x strength(m) x relevance(p) / norm(a)
+        = weight(cue) x direction(cue) x strength(m) x relevance(p) x event(m) / norm(a)
     contribution of the tone of passage p
         = weight(tone) x tone(p) x relevance(p) / norm(a)
     raw(a)     = sum of all contributions of a                        (they reconcile exactly)
-    norm(a)    = sqrt(max(1, sum of relevance over a's passages))     (tension.aggregate.sqrt.v1)
-    tension(a) = 100 x tanh(raw(a) / SCALE)                            (tension.scale.tanh.v1)
+    norm(a)    = (sum of relevance over a's passages + PRIOR) / UNIT  (tension.aggregate.shrunk_mean.v2)
+    tension(a) = 100 x raw(a) / sqrt(raw(a)^2 + SCALE^2)               (tension.scale.algebraic.v2)
+
+event(m) is 1 when the match is an act between the pair and 0 when it is an act between one
+side and a third party (``metrics.dyad.event_gate``); it also says whose act it is, which splits
+raw into raw_by_A + raw_by_B + raw_by_both.
 
 direction is +1 for escalation and -1 for de-escalation; strength is 1, halved by a hedge,
 0 for a negated hostile act and negative for a negated cooperative one (``metrics.extract``);
@@ -26,18 +30,27 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .dyad import Dyad, parse_dyad
+from .dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dyad
 from .extract import Features
 from .lexicon import TONE_ID, Lexicon, default_lexicon
 
-AGGREGATE = "tension.aggregate.sqrt.v1"
-SCALE_FUNCTION = "tension.scale.tanh.v1"
-SCALE = 15.0  # raw score at which tension reaches 76 (tanh(1)); chosen so that the sample corpus spreads over the scale instead of piling up at +-100
+AGGREGATE = "tension.aggregate.shrunk_mean.v2"
+SCALE_FUNCTION = "tension.scale.algebraic.v2"
+# v1 divided by sqrt(relevant passages): raw then grew with the square root of an article's
+# length, and most 600-word articles sat at +-85..98. v2 divides by the passage count plus a
+# prior, so raw is a density (per UNIT passages) that does not grow with length.
+PRIOR = 4.0  # imaginary neutral passages: one cue in a two-line item is not a crisis
+UNIT = 5.0  # raw is expressed per this many passages, so one sanction (weight 8) in a 10-passage report is raw 2.9
+# v1's tanh pinned dense articles at +-99, where no slider could move them; this sigmoid
+# approaches +-100 polynomially (71 at SCALE, 89 at 2 x SCALE, 95 at 3 x SCALE), so a weight
+# change still shows. SCALE chosen on the sample corpus and generated articles (README).
+SCALE = 10.0
 
 
 def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
     """The documented monotone map from raw score to the bounded tension scale."""
-    return 100.0 * np.tanh(np.asarray(raw, dtype=np.float64) / SCALE)
+    r = np.asarray(raw, dtype=np.float64)
+    return 100.0 * r / np.sqrt(r * r + SCALE * SCALE)
 
 
 @dataclass
@@ -55,10 +68,12 @@ class Prepared:
     relevance: np.ndarray  # per passage
     norm: np.ndarray  # per article
     relevant: np.ndarray  # per article: sum of relevance
-    match_base: np.ndarray  # per match: direction x strength x relevance / norm
+    match_base: np.ndarray  # per match: direction x strength x relevance x event / norm
     tone_base: np.ndarray  # per passage: tone x relevance / norm
     cue_sums: np.ndarray  # articles x cues
     tone_sums: np.ndarray  # per article
+    side: np.ndarray  # per match: dyad.SIDE_A, SIDE_B or SIDE_BOTH (whose act it is)
+    event: np.ndarray  # per match: 1 when it is an act between the pair, 0 when not
 
 
 def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon | None = None) -> Prepared:
@@ -69,17 +84,21 @@ def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon
     p_art = pas["article"].to_numpy(np.int64)
     relevance = dyad.relevance(pas["mentions"].to_numpy(np.int64), p_art, n)
     relevant = np.bincount(p_art, weights=relevance, minlength=n)
-    norm = np.sqrt(np.maximum(relevant, 1.0))
+    norm = (relevant + PRIOR) / UNIT
     m_art = mat["article"].to_numpy(np.int64)
     cue = mat["cue"].to_numpy(np.int64)
-    match_base = lexicon.signs[cue] * mat["strength"].to_numpy(np.float64) * relevance[
+    signs = lexicon.signs[cue]
+    event, side = event_gate(dyad, mat["source"].to_numpy(np.int64), mat["target"].to_numpy(np.int64), signs)
+    match_base = signs * mat["strength"].to_numpy(np.float64) * event * relevance[
         mat["passage"].to_numpy(np.int64)
     ] / norm[m_art]
     tone_base = pas["tone"].to_numpy(np.float64) * relevance / norm[p_art]
     k = len(lexicon.families)
     cue_sums = np.bincount(m_art * k + cue, weights=match_base, minlength=n * k).reshape(n, k)
     tone_sums = np.bincount(p_art, weights=tone_base, minlength=n)
-    return Prepared(features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums)
+    return Prepared(
+        features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums, side, event
+    )
 
 
 def raw_scores(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
@@ -102,6 +121,26 @@ def contributions(prep: Prepared, weights: Mapping[str, float] | None = None) ->
     w, w_tone = prep.lexicon.weight_vector(weights)
     cue = prep.features.matches["cue"].to_numpy(np.int64)
     return w[cue] * prep.match_base, w_tone * prep.tone_base
+
+
+def side_names(prep: Prepared) -> list[str]:
+    """The directed score columns: ``raw_by_US``, ``raw_by_CN``, ``raw_by_both`` for US-CN;
+    only ``raw_by_both`` with ``--dyad none``."""
+    if prep.dyad.a is None:
+        return ["raw_by_both"]
+    return [f"raw_by_{prep.dyad.a}", f"raw_by_{prep.dyad.b}", "raw_by_both"]
+
+
+def raw_by_side(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """Articles x 3: the raw score of the first side's acts, the second side's, and of joint or
+    unattributed acts and tone; the three add up to ``raw_scores`` (up to rounding)."""
+    n = len(prep.features.articles)
+    m_contrib, t_contrib = contributions(prep, weights)
+    m_art = prep.features.matches["article"].to_numpy(np.int64)
+    p_art = prep.features.passages["article"].to_numpy(np.int64)
+    out = np.bincount(m_art * 3 + prep.side, weights=m_contrib, minlength=n * 3).astype(np.float64).reshape(n, 3)
+    out[:, SIDE_BOTH] += np.bincount(p_art, weights=t_contrib, minlength=n)
+    return out
 
 
 def family_contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -128,8 +167,11 @@ def top_cues(prep: Prepared, weights: Mapping[str, float] | None = None, k: int 
 def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
     arts = prep.features.articles
-    raw = raw_scores(prep, weights)
+    by_side = raw_by_side(prep, weights)
+    # raw is the sum of its sides, so the rounded columns reconcile with it as closely as rounding allows
+    raw = by_side.sum(axis=1)
     t = _tension_of(prep, raw)
+    sides = {name: np.round(by_side[:, i if prep.dyad.a is not None else 2], 4) for i, name in enumerate(side_names(prep))}
     return pd.DataFrame(
         {
             "id": arts["id"].to_numpy(),
@@ -138,6 +180,7 @@ def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> p
             "source": arts["source"].to_numpy(),
             "tension": np.round(t, 2),
             "raw": np.round(raw, 4),
+            **sides,
             "passages": arts["n_passages"].to_numpy(),
             "relevant_passages": np.round(prep.relevant, 2),
             "top_cues": top_cues(prep, weights),
@@ -160,6 +203,8 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         by_passage.setdefault(int(mat["passage"].iat[mi]), []).append(int(mi))
     passages = []
     raw = 0.0
+    g = gazetteer()
+    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
     for pi in pas_idx:
         p = f.passages.iloc[pi]
         cues = []
@@ -181,6 +226,10 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
                     "strength": float(mat["strength"].iat[mi]),
                     "negated": bool(mat["negated"].iat[mi]),
                     "hedged": bool(mat["hedged"].iat[mi]),
+                    "source": g.codes_of(int(mat["source"].iat[mi])),
+                    "target": g.codes_of(int(mat["target"].iat[mi])),
+                    "between_pair": bool(prep.event[mi]),
+                    "actor": by[int(prep.side[mi])],
                     "contribution": contrib,
                 }
             )
@@ -208,5 +257,14 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         "dyad": prep.dyad.name,
         "tension": float(to_tension(raw)) if relevant else None,
         "raw": raw,
+        **{name: float(v) for name, v in zip(side_names(prep), _sides_of(prep, row, weights))},
+        "norm": float(prep.norm[row]),
+        "aggregate": AGGREGATE,
+        "scale": SCALE_FUNCTION,
         "passages": passages,
     }
+
+
+def _sides_of(prep: Prepared, row: int, weights: Mapping[str, float] | None) -> list[float]:
+    by_side = raw_by_side(prep, weights)[row]
+    return list(by_side) if prep.dyad.a is not None else [float(by_side.sum())]

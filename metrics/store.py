@@ -97,6 +97,9 @@ MIGRATIONS: list[list[str]] = [
         "INSERT INTO state VALUES ('generation', 0)",
         "CREATE INDEX articles_date ON articles(date)",
     ],
+    # 2: the actors of each cue match (source and target masks, interleaved int64). Rows written
+    # before have none; their features version is older, so they are recomputed before use.
+    ["ALTER TABLE matches ADD COLUMN actors BLOB NOT NULL DEFAULT x''"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -104,15 +107,21 @@ _I8, _I4, _F8, _U1 = np.dtype("<i8"), np.dtype("<i4"), np.dtype("<f8"), np.dtype
 _NEGATED, _HEDGED = 1, 2
 
 
-@lru_cache(maxsize=1)
 def _extraction_fingerprint() -> str:
+    from . import dyad
+
+    return _fingerprint(dyad.gazetteer().fingerprint)
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(gazetteer_fingerprint: str) -> str:
     """What besides the lexicon shapes stored features: the extractor's declared version, the
     gazetteer's content and VADER's version, so a change there also marks them stale. Code edits
     that leave features unchanged (comments, speed-ups) bump nothing and cost no recompute."""
-    from . import dyad, extract
+    from . import extract
 
     h = hashlib.sha256(extract.EXTRACTOR_VERSION.encode())
-    h.update(dyad.GAZETTEER.read_bytes())
+    h.update(gazetteer_fingerprint.encode())  # the shipped gazetteer plus any --actors file
     try:
         from importlib.metadata import version
 
@@ -400,7 +409,7 @@ class Store:
             ),
         )
         conn.execute(
-            "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 pk, len(mat),
                 _pack((m[0] for m in mat), _I8), _pack((m[1] for m in mat), _I4),
@@ -409,6 +418,7 @@ class Store:
                 _pack(((_NEGATED if m[6] else 0) | (_HEDGED if m[7] else 0) for m in mat), _U1),
                 _pack((len(b) for b in matched), _I4),
                 b"".join(matched),
+                _pack((v for m in mat for v in (m[8], m[9])), _I8),
             ),
         )
 
@@ -537,7 +547,7 @@ class Store:
             ).fetchall()
             pas = c.execute(f"SELECT article, n, p_start, p_end, tone, mentions FROM passages {scope}", params).fetchall()
             mat = c.execute(
-                f"SELECT article, n, passage, cue, m_start, m_end, strength, flags, matched_len, matched FROM matches {scope}",
+                f"SELECT article, n, passage, cue, m_start, m_end, strength, flags, matched_len, matched, actors FROM matches {scope}",
                 params,
             ).fetchall()
             texts = c.execute(f"SELECT article, text FROM texts {scope}", params).fetchall() if include_text else None
@@ -637,6 +647,7 @@ def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | Non
     m_article = np.repeat(np.arange(n_art, dtype=np.int64), m_count)
     p_offset = np.cumsum(p_count) - p_count
     flags = _cat(mcols[5], _U1)
+    actors = _cat(mcols[8], _I8).reshape(-1, 2)
     matches = pd.DataFrame(
         {
             "article": m_article,
@@ -648,6 +659,8 @@ def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | Non
             "strength": _cat(mcols[4], _F8),
             "negated": (flags & _NEGATED) > 0,
             "hedged": (flags & _HEDGED) > 0,
+            "source": actors[:, 0],
+            "target": actors[:, 1],
         },
         columns=MATCH_COLUMNS,
     ).astype(MATCH_DTYPES)

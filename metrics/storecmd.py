@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cli import Reporter, add_input_options, add_scoring_options, progress, read_options
+from .cli import Reporter, add_actors_option, add_input_options, add_scoring_options, progress, read_options
 from .dyad import parse_dyad
 from .engine import add_engine_options, extract_stream, open_engine
 from .errors import MetricsError
@@ -194,6 +194,7 @@ def register(sub) -> None:
     add_db_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_input_options(p)
+    add_actors_option(p)
     add_engine_options(p)
     p.set_defaults(func=cmd_ingest)
 

@@ -31,7 +31,7 @@ import pandas as pd
 from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
-from .scoring import Prepared, prepare, raw_scores, top_cues
+from .scoring import Prepared, contributions, prepare, raw_scores, top_cues
 from .timeline import PERIODS
 
 DEFAULT_POSITIVE = "3,4"  # CAMEO PentaClass: verbal and material conflict
@@ -439,7 +439,9 @@ def events_agreement(
         for j in np.flatnonzero(~agree)
     ]
     coop, confl = gk > 0, gk < 0
+    actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights)
     return {
+        "actors": actors,
         "dyad": prep.dyad.name,
         "sentences": len(table),
         "with_events": int(np.sum(~np.isnan(g))),
@@ -452,6 +454,66 @@ def events_agreement(
         "unmapped_codes": sorted(unmapped),
         "disagreements": disagreements,
     }
+
+
+# Event coders write actors as ISO 3166 alpha-3 plus an agent suffix (USAGOV); the gazetteer
+# uses alpha-2 for the countries it ships. Codes an actors file defines are compared as written.
+_ALPHA3 = {
+    "USA": "US", "CHN": "CN", "RUS": "RU", "UKR": "UA", "IND": "IN", "PAK": "PK", "JPN": "JP", "KOR": "KR",
+    "PRK": "KP", "TWN": "TW", "GBR": "GB", "FRA": "FR", "DEU": "DE", "IRN": "IR", "ISR": "IL", "TUR": "TR",
+    "SAU": "SA", "BRA": "BR", "AUS": "AU", "CAN": "CA", "VNM": "VN", "PHL": "PH", "MEX": "MX",
+}
+
+
+def _coded_actor(code: str, known: set[str]) -> str | None:
+    code = code.strip().upper()
+    for k in (code, code[:3]):
+        if k in known:
+            return k
+        if k in _ALPHA3:
+            return _ALPHA3[k]
+    return None
+
+
+def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None) -> dict:
+    """How often the actors of a sentence's strongest cue are the coded source and target of one
+    of its events (``SRC>TGT:code``), over the events whose actors the gazetteer knows."""
+    from .dyad import gazetteer
+
+    g = gazetteer()
+    known = set(g.codes)
+    mat = prep.features.matches
+    m_contrib, _ = contributions(prep, weights)
+    art = mat["article"].to_numpy()
+    n = both = src_ok = tgt_ok = found = 0
+    for row, cell in enumerate(cells):
+        expected = []
+        for ev in str(cell or "").split(";"):
+            if ">" not in ev:
+                continue
+            s, rest = ev.split(">", 1)
+            es, et = _coded_actor(s, known), _coded_actor(rest.split(":", 1)[0], known)
+            if es or et:
+                expected.append((es, et))
+        if not expected:
+            continue
+        n += 1
+        rows = np.flatnonzero(art == row)
+        if not len(rows):
+            continue
+        top = rows[np.argmax(np.abs(m_contrib[rows]))]
+        found += 1
+        got_s = set((g.codes_of(int(mat["source"].iat[top])) or "").split("+")) - {""}
+        got_t = set((g.codes_of(int(mat["target"].iat[top])) or "").split("+")) - {""}
+        hit_s = any(es and es in got_s for es, _ in expected)
+        hit_t = any(et and et in got_t for _, et in expected)
+        # a joint act ("Gondor and Arnor agreed") names both coded actors as its source
+        hit_both = any((es in got_s and et in got_t) or {es, et} <= got_s for es, et in expected if es and et)
+        src_ok += hit_s
+        tgt_ok += hit_t
+        both += hit_both
+    share = (lambda k: k / n if n else None)
+    return {"events": n, "with_cue": found, "source": share(src_ok), "target": share(tgt_ok), "both": share(both)}
 
 
 # ---------------------------------------------------------------------------- reference series
@@ -738,6 +800,12 @@ def cmd_validate_events(args: argparse.Namespace) -> int:
             if part["n"]:
                 print(f"  {name} events (Goldstein {'>' if name == 'cooperative' else '<'} 0): {part['agree']}/{part['n']} = {part['agree'] / part['n']:.1%}")
         print(f"  scored exactly 0 (counted as disagreeing): {rep['no_signal']}")
+    a = rep["actors"]
+    if a["events"]:
+        pct = (lambda v: "n/a" if v is None else f"{v:.1%}")
+        print(f"actors of the strongest cue vs the coded event ({a['events']} sentences whose coded actors the "
+              f"gazetteer knows, {a['with_cue']} with a cue): source {pct(a['source'])}, target {pct(a['target'])}, "
+              f"both {pct(a['both'])}")
     if rep["unmapped_codes"]:
         print(f"codes with no prefix in {args.cameo_table} (ignored): {', '.join(rep['unmapped_codes'])}")
     if args.verbose:
@@ -876,6 +944,9 @@ def _add_dyad_weights(p: argparse.ArgumentParser) -> None:
                    help="pair of countries a passage must concern (US-CN, ...). Default here: none, i.e. every "
                         "passage counts, as usual for labelled sentences about many countries (score's default is US-CN)")
     p.add_argument("--weights", metavar="FILE", help="JSON or YAML weights file; ids it omits keep their defaults")
+    from .cli import add_actors_option
+
+    add_actors_option(p)
 
 
 def register(sub) -> None:

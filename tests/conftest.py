@@ -33,6 +33,6 @@ def cues_of(extractor):
     def run(text: str):
         lex = extractor.lexicon
         f = extractor.extract(Article(text=text))
-        return [(lex.families[c].id, m, s) for _, c, _, _, m, s, _, _ in f.matches]
+        return [(lex.families[m.cue].id, m.matched, m.strength) for m in f.matches]
 
     return run

@@ -216,7 +216,7 @@ def _rowwise(items: list[ArticleFeatures], version: str) -> Features:
         base = len(pas)
         arts.append((a.id, a.title, a.date, a.source, len(f.passages)))
         pas.extend((ai, i, s, e, t, tone, m) for i, (s, e, t, tone, m) in enumerate(f.passages))
-        mat.extend((ai, base + pi, cue, s, e, m, st_, ng, hd) for pi, cue, s, e, m, st_, ng, hd in f.matches)
+        mat.extend((ai, base + m.passage, *m[1:]) for m in f.matches)
     return Features(
         pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
         pd.DataFrame(pas, columns=PASSAGE_COLUMNS).astype(PASSAGE_DTYPES),

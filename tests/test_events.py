@@ -327,3 +327,26 @@ def test_explain_json_names_each_cues_actors(tmp_path, capsys):
     assert not cues["agreement"]["between_pair"] and cues["agreement"]["contribution"] == 0
     assert doc["raw_by_US"] + doc["raw_by_CN"] + doc["raw_by_both"] == pytest.approx(doc["raw"])
     assert doc["aggregate"] == "tension.aggregate.shrunk_mean.v2"
+
+
+def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
+    from metrics.sides import side_tensions, sides_figure, sides_timeline
+
+    texts = {
+        "2023-01-10": "China cut military channels with the United States. Beijing imposed sanctions on American firms.",
+        "2023-03-02": "The United States imposed tariffs on Chinese steel. Washington accused Beijing of spying.",
+        "2023-03-20": "The United States invited Chinese officials to Washington for talks.",
+    }
+    arts = [Article(t, date=__import__("datetime").date.fromisoformat(d)) for d, t in texts.items()]
+    prep = prepare(Extractor().extract_many(arts), "US-CN")
+    sides = side_tensions(prep)
+    assert list(sides.columns) == ["US", "CN"]
+    assert sides["CN"][0] > 0 and sides["US"][0] == 0  # January: only China acted
+    tl = sides_timeline(prep.features.articles["date"], sides, "month")
+    feb = tl[(tl["period"] == "2023-02-01")]
+    assert len(feb) == 2 and feb["mean"].isna().all() and (feb["count"] == 0).all()  # a gap, not a line
+    march_us = tl[(tl["period"] == "2023-03-01") & (tl["side"] == "US")]
+    assert int(march_us["count"].iloc[0]) == 2
+    fig = sides_figure(tl)
+    assert [t.name for t in fig.data] == ["United States → China", "China → United States"]
+    assert list(fig.layout.yaxis.range) == [-100, 100]

@@ -1,0 +1,87 @@
+"""Who escalates: tension from each side's own acts, per period (issue "Events, not words").
+
+``raw_by_side`` splits every article's raw score into the acts of the first side, of the second,
+and joint or unattributed acts with the tone. Put on the tension scale, a side's share says how
+much that side's acts pushed the relationship towards conflict (above 0) or cooperation (below
+0) in that article; the period mean averages it over the period's articles about the pair, so
+an article in which a side did nothing counts as 0 for that side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .dyad import countries
+from .scoring import Prepared, raw_by_side, to_tension
+from .timeline import PERIODS
+
+
+def side_tensions(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """One row per article: ``tension_A`` and ``tension_B`` from each side's acts (NaN for an
+    article with no passage about the pair), named by the pair's codes."""
+    if prep.dyad.a is None:
+        raise ValueError("who escalates needs a pair of countries, not --dyad none")
+    by = raw_by_side(prep, weights)
+    relevant = prep.relevant > 0
+    out = {}
+    for i, code in enumerate((prep.dyad.a, prep.dyad.b)):
+        out[code] = np.where(relevant, to_tension(by[:, i]), np.nan)
+    return pd.DataFrame(out)
+
+
+def sides_timeline(dates: pd.Series, sides: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """Period means of each side's tension: columns ``period``, ``side`` (a code), ``mean`` and
+    ``count``; every period between the first and the last is present, NaN where no article is,
+    so a line drawn from it has gaps instead of bridging months without news."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {sorted(PERIODS)}")
+    when = pd.to_datetime(dates, errors="coerce").reset_index(drop=True)
+    frame = sides.reset_index(drop=True).assign(_when=when).dropna(subset=["_when"])
+    cols = ["period", "side", "mean", "count"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    key = frame["_when"].dt.to_period(PERIODS[period])
+    full = pd.period_range(key.min(), key.max(), freq=PERIODS[period])
+    parts = []
+    for code in sides.columns:
+        g = frame[code].groupby(key).agg(["mean", "count"]).reindex(full)
+        g["count"] = g["count"].fillna(0).astype(int)
+        parts.append(pd.DataFrame({"period": full.start_time, "side": code, "mean": g["mean"].to_numpy(),
+                                   "count": g["count"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+SIDE_COLOURS = ("#1f5fa8", "#c0392b")  # the first side blue, the second red, in every pair
+
+
+def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
+    """One line per side, named by the country and whom it acts toward ("China → United States"),
+    on the fixed -100..100 axis."""
+    import plotly.graph_objects as go
+
+    names = countries()
+    fig = go.Figure()
+    codes = list(dict.fromkeys(tl["side"]))
+    for colour, (code, part) in zip(SIDE_COLOURS, tl.groupby("side", sort=False)):
+        other = next((c for c in codes if c != code), None)
+        label = f"{names.get(code, code)} → {names.get(other, other)}" if other else names.get(code, code)
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"], y=part["mean"], mode="lines+markers", name=label,
+                line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
+                connectgaps=False, customdata=part[["count"]].to_numpy(),
+                hovertemplate=f"%{{x|%Y-%m-%d}} ({period_name})<br>tension from the acts of {names.get(code, code)}: "
+                              "%{y:+.1f}<br>%{customdata[0]} articles<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0, line={"color": "#888", "width": 1})
+    fig.update_layout(
+        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.25},
+        yaxis={"range": [-100, 100], "title": "tension", "zeroline": False},
+    )
+    return fig

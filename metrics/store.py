@@ -794,13 +794,15 @@ def ingest(
     items: Iterable[Article | ArticleFeatures | InputError],
     extract: Callable[[Article], ArticleFeatures] | None = None,
     reporter: _Reporter | None = None,
+    who: str | None = None,
 ) -> IngestSummary:
     """Store a stream of articles: read -> extract -> store, one transaction per article.
 
     ``items`` come from ``metrics.readers`` (an ``InputError`` is counted as failed and
     reported); an ``ArticleFeatures`` item was extracted elsewhere (a Dask cluster) and is
     stored as it is. ``extract`` replaces the store's own extractor. An article already stored
-    is skipped before extraction. ``reporter.error(line)`` gets one line per failure.
+    is skipped before extraction. ``reporter.error(line)`` gets one line per failure; ``who``
+    goes to the activity log.
     """
     summary = IngestSummary()
 
@@ -831,7 +833,7 @@ def ingest(
                 fail(f"{where}: cannot extract features: {type(err).__name__}: {err}")
                 continue
         # Database errors (disk full, not a database) are not about this article: they stop the run.
-        result = store.add_features(feats)
+        result = store.add_features(feats, who=who)
         if result.status == "added":
             summary.added += 1
             summary.ids.append(str(result.id))

@@ -366,3 +366,17 @@ def test_short_lived_threads_do_not_pile_up_connections(db):
         t.start()
         t.join()
     assert fds() <= before + 2
+
+
+def test_opening_without_create_writes_nothing_and_a_dead_server_is_one_line(db_location, tmp_path):
+    with pytest.raises(MetricsError, match="no database here"):
+        Store(db_location, create=False)
+    if isinstance(db_location, str):
+        assert raw_rows(db_location, "SELECT to_regclass('tension_schema')") == [(None,)]
+    else:
+        assert not db_location.exists()
+    dead = f"postgresql://ana:secret@/postgres?host={tmp_path}/nowhere&user=ana"
+    with pytest.raises(MetricsError) as err:
+        Store(dead)
+    msg = str(err.value)
+    assert "cannot connect" in msg and "secret" not in msg and "ana:***@" in msg and len(msg.splitlines()) == 1

@@ -176,3 +176,17 @@ def test_on_localhost_without_signin_the_analyst_edits(few, bound):
     at.switch_page("ui/upload.py")
     _run(at)
     assert at.get("file_uploader") and not at.warning
+
+
+def test_the_dashboard_reads_either_backend(db_location, monkeypatch):
+    monkeypatch.setenv("TENSION_DB", str(db_location))
+    store = _fill(db_location, FEW)
+    removed = store.articles()["id"][0]
+    store.remove([removed])
+    at = _run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert at.metric
+    at.switch_page("ui/articles.py")
+    _run(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(FEW) - 1 and removed not in set(table["id"])  # tombstones stay hidden
+    store.close()

@@ -19,8 +19,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -115,22 +114,9 @@ class PgStore(_store.Store):
             raise MetricsError(f"{self.path}: cannot connect to the database: {_first_line(err)}") from None
         return _Conn(raw)
 
-    @contextmanager
-    def _borrow(self) -> Iterator[_Conn]:  # type: ignore[override]
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
-        try:
-            yield conn
-        finally:
-            self._rollback(conn)
-            with self._lock:
-                keep = not self._closed and conn.usable and len(self._idle) < _store.POOL_SIZE
-                if keep:
-                    self._idle.append(conn)
-            if not keep:
-                conn.close()
+    @staticmethod
+    def _reusable(conn: _Conn) -> bool:  # type: ignore[override]
+        return conn.usable
 
     @staticmethod
     def _rollback(conn: _Conn) -> None:  # type: ignore[override]

@@ -305,11 +305,15 @@ class Store:
         finally:
             self._rollback(conn)
             with self._lock:
-                keep = not self._closed and len(self._idle) < POOL_SIZE
+                keep = not self._closed and len(self._idle) < POOL_SIZE and self._reusable(conn)
                 if keep:
                     self._idle.append(conn)
             if not keep:
                 conn.close()
+
+    @staticmethod
+    def _reusable(conn: Any) -> bool:
+        return True  # a SQLite connection stays usable; a server's may have been dropped
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` again with growing random pauses while the database is locked."""

@@ -88,9 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     server = os.environ.get("TENSION_TEST_PG")
     try:
         if not server:
-            cluster = tmp / "pg"
+            # Its own folder under /tmp: the server's user must reach it, and the socket path be short.
+            cluster = Path(tempfile.mkdtemp(prefix="tpg.", dir="/tmp"))
             got = subprocess.run(["bash", str(ROOT / ".ci" / "postgres"), "start", str(cluster)],
-                                 capture_output=True, text=True, check=True)
+                                 capture_output=True, text=True)
+            if got.returncode != 0:
+                raise SystemExit(f"cannot start PostgreSQL: {got.stderr.strip()}")
             server = got.stdout.strip()
         import psycopg
 
@@ -110,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if cluster is not None:
             subprocess.run(["bash", str(ROOT / ".ci" / "postgres"), "stop", str(cluster)], capture_output=True)
+            shutil.rmtree(cluster, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(results))

@@ -190,3 +190,21 @@ def test_the_dashboard_reads_either_backend(db_location, monkeypatch):
     table = at.dataframe[0].value
     assert len(table) == len(FEW) - 1 and removed not in set(table["id"])  # tombstones stay hidden
     store.close()
+
+
+def _three_fetches():
+    import streamlit as st
+
+    from ui import auth
+
+    for _ in range(3):
+        st.text(auth.allow_fetch() or "fetched")
+
+
+def test_fetches_beyond_the_hourly_limit_are_refused_with_the_wait():
+    at = AppTest.from_function(_three_fetches, default_timeout=TIMEOUT)
+    at.secrets["limits"] = {"fetch_per_hour": 2}
+    _run(at)
+    shown = [t.value for t in at.text]
+    assert shown[:2] == ["fetched", "fetched"]
+    assert shown[2] == "At most 2 fetches per hour (fetch_per_hour): try again in 60 min."

@@ -179,6 +179,34 @@ def require_editor(what: str) -> None:
         st.stop()
 
 
+def _fetch_limiter(limit: int) -> settings.RateLimiter:
+    import streamlit as st
+
+    @st.cache_resource(show_spinner=False)
+    def shared(limit: int) -> settings.RateLimiter:  # one per server process, for every session
+        return settings.RateLimiter(limit)
+
+    return shared(limit)
+
+
+def allow_fetch() -> str | None:
+    """Count one fetch (a page or feed) for this user; None if allowed, else why not (plain text).
+    Users are told apart by sign-in name, else by address."""
+    import streamlit as st
+
+    limit = limits()[settings.FETCH_PER_HOUR.name]
+    try:
+        who = user() or st.context.ip_address or "local"
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        who = user() or "local"
+    limiter = _fetch_limiter(limit)
+    if limiter.allow(who):
+        return None
+    wait = limiter.retry_after(who)
+    return (f"At most {limit} fetches per hour ({settings.FETCH_PER_HOUR.name}): "
+            f"try again in {max(1, round(wait / 60))} min.")
+
+
 def gate() -> None:
     """Before any page: with sign-in configured, a sign-in form until the user has signed in;
     then who is signed in, and a sign-out button, in the sidebar."""

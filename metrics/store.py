@@ -163,7 +163,6 @@ _MATCH_COLS = [c for c, _, _ in MATCH_PACKED] + list(_MATCH_TEXT)
 _PASSAGE_UPSERT = _upsert("passages", _PASSAGE_COLS)
 _MATCH_UPSERT = _upsert("matches", _MATCH_COLS)
 _LIVE = "a.deleted_at IS NULL"
-ACTIONS = ("add", "remove", "restore", "purge")  # what the activity log records
 
 
 @lru_cache(maxsize=1)

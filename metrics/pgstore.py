@@ -99,6 +99,8 @@ class _Conn:
 class PgStore(_store.Store):
     """The store on a PostgreSQL database; ``path`` is the URL without its password."""
 
+    _FOR_UPDATE = " FOR UPDATE"
+
     def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
         self._url = str(path) if path is not None else str(_store.default_db_path())
         self.path = redact(self._url)  # type: ignore[assignment]

@@ -253,6 +253,10 @@ class Store:
     """Articles, their text and their extracted features in one SQLite file (or, given a
     ``postgresql://`` URL, in a PostgreSQL database: ``metrics.pgstore.PgStore``)."""
 
+    # Rows a write reads and then changes are locked by that read on a server, where writers
+    # run side by side; SQLite's BEGIN IMMEDIATE already serialises them.
+    _FOR_UPDATE = ""
+
     def __new__(cls, path: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
         if cls is Store and is_url(path if path is not None else default_db_path()):
             from .pgstore import PgStore
@@ -447,7 +451,7 @@ class Store:
         pas, mat = features.passages, features.matches
 
         def run(conn: sqlite3.Connection) -> AddResult:
-            row = conn.execute("SELECT pk, id, deleted_at FROM articles WHERE hash = ?", (h,)).fetchone()
+            row = conn.execute(f"SELECT pk, id, deleted_at FROM articles WHERE hash = ?{self._FOR_UPDATE}", (h,)).fetchone()
             if row and row[2] is None:
                 return AddResult("present", row[1], art.title)
             if row:  # a tombstone of the same text: the article comes back under its old id
@@ -518,7 +522,8 @@ class Store:
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = conn.execute(f"SELECT a.pk, a.id, a.title FROM articles a WHERE a.id IN ({marks}) {scope} ORDER BY a.id",
+                rows = conn.execute(f"SELECT a.pk, a.id, a.title FROM articles a WHERE a.id IN ({marks}) {scope} ORDER BY a.id"
+                                    f"{self._FOR_UPDATE}",
                                     chunk).fetchall()
                 pks = [(r[0],) for r in rows]
                 if action == "purge":

@@ -380,3 +380,25 @@ def test_opening_without_create_writes_nothing_and_a_dead_server_is_one_line(db_
         Store(dead)
     msg = str(err.value)
     assert "cannot connect" in msg and "secret" not in msg and "ana:***@" in msg and len(msg.splitlines()) == 1
+
+
+def test_racing_removes_and_restores_count_and_log_each_article_once(db):
+    ids = [db.add(Article(text=f"{TEXTS[i % 3]} Note {i}.")).id for i in range(12)]
+    done: dict[str, list[int]] = {"remove": [], "restore": []}
+    start = threading.Barrier(4)
+
+    def work(action: str, k: int) -> None:
+        start.wait()
+        mine = ids[k:] + ids[:k]  # every thread changes every article, each in its own order
+        done[action].append((db.remove if action == "remove" else db.restore)(mine))
+
+    for action in ("remove", "restore"):
+        threads = [threading.Thread(target=work, args=(action, k)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(done["remove"]) == 12 and sum(done["restore"]) == 12
+    log = db.activity()
+    assert (log["action"] == "remove").sum() == 12 and (log["action"] == "restore").sum() == 12
+    assert set(log.loc[log["action"] == "remove", "id"]) == set(ids) and db.count() == 12

@@ -8,10 +8,15 @@ import streamlit as st
 
 from metrics import charts
 from metrics.errors import MetricsError
-from ui import state
+from ui import auth, state
 
 st.set_page_config(page_title="Relations-tension index", page_icon="📈", layout="wide")
 
+try:
+    auth.gate()  # with sign-in configured, nothing below runs before signing in
+except MetricsError as err:
+    st.error(charts.md_escape(f"Sign-in is not usable: {err}"))
+    st.stop()
 try:
     state.ensure_sample()
     path, version = state.current()

@@ -10,9 +10,17 @@ Layout (schema version ``SCHEMA_VERSION``, kept in ``PRAGMA user_version``):
   ``features()`` loads 10,000+ articles with one query per table and ``numpy.frombuffer``,
   without building a Python object per passage or match.
 
+- ``activity``: who (when signed in) added, removed, restored or purged which article, and when.
+
+Removing an article keeps it as a tombstone (``deleted_at`` set): hidden from every read, back
+with ``restore``; ``purge`` deletes it for good.
+
 Writes: one ``BEGIN IMMEDIATE`` transaction per article, retried with backoff while another
 writer holds the lock, on top of SQLite's busy timeout; WAL lets readers go on meanwhile. A
 process killed mid-write leaves the last transaction rolled back, never half an article.
+
+``Store(URL)`` with a ``postgresql://`` URL opens the same store on PostgreSQL
+(``metrics.pgstore``): the same SQL, tables and packed columns, another connection layer.
 """
 
 from __future__ import annotations
@@ -59,9 +67,16 @@ _ORDER = "a.date IS NULL, a.date, a.pk"  # articles by date, undated last, then 
 T = TypeVar("T")
 
 
-def default_db_path() -> Path:
-    """``$TENSION_DB`` if set, else ``data/tension.db`` in the repository."""
+def is_url(location: object) -> bool:
+    """Whether a database location names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def default_db_path() -> Path | str:
+    """``$TENSION_DB`` if set (a file, or a ``postgresql://`` URL), else ``data/tension.db``."""
     env = os.environ.get(ENV_DB)
+    if env and is_url(env):
+        return env
     return Path(env) if env else DATA_DIR / "tension.db"
 
 
@@ -97,14 +112,62 @@ MIGRATIONS: list[list[str]] = [
         "INSERT INTO state VALUES ('generation', 0)",
         "CREATE INDEX articles_date ON articles(date)",
     ],
-    # 2: the actors of each cue match (source and target masks, interleaved int64). Rows written
-    # before have none; their features version is older, so they are recomputed before use.
-    ["ALTER TABLE matches ADD COLUMN actors BLOB NOT NULL DEFAULT x''"],
+    [
+        "ALTER TABLE articles ADD COLUMN deleted_at TEXT",
+        """CREATE TABLE activity (
+            pk INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT,
+            action TEXT NOT NULL,
+            article TEXT NOT NULL,
+            title TEXT
+        )""",
+    ],
+    # 3: the actors of each cue match (source and target masks). Rows written before have none
+    # (NULL); their features version is older, so they are recomputed before anything reads them.
+    ["ALTER TABLE matches ADD COLUMN source BLOB", "ALTER TABLE matches ADD COLUMN target BLOB"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _I8, _I4, _F8, _U1 = np.dtype("<i8"), np.dtype("<i4"), np.dtype("<f8"), np.dtype("u1")
 _NEGATED, _HEDGED = 1, 2
+
+# The packed feature columns, defined once for writing, reading and both backends: (column,
+# little-endian dtype, value for one passage/match tuple of ``ArticleFeatures``). A new column
+# is one line here, its use in ``_features_from_rows`` and a migration adding it.
+PASSAGE_PACKED: tuple[tuple[str, np.dtype, Callable[[tuple], Any]], ...] = (
+    ("p_start", _I8, lambda p: p[0]),
+    ("p_end", _I8, lambda p: p[1]),
+    ("tone", _F8, lambda p: p[3]),
+    ("mentions", _I8, lambda p: p[4]),
+)
+MATCH_PACKED: tuple[tuple[str, np.dtype, Callable[[tuple], Any]], ...] = (
+    ("passage", _I8, lambda m: m[0]),
+    ("cue", _I4, lambda m: m[1]),
+    ("m_start", _I8, lambda m: m[2]),
+    ("m_end", _I8, lambda m: m[3]),
+    ("strength", _F8, lambda m: m[5]),
+    ("flags", _U1, lambda m: (_NEGATED if m[6] else 0) | (_HEDGED if m[7] else 0)),
+    ("source", _I8, lambda m: m[8]),
+    ("target", _I8, lambda m: m[9]),
+)
+# Matched texts follow the packed match columns: UTF-8 bytes plus lengths, read back as one
+# Arrow string array.
+_MATCH_TEXT = ("matched_len", "matched")
+
+
+def _upsert(table: str, columns: list[str]) -> str:
+    return (
+        f"INSERT INTO {table} (article, n, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 2))})"
+        f" ON CONFLICT (article) DO UPDATE SET n = excluded.n, " + ", ".join(f"{c} = excluded.{c}" for c in columns)
+    )
+
+
+_PASSAGE_COLS = [c for c, _, _ in PASSAGE_PACKED]
+_MATCH_COLS = [c for c, _, _ in MATCH_PACKED] + list(_MATCH_TEXT)
+_PASSAGE_UPSERT = _upsert("passages", _PASSAGE_COLS)
+_MATCH_UPSERT = _upsert("matches", _MATCH_COLS)
+_LIVE = "a.deleted_at IS NULL"
 
 
 def _extraction_fingerprint() -> str:
@@ -193,17 +256,36 @@ def _pack(values: Iterable, dtype: np.dtype) -> bytes:
     return np.fromiter(values, dtype=dtype).tobytes()
 
 
-class Store:
-    """Articles, their text and their extracted features in one SQLite file."""
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
-        self.path = Path(path) if path is not None else default_db_path()
+
+class Store:
+    """Articles, their text and their extracted features in one SQLite file (or, given a
+    ``postgresql://`` URL, in a PostgreSQL database: ``metrics.pgstore.PgStore``)."""
+
+    # Rows a write reads and then changes are locked by that read on a server, where writers
+    # run side by side; SQLite's BEGIN IMMEDIATE already serialises them.
+    _FOR_UPDATE = ""
+
+    def __new__(cls, path: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
+        if cls is Store and is_url(path if path is not None else default_db_path()):
+            from .pgstore import PgStore
+
+            cls = PgStore
+        return super().__new__(cls)
+
+    def _init_common(self, lexicon: Lexicon | None) -> None:
         self.lexicon = lexicon or default_lexicon()
         self.features_version = features_version(self.lexicon)
         self._extractor: Extractor | None = None
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[Any] = []
         self._closed = False
         self._lock = threading.Lock()
+
+    def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else Path(default_db_path())
+        self._init_common(lexicon)
         if not create and not self.path.exists():
             raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db {self.path})")
         if not self.path.parent.is_dir():
@@ -237,11 +319,15 @@ class Store:
         finally:
             self._rollback(conn)
             with self._lock:
-                keep = not self._closed and len(self._idle) < POOL_SIZE
+                keep = not self._closed and len(self._idle) < POOL_SIZE and self._reusable(conn)
                 if keep:
                     self._idle.append(conn)
             if not keep:
                 conn.close()
+
+    @staticmethod
+    def _reusable(conn: Any) -> bool:
+        return True  # a SQLite connection stays usable; a server's may have been dropped
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` again with growing random pauses while the database is locked."""
@@ -347,10 +433,10 @@ class Store:
     def find(self, article: Article) -> str | None:
         """The id under which this article's text is already stored, or None."""
         h = content_id(article.text)
-        row = self._read(lambda c: c.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone())
+        row = self._read(lambda c: c.execute(f"SELECT id FROM articles a WHERE hash = ? AND {_LIVE}", (h,)).fetchone())
         return row[0] if row else None
 
-    def add(self, article: Article, extractor: Extractor | None = None) -> AddResult:
+    def add(self, article: Article, extractor: Extractor | None = None, who: str | None = None) -> AddResult:
         """Extract the article's features and store it with them in one transaction; an
         article whose text is already stored is left alone (status "present")."""
         existing = self.find(article)
@@ -358,12 +444,14 @@ class Store:
             return AddResult("present", existing, article.title)
         extractor = extractor or self.extractor
         feats = extractor.extract(article)
-        return self.add_features(feats, features_version(extractor.lexicon))
+        return self.add_features(feats, features_version(extractor.lexicon), who=who)
 
-    def add_features(self, features: ArticleFeatures, version: str | None = None) -> AddResult:
+    def add_features(self, features: ArticleFeatures, version: str | None = None, who: str | None = None) -> AddResult:
         """Store already-extracted features (the distributed path). ``version`` is the
         ``features_version`` of the lexicon they were extracted with (default: this store's);
-        features of another version are stored and recomputed on the next ``features()``."""
+        features of another version are stored and recomputed on the next ``features()``.
+        A removed article (tombstone) with the same text comes back, with these features.
+        ``who`` goes to the activity log."""
         art = features.article
         h = content_id(art.text)
         version = version or self.features_version
@@ -374,23 +462,39 @@ class Store:
         pas, mat = features.passages, features.matches
 
         def run(conn: sqlite3.Connection) -> AddResult:
-            row = conn.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone()
-            if row:
-                return AddResult("present", row[0], art.title)
-            if conn.execute("SELECT 1 FROM articles WHERE id = ?", (art.id,)).fetchone():
-                return AddResult("failed", art.id, art.title, f"{where}: id '{art.id}' is already used by an article with a different text")
-            cur = conn.execute(
+            row = conn.execute(f"SELECT pk, id, deleted_at FROM articles WHERE hash = ?{self._FOR_UPDATE}", (h,)).fetchone()
+            if row and row[2] is None:
+                return AddResult("present", row[1], art.title)
+            if row:  # a tombstone of the same text: the article comes back under its old id
+                conn.execute("UPDATE articles SET deleted_at = NULL, features_version = ?, n_passages = ? WHERE pk = ?",
+                             (version, len(pas), row[0]))
+                self._write_features(conn, row[0], pas, mat)
+                self._log(conn, "add", row[1], art.title, who)
+                self._bump(conn)
+                return AddResult("added", row[1], art.title)
+            # ON CONFLICT DO NOTHING: a concurrent writer of the same text (or id) on a server
+            # that does not serialise writers makes this insert a no-op instead of an error.
+            got = conn.execute(
                 "INSERT INTO articles (id, hash, title, date, source, added_at, features_version, n_passages, meta)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING pk",
                 (
-                    art.id, h, art.title, _iso(art.date), art.source,
-                    datetime.now(timezone.utc).isoformat(timespec="seconds"), version, len(pas),
+                    art.id, h, art.title, _iso(art.date), art.source, _now(), version, len(pas),
                     json.dumps(art.meta or {}, ensure_ascii=False, default=str),
                 ),
-            )
-            pk = cur.lastrowid
+            ).fetchone()
+            if got is None:
+                row = conn.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone()
+                if row:
+                    return AddResult("present", row[0], art.title)
+                gone = conn.execute("SELECT deleted_at FROM articles WHERE id = ?", (art.id,)).fetchone()
+                hint = " (a removed one: purge it with `remove --purge` to reuse the id)" if gone and gone[0] else ""
+                return AddResult(
+                    "failed", art.id, art.title, f"{where}: id '{art.id}' is already used by an article with a different text{hint}"
+                )
+            pk = got[0]
             conn.execute("INSERT INTO texts VALUES (?, ?)", (pk, art.text))
             self._write_features(conn, pk, pas, mat)
+            self._log(conn, "add", art.id, art.title, who)
             self._bump(conn)
             return AddResult("added", art.id, art.title)
 
@@ -398,27 +502,13 @@ class Store:
 
     @staticmethod
     def _write_features(conn: sqlite3.Connection, pk: int, pas: list, mat: list) -> None:
-        # Matched texts as UTF-8 bytes plus lengths: read back as one Arrow string array.
         matched = [m[4].encode("utf-8", "surrogatepass") for m in mat]
+        conn.execute(_PASSAGE_UPSERT, (pk, len(pas), *(_pack(map(get, pas), dt) for _, dt, get in PASSAGE_PACKED)))
         conn.execute(
-            "INSERT OR REPLACE INTO passages VALUES (?, ?, ?, ?, ?, ?)",
+            _MATCH_UPSERT,
             (
-                pk, len(pas),
-                _pack((p[0] for p in pas), _I8), _pack((p[1] for p in pas), _I8),
-                _pack((p[3] for p in pas), _F8), _pack((p[4] for p in pas), _I8),
-            ),
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                pk, len(mat),
-                _pack((m[0] for m in mat), _I8), _pack((m[1] for m in mat), _I4),
-                _pack((m[2] for m in mat), _I8), _pack((m[3] for m in mat), _I8),
-                _pack((m[5] for m in mat), _F8),
-                _pack(((_NEGATED if m[6] else 0) | (_HEDGED if m[7] else 0) for m in mat), _U1),
-                _pack((len(b) for b in matched), _I4),
-                b"".join(matched),
-                _pack((v for m in mat for v in (m[8], m[9])), _I8),
+                pk, len(mat), *(_pack(map(get, mat), dt) for _, dt, get in MATCH_PACKED),
+                _pack((len(b) for b in matched), _I4), b"".join(matched),
             ),
         )
 
@@ -426,32 +516,79 @@ class Store:
     def _bump(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
 
-    def remove(self, ids: list[str]) -> int:
-        """Remove articles by id with their text and features; returns how many were removed."""
-        ids = list(dict.fromkeys(ids))
+    @staticmethod
+    def _log(conn: sqlite3.Connection, action: str, article_id: str, title: str | None, who: str | None) -> None:
+        conn.execute("INSERT INTO activity (at, who, action, article, title) VALUES (?, ?, ?, ?, ?)",
+                     (_now(), who, action, article_id, title))
+
+    def _change(self, ids: list[str], action: str, who: str | None) -> int:
+        """Remove, restore or purge articles by id in one transaction; returns how many changed."""
+        ids = sorted(dict.fromkeys(ids))  # one lock order for every writer: no deadlock on a server
         if not ids:
             return 0
+        scope = {"remove": f"AND {_LIVE}", "restore": "AND a.deleted_at IS NOT NULL", "purge": ""}[action]
 
         def run(conn: sqlite3.Connection) -> int:
-            removed = 0
+            changed = 0
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
                 marks = ",".join("?" * len(chunk))
-                pks = [r[0] for r in conn.execute(f"SELECT pk FROM articles WHERE id IN ({marks})", chunk)]
-                for table in ("texts", "passages", "matches"):
-                    conn.executemany(f"DELETE FROM {table} WHERE article = ?", [(pk,) for pk in pks])
-                conn.executemany("DELETE FROM articles WHERE pk = ?", [(pk,) for pk in pks])
-                removed += len(pks)
-            if removed:
+                rows = conn.execute(f"SELECT a.pk, a.id, a.title FROM articles a WHERE a.id IN ({marks}) {scope} ORDER BY a.id"
+                                    f"{self._FOR_UPDATE}",
+                                    chunk).fetchall()
+                pks = [(r[0],) for r in rows]
+                if action == "purge":
+                    for table in ("texts", "passages", "matches"):
+                        conn.executemany(f"DELETE FROM {table} WHERE article = ?", pks)
+                    conn.executemany("DELETE FROM articles WHERE pk = ?", pks)
+                else:
+                    stamp = _now() if action == "remove" else None
+                    conn.executemany("UPDATE articles SET deleted_at = ? WHERE pk = ?", [(stamp, pk) for (pk,) in pks])
+                for _, aid, title in rows:
+                    self._log(conn, action, aid, title, who)
+                changed += len(rows)
+            if changed:
                 self._bump(conn)
-            return removed
+            return changed
 
         return self._write(run)
+
+    def remove(self, ids: list[str], who: str | None = None) -> int:
+        """Remove articles by id, kept as tombstones that ``restore`` brings back; returns how
+        many were removed."""
+        return self._change(ids, "remove", who)
+
+    def restore(self, ids: list[str], who: str | None = None) -> int:
+        """Bring removed articles back; returns how many came back."""
+        return self._change(ids, "restore", who)
+
+    def purge(self, ids: list[str], who: str | None = None) -> int:
+        """Delete articles (stored or removed) with their text and features for good."""
+        return self._change(ids, "purge", who)
+
+    def removed(self) -> pd.DataFrame:
+        """The tombstones: id, title, source, deleted_at (latest first)."""
+        rows = self._read(lambda c: c.execute(
+            "SELECT id, title, source, deleted_at FROM articles WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, pk DESC"
+        ).fetchall())
+        return pd.DataFrame(rows, columns=["id", "title", "source", "deleted_at"])
+
+    def activity(self, limit: int | None = None) -> pd.DataFrame:
+        """The activity log, latest first: at, who, action, id, title."""
+        query = "SELECT at, who, action, article, title FROM activity ORDER BY pk DESC"
+        if limit is not None:
+            query, params = query + " LIMIT ?", (int(limit),)
+        else:
+            params = ()
+        rows = self._read(lambda c: c.execute(query, params).fetchall())
+        return pd.DataFrame(rows, columns=["at", "who", "action", "id", "title"])
 
     def stale(self) -> int:
         """How many articles have features from another lexicon or extractor version."""
         return self._read(
-            lambda c: c.execute("SELECT count(*) FROM articles WHERE features_version != ?", (self.features_version,)).fetchone()[0]
+            lambda c: c.execute(
+                f"SELECT count(*) FROM articles a WHERE features_version != ? AND {_LIVE}", (self.features_version,)
+            ).fetchone()[0]
         )
 
     def refresh(self) -> int:
@@ -460,7 +597,7 @@ class Store:
         rows = self._read(
             lambda c: c.execute(
                 "SELECT a.pk, a.id, a.title, a.date, a.source, t.text FROM articles a JOIN texts t ON t.article = a.pk"
-                " WHERE a.features_version != ?",
+                f" WHERE a.features_version != ? AND {_LIVE}",
                 (self.features_version,),
             ).fetchall()
         )
@@ -490,12 +627,14 @@ class Store:
         return int(self._read(lambda c: c.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()[0]))
 
     def count(self) -> int:
-        return int(self._read(lambda c: c.execute("SELECT count(*) FROM articles").fetchone()[0]))
+        return int(self._read(lambda c: c.execute(f"SELECT count(*) FROM articles a WHERE {_LIVE}").fetchone()[0]))
 
     def articles(self) -> pd.DataFrame:
         """One row per stored article: id, date, title, source, added_at (ordered by date)."""
         rows = self._read(
-            lambda c: c.execute(f"SELECT a.id, a.date, a.title, a.source, a.added_at FROM articles a ORDER BY {_ORDER}").fetchall()
+            lambda c: c.execute(
+                f"SELECT a.id, a.date, a.title, a.source, a.added_at FROM articles a WHERE {_LIVE} ORDER BY {_ORDER}"
+            ).fetchall()
         )
         df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at"])
         df["date"] = pd.Series([_to_date(d) for d in df["date"]], dtype=object)
@@ -504,7 +643,7 @@ class Store:
     def article_text(self, article_id: str) -> str:
         row = self._read(
             lambda c: c.execute(
-                "SELECT t.text FROM articles a JOIN texts t ON t.article = a.pk WHERE a.id = ?", (article_id,)
+                f"SELECT t.text FROM articles a JOIN texts t ON t.article = a.pk WHERE a.id = ? AND {_LIVE}", (article_id,)
             ).fetchone()
         )
         if row is None:
@@ -527,10 +666,10 @@ class Store:
     def article_features(self, article_id: str) -> Features:
         """One article's features with passage text (the drill-down)."""
         if self._read(
-            lambda c: c.execute("SELECT features_version FROM articles WHERE id = ?", (article_id,)).fetchone()
+            lambda c: c.execute(f"SELECT features_version FROM articles a WHERE id = ? AND {_LIVE}", (article_id,)).fetchone()
         ) not in (None, (self.features_version,)):
             self.refresh()
-        f = self._load("WHERE a.id = ?", (article_id,), True)
+        f = self._load("AND a.id = ?", (article_id,), True)
         if len(f) == 0:
             raise KeyError(f"no article with id '{article_id}'")
         return f
@@ -538,18 +677,17 @@ class Store:
     def _load(self, where: str, params: tuple, include_text: bool) -> Features:
         # Feature rows are read in primary-key order (no sort of their blobs inside SQLite)
         # and put in the articles' order in Python: one list reordering per table.
-        scope = f"WHERE article IN (SELECT pk FROM articles a {where})" if where else ""
+        # ``where`` is a constant condition starting with AND; tombstones are never read.
+        where = f"WHERE {_LIVE} {where}"
+        scope = f"WHERE article IN (SELECT pk FROM articles a {where})"
 
         def run(c: sqlite3.Connection) -> tuple[list, list, list, list | None]:
             arts = c.execute(
                 f"SELECT a.pk, a.id, a.title, a.date, a.source, a.n_passages, a.features_version FROM articles a {where} ORDER BY {_ORDER}",
                 params,
             ).fetchall()
-            pas = c.execute(f"SELECT article, n, p_start, p_end, tone, mentions FROM passages {scope}", params).fetchall()
-            mat = c.execute(
-                f"SELECT article, n, passage, cue, m_start, m_end, strength, flags, matched_len, matched, actors FROM matches {scope}",
-                params,
-            ).fetchall()
+            pas = c.execute(f"SELECT article, n, {', '.join(_PASSAGE_COLS)} FROM passages {scope}", params).fetchall()
+            mat = c.execute(f"SELECT article, n, {', '.join(_MATCH_COLS)} FROM matches {scope}", params).fetchall()
             texts = c.execute(f"SELECT article, text FROM texts {scope}", params).fetchall() if include_text else None
             return arts, pas, mat, texts
 
@@ -621,8 +759,9 @@ def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | Non
     articles = pd.DataFrame([(a[1], a[2], _to_date(a[3]), a[4], a[5]) for a in arts], columns=ARTICLE_COLUMNS)
     n_art = len(arts)
     p_count = np.fromiter((r[1] for r in pas), dtype=np.int64, count=n_art)
-    _, _, *cols = zip(*pas)
-    p_start, p_end = _cat(cols[0], _I8), _cat(cols[1], _I8)
+    _, _, *pcols = zip(*pas)
+    P = {name: _cat(blobs, dt) for (name, dt, _), blobs in zip(PASSAGE_PACKED, pcols)}
+    p_start, p_end = P["p_start"], P["p_end"]
     p_article = np.repeat(np.arange(n_art, dtype=np.int64), p_count)
     if texts is not None:
         text_col = pd.Series(
@@ -637,30 +776,31 @@ def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | Non
             "start": p_start,
             "end": p_end,
             "text": text_col,
-            "tone": _cat(cols[2], _F8),
-            "mentions": _cat(cols[3], _I8),
+            "tone": P["tone"],
+            "mentions": P["mentions"],
         },
         columns=PASSAGE_COLUMNS,
     ).astype(PASSAGE_DTYPES)
     m_count = np.fromiter((r[1] for r in mat), dtype=np.int64, count=n_art)
     _, _, *mcols = zip(*mat)
+    M = {name: _cat(blobs, dt) for (name, dt, _), blobs in zip(MATCH_PACKED, mcols)}
+    m_len, m_text = mcols[len(MATCH_PACKED):]
     m_article = np.repeat(np.arange(n_art, dtype=np.int64), m_count)
     p_offset = np.cumsum(p_count) - p_count
-    flags = _cat(mcols[5], _U1)
-    actors = _cat(mcols[8], _I8).reshape(-1, 2)
+    flags = M["flags"]
     matches = pd.DataFrame(
         {
             "article": m_article,
-            "passage": p_offset[m_article] + _cat(mcols[0], _I8),
-            "cue": _cat(mcols[1], _I4),
-            "start": _cat(mcols[2], _I8),
-            "end": _cat(mcols[3], _I8),
-            "matched": _strings(_cat(mcols[6], _I4), b"".join(mcols[7])),
-            "strength": _cat(mcols[4], _F8),
+            "passage": p_offset[m_article] + M["passage"],
+            "cue": M["cue"],
+            "start": M["m_start"],
+            "end": M["m_end"],
+            "matched": _strings(_cat(m_len, _I4), b"".join(m_text)),
+            "strength": M["strength"],
             "negated": (flags & _NEGATED) > 0,
             "hedged": (flags & _HEDGED) > 0,
-            "source": actors[:, 0],
-            "target": actors[:, 1],
+            "source": M["source"],
+            "target": M["target"],
         },
         columns=MATCH_COLUMNS,
     ).astype(MATCH_DTYPES)
@@ -675,13 +815,15 @@ def ingest(
     items: Iterable[Article | ArticleFeatures | InputError],
     extract: Callable[[Article], ArticleFeatures] | None = None,
     reporter: _Reporter | None = None,
+    who: str | None = None,
 ) -> IngestSummary:
     """Store a stream of articles: read -> extract -> store, one transaction per article.
 
     ``items`` come from ``metrics.readers`` (an ``InputError`` is counted as failed and
     reported); an ``ArticleFeatures`` item was extracted elsewhere (a Dask cluster) and is
     stored as it is. ``extract`` replaces the store's own extractor. An article already stored
-    is skipped before extraction. ``reporter.error(line)`` gets one line per failure.
+    is skipped before extraction. ``reporter.error(line)`` gets one line per failure; ``who``
+    goes to the activity log.
     """
     summary = IngestSummary()
 
@@ -712,7 +854,7 @@ def ingest(
                 fail(f"{where}: cannot extract features: {type(err).__name__}: {err}")
                 continue
         # Database errors (disk full, not a database) are not about this article: they stop the run.
-        result = store.add_features(feats)
+        result = store.add_features(feats, who=who)
         if result.status == "added":
             summary.added += 1
             summary.ids.append(str(result.id))

@@ -1,8 +1,9 @@
-"""The database commands: ``ingest``, ``list``, ``remove`` and ``export``."""
+"""The database commands: ``ingest``, ``list``, ``remove``, ``restore``, ``log`` and ``export``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import math
 import sys
@@ -27,13 +28,21 @@ LIST_FORMATS = ("table", "csv", "json")
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--db", metavar="FILE",
-        help=f"SQLite database file (default: ${ENV_DB} if set, else data/tension.db)",
+        "--db", metavar="FILE|URL",
+        help=f"SQLite database file or postgresql:// URL (default: ${ENV_DB} if set, else data/tension.db)",
     )
 
 
 def _open(args: argparse.Namespace, create: bool) -> Store:
     return Store(args.db, create=create)
+
+
+def _who() -> str | None:
+    """The activity log's "who" for the command line: the login name."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (a container without a user entry): not logged
+        return None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -46,7 +55,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if engine.name != "local":
                 # Features are extracted on the cluster; the writes stay here (metrics/engine.py).
                 items = extract_stream(engine, items, store.lexicon.version, known=lambda a: store.find(a) is not None)
-            summary = ingest(store, items, reporter=rep)
+            summary = ingest(store, items, reporter=rep, who=_who())
     finally:
         store.close()
     if summary.added + summary.present + summary.failed == 0:
@@ -111,16 +120,62 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     store = _open(args, create=False)
     try:
-        known = set(store.articles()["id"])
+        live = set(store.articles()["id"])
+        gone = set(store.removed()["id"])
+        known = live | gone if args.purge else live
         missing = [i for i in args.ids if i not in known]
-        removed = store.remove([i for i in args.ids if i in known])
+        wanted = [i for i in args.ids if i in known]
+        n = store.purge(wanted, who=_who()) if args.purge else store.remove(wanted, who=_who())
     finally:
         store.close()
     rep = Reporter()
     for i in dict.fromkeys(missing):
-        rep.error(f"no article with id '{i}' in {store.path}")
-    print(f"removed {removed}")
+        hint = " (already removed; --purge deletes it for good)" if i in gone else ""
+        rep.error(f"no article with id '{i}' in {store.path}{hint}")
+    print(f"purged {n}" if args.purge else f"removed {n} (python -m metrics restore ID... brings them back)")
     return 1 if rep.failed else 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    store = _open(args, create=False)
+    try:
+        gone = set(store.removed()["id"])
+        live = set(store.articles()["id"])
+        restored = store.restore([i for i in args.ids if i in gone], who=_who())
+    finally:
+        store.close()
+    rep = Reporter()
+    for i in dict.fromkeys(i for i in args.ids if i not in gone):
+        why = "is stored, not removed" if i in live else "was never stored or was purged"
+        rep.error(f"article '{i}' {why} in {store.path}")
+    print(f"restored {restored}")
+    return 1 if rep.failed else 0
+
+
+LOG_COLUMNS = ["at", "who", "action", "id", "title"]
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit <= 0:
+        raise MetricsError("--limit must be positive")
+    store = _open(args, create=False)
+    try:
+        log = store.activity(args.limit)
+    finally:
+        store.close()
+    log = log.astype(object).where(log.notna(), None)
+    if args.format == "json":
+        json.dump(log.to_dict(orient="records"), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        log.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif log.empty:
+        print(f"no activity in {store.path}", file=sys.stderr)
+    else:
+        print(f"{'at':<25}  {'who':<16}  {'action':<7}  {'id':<16}  title")
+        for row in log.itertuples(index=False):
+            print(f"{row.at:<25}  {_clip(row.who or '-', 16):<16}  {row.action:<7}  {_clip(row.id, 16):<16}  {_clip(row.title, 60)}")
+    return 0
 
 
 def passage_table(prep, weights) -> pd.DataFrame:
@@ -206,11 +261,30 @@ def register(sub) -> None:
     add_scoring_options(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("remove", help="remove stored articles by id",
-                       description="Remove articles (with their text and features) by id; ids as shown by `list`.")
+    p = sub.add_parser("remove", help="remove stored articles by id (restore brings them back)",
+                       description=(
+                           "Remove articles by id (ids as shown by `list`). They are kept as tombstones, hidden from "
+                           "list, export and the dashboard, until `restore` brings them back or --purge deletes them."))
     p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--purge", action="store_true",
+                   help="delete for good, with text and features (also articles removed before)")
     add_db_option(p)
     p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("restore", help="bring removed articles back",
+                       description="Bring back articles removed with `remove` or the dashboard's Delete.")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    add_db_option(p)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("log", help="show who added, removed, restored or purged what, and when",
+                       description="The activity log, latest first: at (UTC), who, action (add, remove, restore, "
+                                   "purge), id, title. Who is the dashboard's signed-in user or the command line's login name.")
+    add_db_option(p)
+    p.add_argument("--limit", type=int, metavar="N", help="only the latest N entries")
+    p.add_argument("--format", choices=LIST_FORMATS, default="table",
+                   help="table (default), csv, or json (an array of objects)")
+    p.set_defaults(func=cmd_log)
 
     p = sub.add_parser(
         "export", help="write stored articles with scores, and their passages with cues",

@@ -36,3 +36,116 @@ def cues_of(extractor):
         return [(lex.families[m.cue].id, m.matched, m.strength) for m in f.matches]
 
     return run
+
+
+# ----------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (tests/test_browser.py says when it skips)."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+
+    _require_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+# ----------------------------------------------------------------------------- database backends
+# Store, CLI and concurrency tests run on SQLite and on PostgreSQL. PostgreSQL comes from
+# $TENSION_TEST_PG (a server URL, set by .ci/run), else from a throwaway cluster this session
+# starts with .ci/postgres when Debian's postgresql is installed; else those tests skip with a
+# notice, or fail when TENSION_REQUIRE_POSTGRES=1 (CI).
+
+PG_SCRIPT = ROOT / ".ci" / "postgres"
+
+
+def _pg_missing(reason: str) -> None:
+    import os
+
+    if os.environ.get("TENSION_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason} and TENSION_REQUIRE_POSTGRES=1")
+    pytest.skip(f"{reason}: PostgreSQL tests skipped (apt-get install postgresql, or set TENSION_TEST_PG)")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The URL of a PostgreSQL server the tests may create schemas in."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    url = os.environ.get("TENSION_TEST_PG")
+    if url:
+        yield url
+        return
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        _pg_missing("no PostgreSQL server: TENSION_TEST_PG is unset and /usr/lib/postgresql/*/bin/initdb is missing")
+    # Short path: the server's socket path must fit in 107 bytes.
+    folder = tempfile.mkdtemp(prefix="tpg.", dir="/tmp")
+    try:
+        got = subprocess.run(["bash", str(PG_SCRIPT), "start", folder], capture_output=True, text=True, timeout=120)
+        if got.returncode != 0:
+            _pg_missing(f"cannot start a test PostgreSQL cluster: {got.stderr.strip()[-500:]}")
+        yield got.stdout.strip()
+    finally:
+        subprocess.run(["bash", str(PG_SCRIPT), "stop", folder], capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pg_schema_url(server: str, schema: str) -> str:
+    sep = "&" if "?" in server else "?"
+    return f"{server}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_location(request, tmp_path):
+    """A fresh, empty database location on each backend: a SQLite file path, or a PostgreSQL
+    URL whose search_path is a new schema (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield tmp_path / "t.db"
+        return
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("pg_server")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    yield pg_schema_url(server, schema)
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def raw_rows(location, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query run on the database behind the store (not through it)."""
+    if isinstance(location, str):
+        import psycopg
+
+        with psycopg.connect(location) as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), params).fetchall()]
+    import sqlite3
+
+    conn = sqlite3.connect(location)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextmanager
+def launch(tmp: Path, *options: str):
+    """``streamlit run app.py`` on a free port with ``tmp``/tension.db holding the FEW sample
+    articles and extra command-line ``options``; yields the server's url, db, log and port."""
     _require_chromium()
-    tmp = tmp_path_factory.mktemp("browser")
     db = tmp / "tension.db"
     store = Store(db)
     for name in FEW:
@@ -97,7 +99,7 @@ def server(tmp_path_factory):
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), "--browser.gatherUsageStats", "false", *options],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -113,35 +115,21 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail(f"streamlit did not become healthy: {(tmp / 'server.log').read_text()[-2000:]}")
         time.sleep(0.3)
-    yield {"url": url, "db": db, "log": tmp / "server.log"}
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield {"url": url, "db": db, "log": tmp / "server.log", "port": port}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    ctx.close()
+def server(tmp_path_factory):
+    with launch(tmp_path_factory.mktemp("browser")) as srv:
+        yield srv
 
 
 def _idle(pg) -> None:
@@ -292,10 +280,17 @@ def test_selecting_a_row_opens_the_article_and_delete_removes_it(page, server, t
     _idle(page)
     assert "Heron harbour agreement" in page.locator("[data-testid='stHtml']").first.inner_text()
     page.get_by_role("button", name=re.compile(r"Delete 1 selected")).click()
-    page.get_by_role("button", name="Delete for good").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
     page.get_by_text("Removed 1 article.").wait_for()
     _idle(page)
     assert Store(server["db"]).count() == n - 1
+    # A wrong click is undone: the article is back, with its passages.
+    page.get_by_role("button", name="Undo").click()
+    page.get_by_text("Restored 1 article.").wait_for()
+    _idle(page)
+    store = Store(server["db"])
+    assert store.count() == n and "Heron" in store.article_text(store.activity(1)["id"][0])
+    assert list(store.activity(2)["action"]) == ["restore", "remove"]
 
 
 def test_hostile_html_in_uploaded_articles_never_runs(page, server, tmp_path):

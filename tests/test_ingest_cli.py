@@ -1,5 +1,6 @@
-"""``ingest``, ``list``, ``remove`` and ``export`` end to end, several writer processes at once,
-and ingest processes killed with SIGKILL (between and inside transactions) that resume."""
+"""``ingest``, ``list``, ``remove``, ``restore``, ``log`` and ``export`` end to end, several writer
+processes at once, and ingest processes killed with SIGKILL (between and inside transactions) that
+resume; the multi-process tests on SQLite and PostgreSQL (``db_location``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import raw_rows
 
 from metrics.cli import main
 from tests.test_formats import BODY, make_docx, make_html, make_pdf
@@ -66,23 +68,21 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def counts(db: Path) -> dict[str, object]:
-    """Row counts of every table and SQLite's own integrity verdict."""
-    c = sqlite3.connect(db)
-    try:
-        res: dict[str, object] = {"integrity": c.execute("PRAGMA integrity_check").fetchone()[0]}
-        for t in ("articles", "texts", "passages", "matches"):
-            res[t] = c.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        res["distinct_hash"] = c.execute("SELECT count(DISTINCT hash) FROM articles").fetchone()[0]
-        res["orphans"] = c.execute(
-            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article = a.pk)"
-            " OR NOT EXISTS (SELECT 1 FROM matches m WHERE m.article = a.pk)"
-            " OR NOT EXISTS (SELECT 1 FROM texts t WHERE t.article = a.pk)"
-            " OR a.n_passages != (SELECT n FROM passages p WHERE p.article = a.pk)"
-        ).fetchone()[0]
-        return res
-    finally:
-        c.close()
+def counts(db: Path | str) -> dict[str, object]:
+    """Row counts of every table and, for SQLite, its own integrity verdict (a PostgreSQL
+    server keeps its own consistency: "ok")."""
+    one = lambda sql: raw_rows(db, sql)[0][0]  # noqa: E731
+    res: dict[str, object] = {"integrity": "ok" if isinstance(db, str) else one("PRAGMA integrity_check")}
+    for t in ("articles", "texts", "passages", "matches"):
+        res[t] = one(f"SELECT count(*) FROM {t}")
+    res["distinct_hash"] = one("SELECT count(DISTINCT hash) FROM articles")
+    res["orphans"] = one(
+        "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article = a.pk)"
+        " OR NOT EXISTS (SELECT 1 FROM matches m WHERE m.article = a.pk)"
+        " OR NOT EXISTS (SELECT 1 FROM texts t WHERE t.article = a.pk)"
+        " OR a.n_passages != (SELECT n FROM passages p WHERE p.article = a.pk)"
+    )
+    return res
 
 
 def cli(*argv: object, **kw) -> subprocess.Popen:
@@ -166,18 +166,52 @@ def test_list_formats_weights_and_dyad(tmp_path, capsys):
     assert code == 2 and "US-XX" in err
 
 
-def test_remove_and_missing_ids(tmp_path, capsys):
+def _listed(capsys) -> list[str]:
+    return [r["id"] for r in json.loads(run(capsys, "list", "--format", "json")[1])]
+
+
+def test_remove_restore_purge_and_the_log(tmp_path, capsys, monkeypatch, db_location):
+    monkeypatch.setenv("TENSION_DB", str(db_location))
     write_articles(tmp_path / "in", 3)
     run(capsys, "ingest", tmp_path / "in", "--quiet")
-    ids = [r["id"] for r in json.loads(run(capsys, "list", "--format", "json")[1])]
+    ids = _listed(capsys)
     code, out, err = run(capsys, "remove", ids[0], "nope")
-    assert code == 1 and out.strip() == "removed 1"
+    assert code == 1 and out.strip().startswith("removed 1")
     assert err.strip().startswith("error: no article with id 'nope'")
-    assert [r["id"] for r in json.loads(run(capsys, "list", "--format", "json")[1])] == ids[1:]
+    assert _listed(capsys) == ids[1:]
+    out_csv = tmp_path / "s.csv"
+    run(capsys, "export", "-o", out_csv)
+    assert ids[0] not in set(pd.read_csv(out_csv)["id"])
+    # A wrong click is undone: the same article, the same score.
+    code, out, err = run(capsys, "restore", ids[0], ids[1], "nope")
+    assert code == 1 and out.strip() == "restored 1"
+    assert f"article '{ids[1]}' is stored, not removed" in err and "'nope' was never stored" in err
+    assert _listed(capsys) == ids
+    # Removing twice names the way to delete for good; --purge does it.
+    run(capsys, "remove", ids[2])
+    code, _, err = run(capsys, "remove", ids[2])
+    assert code == 1 and "already removed; --purge" in err
+    code, out, _ = run(capsys, "remove", "--purge", ids[2], ids[1])
+    assert code == 0 and out.strip() == "purged 2"
+    code, _, err = run(capsys, "restore", ids[2])
+    assert code == 1 and "purged" in err
+    assert _listed(capsys) == ids[:1]
+    code, out, _ = run(capsys, "log", "--format", "json")
+    log = json.loads(out)
+    actions = [(e["action"], e["id"]) for e in log]
+    purged = [("purge", i) for i in sorted([ids[1], ids[2]], reverse=True)]  # latest first
+    assert code == 0 and actions[:5] == [*purged, ("remove", ids[2]), ("restore", ids[0]), ("remove", ids[0])]
+    assert [a for a, _ in actions[5:]] == ["add"] * 3 and {i for _, i in actions[5:]} == set(ids)
+    assert all(e["who"] and e["title"].startswith("Bulletin") and e["at"][:2] == "20" for e in log)
+    code, out, _ = run(capsys, "log", "--limit", "2")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["at", "who", "action", "id", "title"] and len(lines) == 3
+    assert lines[1].split()[2] == "purge"
+    assert run(capsys, "log", "--limit", "0")[0] == 2
 
 
 def test_commands_on_a_missing_database_do_not_create_it(tmp_path, capsys, own_db):
-    for argv in (["list"], ["remove", "x"], ["export", "-o", tmp_path / "s.csv"]):
+    for argv in (["list"], ["remove", "x"], ["restore", "x"], ["log"], ["export", "-o", tmp_path / "s.csv"]):
         code, out, err = run(capsys, *argv)
         assert code == 2 and "no database here" in err and len(err.strip().splitlines()) == 1
     assert not own_db.exists()
@@ -236,8 +270,8 @@ def test_export_needs_a_known_suffix(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_concurrent_writer_processes_lose_and_duplicate_nothing(tmp_path):
-    db = tmp_path / "shared.db"
+def test_concurrent_writer_processes_lose_and_duplicate_nothing(tmp_path, db_location):
+    db = db_location
     shared = tmp_path / "shared"
     write_articles(shared, 80)
     own = [tmp_path / f"own{k}" for k in range(4)]
@@ -261,26 +295,24 @@ def test_concurrent_writer_processes_lose_and_duplicate_nothing(tmp_path):
                  "distinct_hash": 160, "orphans": 0}
 
 
-def _wait_for_rows(db: Path, proc: subprocess.Popen, at_least: int) -> int:
+def _wait_for_rows(db: Path | str, proc: subprocess.Popen, at_least: int) -> int:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the ingest finished before it could be killed: give it more files"
-        if db.exists():
+        if isinstance(db, str) or db.exists():
             try:
-                c = sqlite3.connect(db, timeout=5)
-                n = c.execute("SELECT count(*) FROM articles").fetchone()[0]
-                c.close()
+                n = raw_rows(db, "SELECT count(*) FROM articles")[0][0]
                 if n >= at_least:
                     return n
-            except sqlite3.OperationalError:
-                pass  # schema not created yet
+            except Exception:  # noqa: BLE001 - schema not created yet (either backend)
+                pass
         time.sleep(0.02)
     raise AssertionError("ingest made no progress")
 
 
 @pytest.mark.slow
-def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
-    db = tmp_path / "k.db"
+def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path, db_location):
+    db = db_location
     folder = tmp_path / "many"
     write_articles(folder, 400)
     proc = cli("ingest", folder, "--db", db, "--quiet")
@@ -322,8 +354,8 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.slow
-def test_process_killed_inside_a_transaction_leaves_no_half_article(tmp_path):
-    db = tmp_path / "k.db"
+def test_process_killed_inside_a_transaction_leaves_no_half_article(tmp_path, db_location):
+    db = db_location
     folder = tmp_path / "few"
     write_articles(folder, 10)
     env = {k: v for k, v in os.environ.items() if k != "TENSION_DB"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import raw_rows
 
 from metrics import store as store_mod
 from metrics.errors import InputError, MetricsError
@@ -30,8 +31,8 @@ TEXTS = [
 
 
 @pytest.fixture
-def db(tmp_path):
-    s = Store(tmp_path / "t.db")
+def db(db_location):
+    s = Store(db_location)
     yield s
     s.close()
 
@@ -80,19 +81,63 @@ def test_an_id_reused_for_another_text_fails_without_writing(db):
     assert db.count() == 1
 
 
-def test_remove_takes_text_and_features_along(db):
-    ids = [db.add(Article(text=t)).id for t in TEXTS]
+def test_remove_hides_restore_brings_back_purge_deletes(db, db_location):
+    ids = [db.add(Article(text=t, title=f"T{k}")).id for k, t in enumerate(TEXTS)]
+    before = db.features()
     v = db.version()
     assert db.remove([ids[1], "no-such-id"]) == 1
     assert db.version() != v and db.count() == 2
-    assert ids[1] not in set(db.features().articles["id"])
+    assert ids[1] not in set(db.features().articles["id"]) and ids[1] not in set(db.articles()["id"])
+    assert db.stale() == 0 and len(db.features()) == 2
     with pytest.raises(KeyError):
         db.article_text(ids[1])
-    raw = sqlite3.connect(db.path)
-    for table in ("texts", "passages", "matches"):
-        assert raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 2
-    raw.close()
-    assert db.remove([]) == 0
+    with pytest.raises(KeyError):
+        db.article_features(ids[1])
+    assert list(db.removed()["id"]) == [ids[1]]
+    assert db.find(Article(text=TEXTS[1])) is None
+    # The tombstone keeps the text and features: restore gives back exactly what was there.
+    assert db.remove([ids[1]]) == 0  # already removed
+    assert db.restore([ids[1], ids[0]]) == 1  # ids[0] was never removed
+    after = db.features()
+    pd.testing.assert_frame_equal(after.matches, before.matches)
+    pd.testing.assert_frame_equal(after.passages, before.passages)
+    assert db.removed().empty and db.count() == 3
+    # Purge deletes for good, removed or not.
+    db.remove([ids[2]])
+    assert db.purge([ids[2], ids[0]]) == 2
+    assert db.restore([ids[2]]) == 0 and db.count() == 1
+    for table in ("articles", "texts", "passages", "matches"):
+        assert raw_rows(db_location, f"SELECT count(*) FROM {table}")[0][0] == 1
+    assert db.remove([]) == 0 and db.purge([]) == 0
+
+
+def test_adding_a_removed_text_again_brings_it_back(db):
+    first = db.add(Article(text=TEXTS[0], id="a1"))
+    db.remove(["a1"])
+    again = db.add(Article(text=TEXTS[0], id="other-name"))
+    assert (again.status, again.id) == ("added", "a1") and db.count() == 1 and db.removed().empty
+    assert first.status == "added"
+    # A removed article's id stays taken until it is purged.
+    db.remove(["a1"])
+    res = db.add(Article(text=TEXTS[1], id="a1", source="t.csv#2"))
+    assert res.status == "failed" and "remove --purge" in res.message
+    db.purge(["a1"])
+    assert db.add(Article(text=TEXTS[1], id="a1")).status == "added"
+
+
+def test_activity_log_records_who_did_what(db):
+    a = db.add(Article(text=TEXTS[0], title="Sanctions widen"), who="ana")
+    db.add(Article(text=TEXTS[1], title="Talks held"))
+    db.add(Article(text=TEXTS[0]), who="ben")  # already present: nothing happened, nothing logged
+    db.remove([a.id], who="ben")
+    db.restore([a.id], who="ana")
+    db.purge([a.id], who="cleo")
+    log = db.activity()
+    assert list(log["action"]) == ["purge", "restore", "remove", "add", "add"]
+    assert [None if pd.isna(w) else w for w in log["who"]] == ["cleo", "ana", "ben", None, "ana"]
+    assert set(log.loc[log["id"] == a.id, "title"]) == {"Sanctions widen"}
+    assert all(len(t) >= 19 and t[4] == "-" for t in log["at"])
+    assert list(db.activity(limit=2)["action"]) == ["purge", "restore"]
 
 
 def test_article_drill_down_and_text(db):
@@ -112,26 +157,57 @@ def test_empty_store_scores_to_an_empty_table(db):
     assert score_table(prepare(f)).empty
 
 
-def test_schema_is_versioned_and_wal(db):
+@pytest.fixture
+def sqlite_db(tmp_path):
+    s = Store(tmp_path / "t.db")
+    yield s
+    s.close()
+
+
+def test_schema_is_versioned_and_wal(sqlite_db):
+    db = sqlite_db
     raw = sqlite3.connect(db.path)
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
 
 
-def test_migration_upgrades_an_old_database_in_place(tmp_path, monkeypatch):
-    path = tmp_path / "old.db"
+def _schema_version(location) -> int:
+    if isinstance(location, str):
+        return raw_rows(location, "SELECT version FROM tension_schema")[0][0]
+    return raw_rows(location, "PRAGMA user_version")[0][0]
+
+
+def test_migration_upgrades_an_old_database_in_place(db_location, monkeypatch):
+    path = db_location
     with Store(path) as old:
         kept = old.add(Article(text=TEXTS[0])).id
+    assert _schema_version(path) == SCHEMA_VERSION
     monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + [["ALTER TABLE articles ADD COLUMN note TEXT"]])
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store(path) as new:
         assert list(new.articles()["id"]) == [kept]
-        raw = sqlite3.connect(path)
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
-        assert "note" in [r[1] for r in raw.execute("PRAGMA table_info(articles)")]
-        raw.close()
+        assert _schema_version(path) == SCHEMA_VERSION + 1
+        raw_rows(path, "SELECT note FROM articles")  # the new column is there
         assert new.add(Article(text=TEXTS[1])).status == "added"
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", SCHEMA_VERSION)
+    with pytest.raises(MetricsError, match="newer than this program"):
+        Store(path)
+
+
+def test_version_one_databases_gain_tombstones_and_the_log(tmp_path):
+    # A file written before removals were kept (schema 1) opens with its articles live.
+    path = tmp_path / "v1.db"
+    raw = sqlite3.connect(path)
+    for statement in store_mod.MIGRATIONS[0]:
+        raw.execute(statement)
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    with Store(path) as s:
+        a = s.add(Article(text=TEXTS[0]))
+        assert s.count() == 1 and s.remove([a.id]) == 1 and s.restore([a.id]) == 1
+        assert list(s.activity()["action"]) == ["restore", "remove", "add"]
 
 
 def test_newer_or_foreign_files_are_refused_in_one_line(tmp_path):
@@ -159,8 +235,8 @@ def test_default_path_follows_the_environment(tmp_path, monkeypatch):
         assert s.path == tmp_path / "env.db"
 
 
-def test_lexicon_change_recomputes_stale_features_never_mixes(tmp_path):
-    path = tmp_path / "t.db"
+def test_lexicon_change_recomputes_stale_features_never_mixes(tmp_path, db_location):
+    path = db_location
     text = "The US and China remained locked in a glacial standoff over trade, officials said."
     with Store(path) as s:
         s.add(Article(text=text))
@@ -180,9 +256,7 @@ def test_lexicon_change_recomputes_stale_features_never_mixes(tmp_path):
         assert s2.stale() == 0
         assert "glacial standoff" in set(after.matches["matched"])
         assert "glacial standoff" not in set(before.matches["matched"])
-        raw = sqlite3.connect(path)
-        versions = {r[0] for r in raw.execute("SELECT features_version FROM articles")}
-        raw.close()
+        versions = {r[0] for r in raw_rows(path, "SELECT features_version FROM articles")}
         assert versions == {s2.features_version}
     with Store(path) as s3:  # the old lexicon sees the new features as stale in turn
         assert s3.stale() == 2
@@ -292,3 +366,39 @@ def test_short_lived_threads_do_not_pile_up_connections(db):
         t.start()
         t.join()
     assert fds() <= before + 2
+
+
+def test_opening_without_create_writes_nothing_and_a_dead_server_is_one_line(db_location, tmp_path):
+    with pytest.raises(MetricsError, match="no database here"):
+        Store(db_location, create=False)
+    if isinstance(db_location, str):
+        assert raw_rows(db_location, "SELECT to_regclass('tension_schema')") == [(None,)]
+    else:
+        assert not db_location.exists()
+    dead = f"postgresql://ana:secret@/postgres?host={tmp_path}/nowhere&user=ana"
+    with pytest.raises(MetricsError) as err:
+        Store(dead)
+    msg = str(err.value)
+    assert "cannot connect" in msg and "secret" not in msg and "ana:***@" in msg and len(msg.splitlines()) == 1
+
+
+def test_racing_removes_and_restores_count_and_log_each_article_once(db):
+    ids = [db.add(Article(text=f"{TEXTS[i % 3]} Note {i}.")).id for i in range(12)]
+    done: dict[str, list[int]] = {"remove": [], "restore": []}
+    start = threading.Barrier(4)
+
+    def work(action: str, k: int) -> None:
+        start.wait()
+        mine = ids[k:] + ids[:k]  # every thread changes every article, each in its own order
+        done[action].append((db.remove if action == "remove" else db.restore)(mine))
+
+    for action in ("remove", "restore"):
+        threads = [threading.Thread(target=work, args=(action, k)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sum(done["remove"]) == 12 and sum(done["restore"]) == 12
+    log = db.activity()
+    assert (log["action"] == "remove").sum() == 12 and (log["action"] == "restore").sum() == 12
+    assert set(log.loc[log["action"] == "remove", "id"]) == set(ids) and db.count() == 12

@@ -9,7 +9,7 @@ import streamlit as st
 
 from metrics import charts
 from metrics.scoring import score_table, tension
-from ui import state
+from ui import auth, state
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
 
@@ -62,20 +62,30 @@ c1.download_button(
     mime="text/csv", on_click="ignore",
     help="Every article matching the search: id, date, title, source, tension, raw score, top cues.",
 )
-if picked:
+editor = auth.can_edit()
+if picked and editor:
     with c2.popover(f"Delete {len(picked)} selected", width="stretch"):
-        st.write(f"Remove {len(picked)} article{'s' if len(picked) != 1 else ''} and their passages from the database?")
-        if st.button("Delete for good", type="primary", key="confirm_delete"):
-            n = state.store().remove(picked)
+        st.write(f"Remove {len(picked)} article{'s' if len(picked) != 1 else ''} from the dashboard? Undo brings them back.")
+        if st.button("Delete", type="primary", key="confirm_delete"):
+            n = state.store().remove(picked, who=auth.user())
             ss.articles_note = f"Removed {n} article{'s' if n != 1 else ''}."
+            ss.articles_undo = picked
             ss.articles_round = ss.get("articles_round", 0) + 1
             if ss.get("selected_article") in picked:
                 ss.selected_article = None
             st.rerun()
-else:
+elif editor:
     c2.caption("Select rows to delete them; select one to read it.")
+else:
+    c2.caption(charts.md_escape("Select a row to read it. " + auth.refusal("deleting")))
 if ss.get("articles_note"):
     c3.success(ss.pop("articles_note"))
+if ss.get("articles_undo") and editor:
+    if c3.button("Undo", key="undo_delete", help="Bring back the articles just removed."):
+        n = state.store().restore(ss.pop("articles_undo"), who=auth.user())
+        ss.articles_note = f"Restored {n} article{'s' if n != 1 else ''}."
+        ss.articles_round = ss.get("articles_round", 0) + 1
+        st.rerun()
 
 if len(picked) == 1:
     st.divider()

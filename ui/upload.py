@@ -10,7 +10,8 @@ import streamlit as st
 from metrics import charts
 from metrics.errors import InputError
 from metrics.readers import supported_suffixes
-from ui import state
+from metrics.settings import UPLOAD_MAX_ARTICLES, upload_cut
+from ui import auth, state
 
 STATUS = {"added": "added", "present": "already stored", "failed": "failed"}
 CARDS = 30  # up to this many articles get one card each with a date picker; more get an editable table
@@ -23,6 +24,8 @@ ss.setdefault("upload_round", 0)
 ss.setdefault("upload_cache", {})
 
 st.title("Upload articles")
+auth.require_editor("uploading articles")
+limits = auth.limits()
 suffixes = supported_suffixes()
 st.caption(
     f"Add articles as files: {', '.join(suffixes)} (a table holds one article per row, with a `text` column "
@@ -42,6 +45,10 @@ files = st.file_uploader(
     key=f"uploader_{ss.upload_round}",
 )
 files = files or []
+keep, cut = upload_cut([f.size for f in files], limits)
+if cut:
+    st.warning(cut)
+    files = files[:keep]
 cache: dict[str, list[charts.UploadItem]] = ss.upload_cache
 todo = [f for f in files if f.file_id not in cache]
 if todo:
@@ -68,6 +75,10 @@ if items:
     known = set(fr["id"])
     pre = charts.upload_preview(items, known, view["dyad"], state.weights(), state.lexicon())
     new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == "new"]
+    if len(new_rows) > limits[UPLOAD_MAX_ARTICLES.name]:
+        st.warning(f"{len(new_rows) - limits[UPLOAD_MAX_ARTICLES.name]:,} of {len(new_rows):,} new articles will not be "
+                   f"saved: one upload stores at most {limits[UPLOAD_MAX_ARTICLES.name]:,} ({UPLOAD_MAX_ARTICLES.name}).")
+        new_rows = new_rows[:limits[UPLOAD_MAX_ARTICLES.name]]
     st.subheader("Preview")
     st.caption(
         f"{len(new_rows)} new, {int((pre['status'] == 'already stored').sum())} already stored, "
@@ -117,7 +128,7 @@ if items:
             it = items[i]
             it.article.date = dates.get(i, it.article.date)
             try:
-                r = store.add_features(it.features)
+                r = store.add_features(it.features, who=auth.user())
                 results.append({"file": it.file, "title": it.article.title, "status": STATUS.get(r.status, r.status),
                                 "reason": r.message or ""})
             except Exception as err:  # noqa: BLE001 - reported per file; the others are still saved

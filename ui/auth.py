@@ -1,0 +1,255 @@
+"""Sign-in and roles for a dashboard shared by a team, configured in ``.streamlit/secrets.toml``::
+
+    [signin]
+    editors = ["ana"]                        # may upload, fetch and delete; everyone else views
+
+    [signin.users.ana]
+    password_hash = "$2b$12$..."             # from: python -m ui.auth
+
+    [signin.users.ben]
+    password_hash = "$2b$12$..."
+
+Passwords are checked with bcrypt against those hashes; no password is stored. With sign-in on,
+nothing is shown before signing in; viewers see every page and move sliders, editors may also
+upload, fetch and delete. Without sign-in the dashboard is one analyst's: everyone may edit, but
+only on a server bound to localhost (``.streamlit/config.toml``) and not reached through a
+proxy; bound to anything else, its editing pages refuse with a message saying how to turn
+sign-in on. The pure checks (``parse_signin``, ``check_password``, ``is_loopback``) take plain
+values, so they are tested without a browser.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import bcrypt
+
+from metrics import settings
+from metrics.errors import MetricsError
+
+SECRETS = ".streamlit/secrets.toml"
+SECTION = "signin"
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+# Any bcrypt hash: checked when the user name is unknown, so a wrong name costs as long as a
+# wrong password and the time of an answer does not tell which names exist.
+_DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=12))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    users: dict[str, bytes] = field(default_factory=dict)  # name -> bcrypt hash
+    editors: frozenset[str] = frozenset()
+
+
+def parse_signin(secrets: Mapping) -> SignIn | None:
+    """The ``[signin]`` table of the secrets, or None when sign-in is not configured."""
+    section = secrets.get(SECTION)
+    if section is None:
+        return None
+    where = f"{SECRETS} [{SECTION}]"
+    if not isinstance(section, Mapping):
+        raise MetricsError(f"{where}: must be a table")
+    raw_users = section.get("users") or {}
+    if not isinstance(raw_users, Mapping) or not raw_users:
+        raise MetricsError(f"{where}: no users (add [{SECTION}.users.NAME] with password_hash = \"...\")")
+    users: dict[str, bytes] = {}
+    for name, entry in raw_users.items():
+        h = entry.get("password_hash") if isinstance(entry, Mapping) else None
+        if not isinstance(h, str) or not h.startswith("$2"):
+            raise MetricsError(f"{where}: user '{name}' needs a bcrypt password_hash (make one with: python -m ui.auth)")
+        users[str(name)] = h.encode()
+    editors = section.get("editors", [])
+    if not isinstance(editors, list | tuple) or not all(isinstance(e, str) for e in editors):
+        raise MetricsError(f"{where}: editors must be a list of user names")
+    unknown = [e for e in editors if e not in users]
+    if unknown:
+        raise MetricsError(f"{where}: editors names unknown users: {', '.join(unknown)}")
+    return SignIn(users, frozenset(editors))
+
+
+def check_password(signin: SignIn, name: str, password: str) -> bool:
+    stored = signin.users.get(name)
+    try:
+        ok = bcrypt.checkpw(password.encode("utf-8"), stored or _DUMMY_HASH)
+    except ValueError:  # a malformed hash in the secrets: no one signs in with it
+        return False
+    return ok and stored is not None
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a server bound to ``address`` listens on this machine only (unset: every interface)."""
+    if not address:
+        return False
+    if address.lower() in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def proxied(headers: Mapping[str, str]) -> bool:
+    """Whether a request came through a reverse proxy: then "bound to localhost" says nothing
+    about who is asking."""
+    names = {k.lower() for k in headers}
+    return bool(names & {"x-forwarded-for", "forwarded", "x-real-ip"})
+
+
+# ----------------------------------------------------------------------------- in the dashboard
+# Streamlit is imported here and below only: the checks above are plain functions.
+
+
+def _secrets() -> dict:
+    import streamlit as st
+
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return {}
+        return st.secrets.to_dict()
+    except Exception as err:  # noqa: BLE001 - a broken secrets file is one line, not a traceback
+        raise MetricsError(f"{SECRETS}: cannot read: {err}") from None
+
+
+def config() -> SignIn | None:
+    return parse_signin(_secrets())
+
+
+def limits() -> dict[str, int]:
+    return settings.resolve(_secrets().get("limits"), where=f"{SECRETS} [limits]")
+
+
+def _local_request() -> bool:
+    import streamlit as st
+
+    if not is_loopback(st.get_option("server.address")):
+        return False
+    try:
+        return not proxied(dict(st.context.headers))
+    except Exception:  # noqa: BLE001 - no request headers (AppTest): the process runs here
+        return True
+
+
+def user() -> str | None:
+    """The signed-in user's name, or None."""
+    import streamlit as st
+
+    return st.session_state.get("signed_in")
+
+
+def can_edit() -> bool:
+    """May this session upload, fetch and delete?"""
+    signin = config()
+    if signin is not None:
+        return user() in signin.editors
+    return _local_request()
+
+
+def role() -> str:
+    return "editor" if can_edit() else "viewer"
+
+
+def refusal(what: str) -> str:
+    """Why ``what`` is not allowed for this session, in one paragraph (plain text)."""
+    import streamlit as st
+
+    if config() is not None:
+        return (
+            f"You are signed in as {user()}, a viewer: {what} is for editors. "
+            f"The operator lists editors in {SECRETS} under [{SECTION}] editors."
+        )
+    address = st.get_option("server.address") or "every network interface"
+    return (
+        f"{what[0].upper()}{what[1:]} is turned off: this dashboard is reachable from other machines "
+        f"(server.address: {address}, or a reverse proxy) and sign-in is not configured. "
+        f"To turn sign-in on, add users with bcrypt password hashes (python -m ui.auth) and list the editors "
+        f"in {SECRETS} under [{SECTION}] (README: \"A shared server for a team\"); or serve on localhost only."
+    )
+
+
+def require_editor(what: str) -> None:
+    """Stop the page with the reason when this session may not edit."""
+    import streamlit as st
+
+    if not can_edit():
+        from metrics import charts
+
+        st.warning(charts.md_escape(refusal(what)), icon=":material/lock:")
+        st.stop()
+
+
+def _fetch_limiter(limit: int) -> settings.RateLimiter:
+    import streamlit as st
+
+    @st.cache_resource(show_spinner=False)
+    def shared(limit: int) -> settings.RateLimiter:  # one per server process, for every session
+        return settings.RateLimiter(limit)
+
+    return shared(limit)
+
+
+def allow_fetch() -> str | None:
+    """Count one fetch (a page or feed) for this user; None if allowed, else why not (plain text).
+    Users are told apart by sign-in name, else by address."""
+    import streamlit as st
+
+    limit = limits()[settings.FETCH_PER_HOUR.name]
+    try:
+        who = user() or st.context.ip_address or "local"
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        who = user() or "local"
+    limiter = _fetch_limiter(limit)
+    if limiter.allow(who):
+        return None
+    wait = limiter.retry_after(who)
+    return (f"At most {limit} fetches per hour ({settings.FETCH_PER_HOUR.name}): "
+            f"try again in {max(1, round(wait / 60))} min.")
+
+
+def gate() -> None:
+    """Before any page: with sign-in configured, a sign-in form until the user has signed in;
+    then who is signed in, and a sign-out button, in the sidebar."""
+    import streamlit as st
+
+    from metrics import charts
+
+    signin = config()
+    if signin is None:
+        return
+    ss = st.session_state
+    if ss.get("signed_in") not in signin.users:
+        ss.pop("signed_in", None)
+        st.title("Relations-tension index")
+        with st.form("signin"):
+            st.subheader("Sign in")
+            name = st.text_input("User name", key="signin_name")
+            password = st.text_input("Password", type="password", key="signin_password")
+            submitted = st.form_submit_button("Sign in", type="primary")
+        if submitted:
+            if check_password(signin, name, password):
+                ss.signed_in = name
+                st.rerun()
+            st.error("Wrong user name or password.")
+        st.stop()
+    name = ss.signed_in
+    st.sidebar.caption(charts.md_escape(f"Signed in as {name} ({'editor' if name in signin.editors else 'viewer'})"))
+    if st.sidebar.button("Sign out", key="signout"):
+        ss.pop("signed_in", None)
+        st.rerun()
+
+
+def main() -> None:
+    """``python -m ui.auth``: read a password (twice, not echoed) and print its bcrypt hash."""
+    import getpass
+    import sys
+
+    first = getpass.getpass("Password: ")
+    if not first or getpass.getpass("Again: ") != first:
+        print("error: empty, or the two passwords differ", file=sys.stderr)
+        sys.exit(1)
+    print(bcrypt.hashpw(first.encode("utf-8"), bcrypt.gensalt()).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -17,12 +17,13 @@ from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format
 from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
 from .scoring import explain, prepare
+from .store import features_version
 
 BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
 
 # Commands defined in their own modules; each module has ``register(subparsers)``.
-COMMAND_MODULES: list[str] = ["storecmd", "validation", "bench"]
+COMMAND_MODULES: list[str] = ["storecmd", "fetchcmd", "validation", "bench"]
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -109,7 +110,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         parts = engine.name == "dask" and fmt == "parquet" and args.output
         writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
         try:
-            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, lexicon.version):
+            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, features_version(lexicon)):
                 writer.write(table)
         finally:
             writer.close()

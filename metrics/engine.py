@@ -57,11 +57,17 @@ def _extractor() -> Extractor:
 
 
 def _check_version(version: str) -> Extractor:
+    """The worker's extractor, if its features version (lexicon, gazetteer, extractor rules,
+    VADER: ``metrics.store.features_version``) is the command's; a worker with another
+    gazetteer would otherwise hand back features the database takes as current."""
+    from .store import features_version
+
     ex = _extractor()
-    if ex.lexicon.version != version:
+    mine = features_version(ex.lexicon)
+    if mine != version:
         raise MetricsError(
-            f"a worker has lexicon version {ex.lexicon.version}, this command {version}: "
-            "install the same metrics package and data/lexicon.yaml on every worker"
+            f"a worker has features version {mine}, this command {version}: install the same metrics "
+            "package and data/ files (lexicon.yaml, countries.yaml) on every worker"
         )
     return ex
 

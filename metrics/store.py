@@ -97,6 +97,13 @@ MIGRATIONS: list[list[str]] = [
         "INSERT INTO state VALUES ('generation', 0)",
         "CREATE INDEX articles_date ON articles(date)",
     ],
+    [
+        # Syndicated copies (metrics.intake): the id of the first stored copy of the same story.
+        "ALTER TABLE articles ADD COLUMN duplicate_of TEXT",
+        "CREATE TABLE minhash (article INTEGER PRIMARY KEY REFERENCES articles(pk) ON DELETE CASCADE, sig BLOB NOT NULL)",
+        "CREATE INDEX articles_source ON articles(source)",
+        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -351,10 +358,23 @@ class Store:
         feats = extractor.extract(article)
         return self.add_features(feats, features_version(extractor.lexicon))
 
-    def add_features(self, features: ArticleFeatures, version: str | None = None) -> AddResult:
+    def find_source(self, source: str) -> str | None:
+        """The id of an article stored from this source (a fetched link), or None."""
+        row = self._read(lambda c: c.execute("SELECT id FROM articles WHERE source = ? ORDER BY pk LIMIT 1", (source,)).fetchone())
+        return row[0] if row else None
+
+    def has(self, article_id: str) -> bool:
+        return self._read(lambda c: c.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()) is not None
+
+    def add_features(
+        self, features: ArticleFeatures, version: str | None = None, duplicate_of: str | None = None,
+        signature: bytes | None = None, once_per_source: bool = False,
+    ) -> AddResult:
         """Store already-extracted features (the distributed path). ``version`` is the
         ``features_version`` of the lexicon they were extracted with (default: this store's);
-        features of another version are stored and recomputed on the next ``features()``."""
+        features of another version are stored and recomputed on the next ``features()``.
+        ``duplicate_of`` and ``signature`` come from ``metrics.intake``; ``once_per_source``
+        treats an article from an already stored source as present (fetched links)."""
         art = features.article
         h = content_id(art.text)
         version = version or self.features_version
@@ -366,6 +386,8 @@ class Store:
 
         def run(conn: sqlite3.Connection) -> AddResult:
             row = conn.execute("SELECT id FROM articles WHERE hash = ?", (h,)).fetchone()
+            if row is None and once_per_source and art.source:
+                row = conn.execute("SELECT id FROM articles WHERE source = ? LIMIT 1", (art.source,)).fetchone()
             if row:
                 return AddResult("present", row[0], art.title)
             if conn.execute("SELECT 1 FROM articles WHERE id = ?", (art.id,)).fetchone():
@@ -380,6 +402,10 @@ class Store:
                 ),
             )
             pk = cur.lastrowid
+            if duplicate_of is not None:
+                conn.execute("UPDATE articles SET duplicate_of = ? WHERE pk = ?", (duplicate_of, pk))
+            if signature is not None:
+                conn.execute("INSERT INTO minhash VALUES (?, ?)", (pk, signature))
             conn.execute("INSERT INTO texts VALUES (?, ?)", (pk, art.text))
             self._write_features(conn, pk, pas, mat)
             self._bump(conn)
@@ -432,11 +458,40 @@ class Store:
                     conn.executemany(f"DELETE FROM {table} WHERE article = ?", [(pk,) for pk in pks])
                 conn.executemany("DELETE FROM articles WHERE pk = ?", [(pk,) for pk in pks])
                 removed += len(pks)
+                self._promote_copies(conn, chunk)
             if removed:
                 self._bump(conn)
             return removed
 
         return self._write(run)
+
+    @staticmethod
+    def _promote_copies(conn: sqlite3.Connection, removed_ids: list[str]) -> None:
+        """The copies of a removed story: the earliest becomes the story, the others its copies."""
+        for rid in removed_ids:
+            copies = [r[0] for r in conn.execute("SELECT id FROM articles WHERE duplicate_of = ? ORDER BY pk", (rid,))]
+            if copies:
+                conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (copies[0],))
+                conn.executemany("UPDATE articles SET duplicate_of = ? WHERE id = ?", [(copies[0], c) for c in copies[1:]])
+
+    def signatures(self, after: int = 0) -> list[tuple[int, str, str | None, bytes | None]]:
+        """(pk, id, duplicate_of, MinHash signature or None) of the articles stored after ``pk``."""
+        return self._read(
+            lambda c: c.execute(
+                "SELECT a.pk, a.id, a.duplicate_of, m.sig FROM articles a LEFT JOIN minhash m ON m.article = a.pk"
+                " WHERE a.pk > ? ORDER BY a.pk",
+                (after,),
+            ).fetchall()
+        )
+
+    def mark_fetched(self, when: datetime | None = None) -> None:
+        """Remember when feeds or links were last fetched (shown by the dashboard)."""
+        stamp = int((when or datetime.now(timezone.utc)).timestamp())
+        self._write(lambda c: c.execute("INSERT OR REPLACE INTO state VALUES ('last_fetch', ?)", (stamp,)))
+
+    def last_fetched(self) -> datetime | None:
+        row = self._read(lambda c: c.execute("SELECT value FROM state WHERE key = 'last_fetch'").fetchone())
+        return datetime.fromtimestamp(row[0], timezone.utc) if row else None
 
     def stale(self) -> int:
         """How many articles have features from another lexicon or extractor version."""
@@ -483,11 +538,13 @@ class Store:
         return int(self._read(lambda c: c.execute("SELECT count(*) FROM articles").fetchone()[0]))
 
     def articles(self) -> pd.DataFrame:
-        """One row per stored article: id, date, title, source, added_at (ordered by date)."""
+        """One row per stored article: id, date, title, source, added_at, duplicate_of (ordered by date)."""
         rows = self._read(
-            lambda c: c.execute(f"SELECT a.id, a.date, a.title, a.source, a.added_at FROM articles a ORDER BY {_ORDER}").fetchall()
+            lambda c: c.execute(
+                f"SELECT a.id, a.date, a.title, a.source, a.added_at, a.duplicate_of FROM articles a ORDER BY {_ORDER}"
+            ).fetchall()
         )
-        df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at"])
+        df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at", "duplicate_of"])
         df["date"] = pd.Series([_to_date(d) for d in df["date"]], dtype=object)
         return df
 
@@ -501,15 +558,17 @@ class Store:
             raise KeyError(f"no article with id '{article_id}'")
         return row[0]
 
-    def features(self, include_text: bool = False) -> Features:
-        """Every stored article as one ``Features`` table (the layout of ``Features.build``),
-        rows ordered like ``articles()``. Stale features are recomputed first, never mixed in.
-        Passage text is filled only with ``include_text`` ("" otherwise)."""
+    def features(self, include_text: bool = False, duplicates: bool = False) -> Features:
+        """Every stored story as one ``Features`` table (the layout of ``Features.build``),
+        rows ordered like ``articles()``: syndicated copies (``duplicate_of`` set) are left out
+        unless ``duplicates``, so timelines and means count each story once. Stale features are
+        recomputed first, never mixed in. Passage text is filled only with ``include_text``."""
+        where = "" if duplicates else "WHERE a.duplicate_of IS NULL"
         for _ in range(3):
             if self.stale():
                 self.refresh()
             try:
-                return self._load("", (), include_text)
+                return self._load(where, (), include_text)
             except _StaleSnapshot:
                 continue  # another process wrote other-version features meanwhile: refresh again
         raise MetricsError(f"{self.path}: features keep changing lexicon version (two lexicons writing at once?)")
@@ -670,42 +729,6 @@ def ingest(
     stored as it is. ``extract`` replaces the store's own extractor. An article already stored
     is skipped before extraction. ``reporter.error(line)`` gets one line per failure.
     """
-    summary = IngestSummary()
+    from .intake import Intake  # the one staging path (metrics/intake.py); it builds on this module
 
-    def fail(message: str) -> None:
-        summary.failed += 1
-        if reporter is not None:
-            reporter.error(message)
-
-    for item in items:
-        if isinstance(item, InputError):
-            fail(str(item))
-            continue
-        if isinstance(item, ArticleFeatures):
-            feats: ArticleFeatures | None = item
-            article = item.article
-        else:
-            feats, article = None, item
-        where = article.source or article.id
-        if feats is None:
-            existing = store.find(article)
-            if existing is not None:
-                summary.present += 1
-                summary.ids.append(existing)
-                continue
-            try:
-                feats = extract(article) if extract is not None else store.extractor.extract(article)
-            except Exception as err:  # noqa: BLE001 - one text the extractor cannot handle must not stop the batch
-                fail(f"{where}: cannot extract features: {type(err).__name__}: {err}")
-                continue
-        # Database errors (disk full, not a database) are not about this article: they stop the run.
-        result = store.add_features(feats)
-        if result.status == "added":
-            summary.added += 1
-            summary.ids.append(str(result.id))
-        elif result.status == "present":
-            summary.present += 1
-            summary.ids.append(str(result.id))
-        else:
-            fail(result.message or f"{where}: not stored")
-    return summary
+    return Intake(store, extract=extract).run(items, reporter)

@@ -252,7 +252,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     (stored,) = arts.loc[arts["source"] == "fresh.txt", "date"]
     assert str(stored)[:10] == "2024-02-01"
     result = at.dataframe[0].value
-    assert set(result["status"]) == {"added", "already stored", "failed"}
+    assert set(result["status"]) == {"added", "already present", "failed"}
     assert list(result.loc[result["status"] == "added", "file"]) == ["fresh.txt"]
     # The uploader is fresh: the saved files are not offered again.
     assert at.file_uploader(key="uploader_1").value in (None, [])

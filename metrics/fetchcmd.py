@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 from datetime import date, datetime, timezone
 
@@ -29,8 +30,8 @@ def fetch_round(store: Store, urls: list[str], fetcher: Fetcher, since: date | N
                 options: ReadOptions | None = None) -> IngestSummary:
     """Fetch each URL (a page or a feed) and store what is new: one ``Intake`` batch. A link
     already stored is not fetched again; an article is stored once per link even when two
-    processes fetch it at once (``once_per_source``)."""
-    intake = Intake(store, once_per_source=True)
+    processes fetch it at once (``metrics.intake.is_link``)."""
+    intake = Intake(store)
     known_links: list[str] = []
 
     def items():
@@ -68,6 +69,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     if args.every <= 0:
         raise MetricsError("--every must be a positive number of minutes")
+    # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     fetcher = _fetcher(args)
     store = Store(args.db)
     rounds = 0

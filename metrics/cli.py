@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from . import __version__
 from .dyad import DEFAULT_DYAD, parse_dyad
@@ -36,6 +37,20 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
     p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
                    help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
+    p.add_argument("--verbose", action="store_true", help="name each file skipped in a folder (unsupported type)")
+
+
+def report_skipped(options: ReadOptions, verbose: bool) -> None:
+    """One line for the files of unsupported types met in folders; their names with --verbose."""
+    n = len(options.skipped)
+    if not n:
+        return
+    kinds = sorted({Path(f).suffix.lower() or "(none)" for f in options.skipped})
+    print(f"skipped {n} file{'s' if n != 1 else ''} of unsupported type ({', '.join(kinds)})"
+          + ("" if verbose else "; --verbose names them"), file=sys.stderr)
+    if verbose:
+        for f in options.skipped:
+            print(f"skipped: {f}", file=sys.stderr)
 
 
 def add_scoring_options(p: argparse.ArgumentParser) -> None:
@@ -104,7 +119,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     weights = load_weights(args.weights, lexicon) if args.weights else None
     fmt = infer_format(args.output, args.format)
     rep = Reporter()
-    articles = progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
+    options = read_options(args)
+    articles = progress(rep.articles(read_paths(args.paths, options)), args.quiet)
     with open_engine(args.engine, args.scheduler) as engine:
         # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output
@@ -114,6 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 writer.write(table)
         finally:
             writer.close()
+    report_skipped(options, args.verbose)
     if writer.rows == 0 and not rep.failed:
         rep.error("no articles found in " + ", ".join(args.paths))
     return 1 if rep.failed else 0
@@ -147,7 +164,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     dyad = parse_dyad(args.dyad)
     weights = load_weights(args.weights, lexicon) if args.weights else None
     rep = Reporter()
-    articles = list(rep.articles(read_paths([args.path], read_options(args))))
+    options = read_options(args)
+    articles = list(rep.articles(read_paths([args.path], options)))
+    report_skipped(options, args.verbose)
     if args.id:
         articles = [a for a in articles if a.id == args.id]
         if not articles:

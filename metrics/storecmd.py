@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cli import Reporter, add_input_options, add_scoring_options, progress, read_options
+from .cli import Reporter, add_input_options, add_scoring_options, progress, read_options, report_skipped
 from .dyad import parse_dyad
 from .engine import add_engine_options, extract_stream, open_engine
 from .errors import MetricsError
@@ -49,6 +49,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             summary = ingest(store, items, reporter=rep)
     finally:
         store.close()
+    report_skipped(options, args.verbose)
     if summary.added + summary.present + summary.failed == 0:
         rep.error("no articles found in " + ", ".join(args.paths))
         summary.failed = 1

@@ -91,15 +91,24 @@ class NearDuplicates:
         self._last = 0
 
     def _catch_up(self) -> None:
+        computed: list[tuple[int, bytes]] = []
         for pk, aid, dup, blob in self.store.signatures(after=self._last):
             self._last = max(self._last, pk)
             if aid in self._sigs:
                 continue
-            m = _unpack(blob) if blob else signature(self.store.article_text(aid))
+            if blob:
+                m = _unpack(blob)
+            else:
+                # Stored before signatures existed (or too short to have one): computed from
+                # the stored text once, and kept.
+                m = signature(self.store.article_text(aid))
+                if m is not None:
+                    computed.append((pk, _pack(m)))
             self._root[aid], self._order[aid] = dup, pk
             if m is not None:
                 self._sigs[aid] = m
                 self._lsh.insert(aid, m)
+        self.store.set_signatures(computed)
 
     def match(self, m) -> str | None:
         """The id of the first stored copy of the story ``m`` belongs to, or None."""

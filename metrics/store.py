@@ -484,6 +484,11 @@ class Store:
             ).fetchall()
         )
 
+    def set_signatures(self, rows: list[tuple[int, bytes]]) -> None:
+        """Store MinHash signatures (pk, blob) computed later, for articles stored without one."""
+        if rows:
+            self._write(lambda c: c.executemany("INSERT OR IGNORE INTO minhash VALUES (?, ?)", rows))
+
     def mark_fetched(self, when: datetime | None = None) -> None:
         """Remember when feeds or links were last fetched (shown by the dashboard)."""
         stamp = int((when or datetime.now(timezone.utc)).timestamp())

@@ -87,8 +87,9 @@ class NearDuplicates:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._sigs: dict[str, object] = {}
         self._root: dict[str, str | None] = {}
-        self._order: dict[str, int] = {}
+        self._order: dict[str, int] = {}  # storage order (pk): the first copy of a story wins
         self._last = 0
+        self._local = 0
 
     def _catch_up(self) -> None:
         computed: list[tuple[int, bytes]] = []
@@ -126,9 +127,11 @@ class NearDuplicates:
             return None
         return best[1] if self.store.has(best[1]) else None  # removed meanwhile by someone else
 
-    def added(self, aid: str, m, duplicate_of: str | None, pk: int | None = None) -> None:
+    def added(self, aid: str, m, duplicate_of: str | None) -> None:
+        """Our own commit: known at once, after everything stored before it."""
         self._root[aid] = duplicate_of
-        self._order.setdefault(aid, pk if pk is not None else 1 << 62)
+        self._local += 1
+        self._order.setdefault(aid, self._last + self._local)
         if m is not None and aid not in self._sigs:
             self._sigs[aid] = m
             self._lsh.insert(aid, m)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,7 +13,7 @@ from metrics import intake
 from metrics.cli import main
 from metrics.errors import InputError, MetricsError
 from metrics.extract import Article, Extractor
-from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, shingles
+from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, shingle_hashes
 from metrics.lexicon import default_lexicon
 from metrics.store import Store
 
@@ -61,8 +62,8 @@ OWN_REPORT = (
 
 
 def jaccard(a: str, b: str) -> float:
-    sa, sb = shingles(a), shingles(b)
-    return len(sa & sb) / len(sa | sb)
+    sa, sb = shingle_hashes(a), shingle_hashes(b)
+    return len(np.intersect1d(sa, sb)) / len(np.union1d(sa, sb))
 
 
 def test_wire_copies_are_over_the_threshold_and_an_own_report_is_far_under():

@@ -111,11 +111,9 @@ class NearDuplicates:
     before each lookup it reads the signatures stored since (by any process)."""
 
     def __init__(self, store: Store, threshold: float = NEAR_DUPLICATE):
-        from datasketch import MinHashLSH
-
         self.store = store
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._lsh = None  # built at the first lookup: a preview that saves nothing never pays for it
         self._sigs: dict[str, object] = {}
         self._root: dict[str, str | None] = {}
         self._order: dict[str, int] = {}  # storage order (pk): the first copy of a story wins
@@ -123,6 +121,10 @@ class NearDuplicates:
         self._local = 0
 
     def _catch_up(self) -> None:
+        if self._lsh is None:
+            from datasketch import MinHashLSH
+
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
         computed: list[tuple[int, bytes]] = []
         for pk, aid, dup, blob in self.store.signatures(after=self._last):
             self._last = max(self._last, pk)
@@ -163,7 +165,7 @@ class NearDuplicates:
         self._root[aid] = duplicate_of
         self._local += 1
         self._order.setdefault(aid, self._last + self._local)
-        if m is not None and aid not in self._sigs:
+        if m is not None and aid not in self._sigs and self._lsh is not None:
             self._sigs[aid] = m
             self._lsh.insert(aid, m)
 

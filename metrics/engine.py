@@ -4,8 +4,8 @@ Both engines map the same function over batches of articles and give the results
 input order, so the output of ``score --engine dask`` is the local output, row for row. The
 process that runs the command reads the inputs (files, folders, tables), sends each batch of
 articles to the cluster and writes what comes back; workers never need the input files, only
-the ``metrics`` package with the same lexicon (checked: a worker with another lexicon version
-stops the run with one line).
+the ``metrics`` package with the same data files (checked: a worker whose features version,
+lexicon, gazetteer, extractor rules or VADER, differs stops the run with one line).
 
 At most ``2 x worker threads`` batches are on the cluster at once, so a corpus of any size
 streams through in bounded memory on both sides.

@@ -327,6 +327,9 @@ def synthetic_prepared(n_articles: int, seed: int = 0, passages: int = 25, match
             "strength": rng.choice([1.0, 1.0, 1.0, 0.5, 0.0, -0.6, -1.0], len(m_art)),
             "negated": False,
             "hedged": False,
+            # half the finds name their actors: the pair gate runs as on real text
+            "source": rng.choice(np.array([0, 0, us, cn, us | cn], dtype=np.int64), int(n_mat.sum())),
+            "target": rng.choice(np.array([0, 0, cn, us, g.bit("RU")], dtype=np.int64), int(n_mat.sum())),
         }
     ).astype(MATCH_DTYPES)
     arts = pd.DataFrame(

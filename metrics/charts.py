@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from .dyad import DEFAULT_DYAD, countries
 from .errors import InputError, WeightsError
-from .extract import Article, ArticleFeatures, Features
+from .extract import Article, Features
 from .lexicon import (
     TONE_DEFAULT_WEIGHT,
     TONE_GROUNDING,
@@ -32,7 +32,7 @@ from .lexicon import (
     weights_from_bytes,
 )
 from .readers import ReadOptions, read_bytes
-from .scoring import SCALE, Prepared, prepare, tension, top_cues
+from .scoring import SCALE, Prepared
 from .timeline import period_end, period_start
 
 # Beyond this many dated articles the timeline draws period means only: a browser handles a
@@ -570,59 +570,6 @@ def read_upload(name: str, data: bytes, options: ReadOptions | None = None) -> l
         return list(read_bytes(safe, data, options))
     except Exception as err:  # noqa: BLE001 - a reader bug on one file must not stop the other files
         return [InputError(f"{safe}: cannot read: {type(err).__name__}: {err}")]
-
-
-@dataclass
-class UploadItem:
-    """One article read from an upload, or one file (or row) that could not be read."""
-
-    file: str
-    article: Article | None = None
-    features: ArticleFeatures | None = None
-    error: str | None = None
-
-
-def upload_preview(
-    items: list[UploadItem], known_ids: set[str], dyad: str, weights: Mapping[str, float] | None, lexicon: Lexicon
-) -> pd.DataFrame:
-    """One row per upload item: file, title, date, tension, top cues, status and reason.
-
-    status is "new", "already stored", "repeated in this upload" or "failed".
-    """
-    good = [i for i, it in enumerate(items) if it.features is not None]
-    t = np.full(len(items), np.nan)
-    cues = [""] * len(items)
-    if good:
-        prep = prepare(Features.build([items[i].features for i in good], lexicon.version), dyad, lexicon)
-        for i, v, c in zip(good, tension(prep, weights), top_cues(prep, weights)):
-            t[i], cues[i] = v, c
-    seen: dict[str, str] = {}
-    rows = []
-    for i, it in enumerate(items):
-        if it.features is None:
-            status, reason = "failed", it.error or "could not be read"
-        else:
-            aid = it.article.id
-            if aid in known_ids:
-                status, reason = "already stored", "the same text is in the database"
-            elif aid in seen:
-                status, reason = "repeated in this upload", f"same text as {seen[aid]}"
-            else:
-                status, reason = "new", ""
-                seen[aid] = it.file
-        a = it.article
-        rows.append(
-            {
-                "file": it.file,
-                "title": (a.title or "(untitled)") if a else "",
-                "date": a.date if a else None,
-                "tension": None if np.isnan(t[i]) else round(float(t[i]), 1),
-                "top_cues": cues[i],
-                "status": status,
-                "reason": reason,
-            }
-        )
-    return pd.DataFrame(rows, columns=["file", "title", "date", "tension", "top_cues", "status", "reason"])
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~:"})

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from . import __version__
 from .dyad import DEFAULT_DYAD, ENV_ACTORS, parse_dyad, set_actors
@@ -18,12 +19,13 @@ from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format
 from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
 from .scoring import explain, prepare
+from .store import features_version
 
 BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
 
 # Commands defined in their own modules; each module has ``register(subparsers)``.
-COMMAND_MODULES: list[str] = ["storecmd", "validation", "bench"]
+COMMAND_MODULES: list[str] = ["storecmd", "fetchcmd", "validation", "bench"]
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -36,6 +38,20 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
     p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
                    help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
+    p.add_argument("--verbose", action="store_true", help="name each file skipped in a folder (unsupported type)")
+
+
+def report_skipped(options: ReadOptions, verbose: bool) -> None:
+    """One line for the files of unsupported types met in folders; their names with --verbose."""
+    n = len(options.skipped)
+    if not n:
+        return
+    kinds = sorted({Path(f).suffix.lower() or "(none)" for f in options.skipped})
+    print(f"skipped {n} file{'s' if n != 1 else ''} of unsupported type ({', '.join(kinds)})"
+          + ("" if verbose else "; --verbose names them"), file=sys.stderr)
+    if verbose:
+        for f in options.skipped:
+            print(f"skipped: {f}", file=sys.stderr)
 
 
 def add_scoring_options(p: argparse.ArgumentParser) -> None:
@@ -121,16 +137,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     weights = load_weights(args.weights, lexicon) if args.weights else None
     fmt = infer_format(args.output, args.format)
     rep = Reporter()
-    articles = progress(rep.articles(read_paths(args.paths, read_options(args))), args.quiet)
+    options = read_options(args)
+    articles = progress(rep.articles(read_paths(args.paths, options)), args.quiet)
     with open_engine(args.engine, args.scheduler) as engine:
         # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output
         writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
         try:
-            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, lexicon.version):
+            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, features_version(lexicon)):
                 writer.write(table)
         finally:
             writer.close()
+    report_skipped(options, args.verbose)
     if writer.rows == 0 and not rep.failed:
         rep.error("no articles found in " + ", ".join(args.paths))
     return 1 if rep.failed else 0
@@ -167,7 +185,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     dyad = parse_dyad(args.dyad)
     weights = load_weights(args.weights, lexicon) if args.weights else None
     rep = Reporter()
-    articles = list(rep.articles(read_paths([args.path], read_options(args))))
+    options = read_options(args)
+    articles = list(rep.articles(read_paths([args.path], options)))
+    report_skipped(options, args.verbose)
     if args.id:
         articles = [a for a in articles if a.id == args.id]
         if not articles:

@@ -20,7 +20,7 @@ MONTHS = {
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _PATTERNS = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})\b"),
+    re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
 ]
@@ -37,7 +37,7 @@ def _make(y: int, m: int, d: int) -> date | None:
 
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """The first complete date in ``text``: ISO, slashed (US month/day unless ``day_first``),
-    "June 19, 2023" or "19 June 2023". None when there is none."""
+    dotted (always day.month.year), "June 19, 2023" or "19 June 2023". None when there is none."""
     if _YEAR.search(text) is None:
         return None
     best: tuple[int, date] | None = None
@@ -48,7 +48,9 @@ def parse_date(text: str, day_first: bool = False) -> date | None:
                 found = _make(int(g["y"]), MONTHS[g["mon"].lower()], int(g["d"]))
             elif "a" in g:
                 a, b = int(g["a"]), int(g["b"])
-                mo, d = (b, a) if day_first else (a, b)
+                # Dotted dates ("06.05.2018") are day-first wherever they are written; slashed
+                # ones follow ``day_first`` (US month/day by default).
+                mo, d = (b, a) if day_first or g["sep"] == "." else (a, b)
                 # 13/02/2023 can only be day-first, whatever the configured order.
                 found = _make(int(g["y"]), mo, d) or _make(int(g["y"]), d, mo)
             else:

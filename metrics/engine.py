@@ -4,8 +4,8 @@ Both engines map the same function over batches of articles and give the results
 input order, so the output of ``score --engine dask`` is the local output, row for row. The
 process that runs the command reads the inputs (files, folders, tables), sends each batch of
 articles to the cluster and writes what comes back; workers never need the input files, only
-the ``metrics`` package with the same lexicon (checked: a worker with another lexicon version
-stops the run with one line).
+the ``metrics`` package with the same data files (checked: a worker whose features version,
+lexicon, gazetteer, extractor rules or VADER, differs stops the run with one line).
 
 At most ``2 x worker threads`` batches are on the cluster at once, so a corpus of any size
 streams through in bounded memory on both sides.
@@ -57,11 +57,17 @@ def _extractor() -> Extractor:
 
 
 def _check_version(version: str) -> Extractor:
+    """The worker's extractor, if its features version (lexicon, gazetteer, extractor rules,
+    VADER: ``metrics.store.features_version``) is the command's; a worker with another
+    gazetteer would otherwise hand back features the database takes as current."""
+    from .store import features_version
+
     ex = _extractor()
-    if ex.lexicon.version != version:
+    mine = features_version(ex.lexicon)
+    if mine != version:
         raise MetricsError(
-            f"a worker has lexicon version {ex.lexicon.version}, this command {version}: "
-            "install the same metrics package and data/lexicon.yaml on every worker"
+            f"a worker has features version {mine}, this command {version}: install the same metrics "
+            "package and data/ files (lexicon.yaml, countries.yaml) on every worker"
         )
     return ex
 

@@ -11,8 +11,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd

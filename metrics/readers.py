@@ -17,7 +17,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from .errors import InputError
 from .extract import Article
 
 MAX_TITLE = 200
+_DOTTED = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b")  # "19.06.2023 08:00": day-first everywhere
 _DATE_ONLY = re.compile(r"^[\d\s/.:,()\-+a-zA-Z]{0,12}\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}[\d\s/.:,()\-+a-zA-Z]*$")
 
 MB = 1024 * 1024
@@ -43,6 +44,19 @@ MAX_CONTROL_SHARE = 0.01
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai, ...): characters count.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CHARS_PER_WORD = 2  # a Chinese word is 1.5 to 2 characters on average
+
+
+def text_words(text: str) -> float:
+    """How many words ``text`` holds: spaced words, plus characters of unspaced scripts / 2."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced / CHARS_PER_WORD
+
+
 @dataclass
 class ReadOptions:
     """How to read tables, dates and limits; the CLI's options map onto these fields."""
@@ -55,21 +69,100 @@ class ReadOptions:
     max_mb: float = DEFAULT_MAX_MB
     max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
     max_docx_mb: float = DEFAULT_MAX_DOCX_MB
+    # Files of unsupported types met inside folders: reported as skipped, not passed over.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def max_bytes(self) -> int:
         return int(self.max_mb * MB)
 
 
+# Lines that survive extraction but are no part of the article: links to other pages, the
+# outlet's standing notices, sharing prompts, and photo captions with their credits. They are
+# blanked (``drop_boilerplate``), so they are neither scored nor taken for a title.
+_BOILERPLATE = re.compile(
+    r"""^\s*(?:
+        (?:read|see)\s+(?:more|also)\b.{0,300}
+      | (?:related|more\s+on\s+this(?:\s+story)?|recommended)(?:\s+(?:articles?|stories|coverage|content|links?))?\s*:.{0,300}
+      | our\s+standards\s*:.*
+      | submit\s+(?:your|a)\s+letter\b.*
+      | sign\s+up\b.{0,200}(?:newsletter|briefing|e-?mail|alerts?)\b.*
+      | (?:follow|like)\s+us\s+on\b.{0,200}
+      | share\s+(?:this(?:\s+(?:article|story|page))?|on)\b.{0,100}
+      | (?:advertisement|advertising|sponsored(?:\s+content)?)
+      | (?:photo|image|picture|graphic|video)(?:\s+credit)?\s*:.{0,300}
+      | (?:copyright|©|\(c\))\s*\d{0,4}\s*[A-Z].{0,200}
+    )\s*$""",
+    re.I | re.X,
+)
+# A caption's credit: "©APA/AFP", "(c) Reuters", "Photo: AP", ".../Getty Images" at the end.
+_CREDIT = re.compile(
+    r"(?:©|\(c\))\s*(?:\d{4}\s*)?[A-Z][\w.&-]*(?:\s*/\s*[A-Z][\w.&-]*|\s+[A-Z][\w.&-]*){0,4}\s*$"
+    r"|(?i:\bphoto(?:graph)?|\bcredit)\s*:\s*[\w .&/-]{0,60}$"
+    r"|/\s*(?:AFP|Reuters|AP|EPA|dpa|APA|Xinhua|Getty(?: Images)?|Bloomberg|Kyodo|Yonhap|ANP|Sputnik)\s*$",
+)
+MAX_CAPTION = 300
+
+
+def is_boilerplate(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and len(s) <= 600 and (bool(_BOILERPLATE.match(s)) or (len(s) <= MAX_CAPTION and bool(_CREDIT.search(s))))
+
+
+def drop_boilerplate(text: str) -> str:
+    """``text`` with boilerplate lines replaced by spaces: offsets into the file stay right."""
+    if not any(is_boilerplate(line) for line in text.splitlines()):
+        return text
+    return "".join(
+        re.sub(r"[^\r\n]", " ", line) if is_boilerplate(line) else line
+        for line in text.splitlines(keepends=True)
+    )
+
+
+_TITLE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_DASHES = re.compile(r"\s+[-\u2013\u2014]\s+")
+_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.I)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\W_]+", "", s).casefold()
+
+
+def clean_title(title: str | None, site: str | None = None) -> str | None:
+    """A title without control characters and without the site's name after it: the " | "
+    segments after the headline that are short (site, section, date: "... | DW | 19.01.2020"),
+    or a " - " segment that is the site's name or domain."""
+    if not title:
+        return None
+    t = " ".join(_TITLE_CONTROL.sub(" ", str(title)).split())
+    parts = t.split(" | ")
+    while len(parts) > 1 and (len(parts[-1]) <= 40 and len(parts[-1].split()) <= 5 or dateline(parts[-1])
+                               or (site and _squash(parts[-1]) == _squash(site))):
+        parts.pop()
+    t = " | ".join(parts)
+    m = list(_DASHES.finditer(t))
+    if m:
+        tail = t[m[-1].end():]
+        if (site and _squash(tail) == _squash(site)) or _DOMAIN.match(tail.strip()):
+            t = t[:m[-1].start()]
+    return t.strip()[:MAX_TITLE] or None
+
+
+def _first_sentence(line: str) -> str:
+    m = re.match(r"(.{20,}?[.!?])\s+[A-Z\"\u201c]", line)
+    return m.group(1) if m and len(m.group(1)) <= MAX_TITLE else line
+
+
 def title_from_text(text: str) -> str | None:
-    """The first line that is more than a date or time stamp, without Markdown heading marks."""
+    """The first line that is more than a date or time stamp, a caption or boilerplate, without
+    Markdown heading marks; of a paragraph (no headline line), its first sentence."""
     for line in text.splitlines()[:10]:
         line = line.strip().lstrip("#").strip()
-        if not line or (_DATE_ONLY.match(line) and dateline(line)):
+        if not line or (_DATE_ONLY.match(line) and dateline(line)) or is_boilerplate(line):
             continue
         if dateline(line) and len(line) < 40:
             continue  # "June 19, 2023" alone on a line is a dateline, not a headline
-        return line[:MAX_TITLE]
+        return clean_title(_first_sentence(line) if len(line) > 150 else line)
     return None
 
 
@@ -84,7 +177,10 @@ def article_from_text(text: str, source: str, options: ReadOptions | None = None
     options = options or ReadOptions()
     if not text.strip():
         raise InputError(f"{source}: empty text")
-    title = meta.pop("title", None) or title_from_text(text)
+    text = drop_boilerplate(text)
+    if not text.strip():
+        raise InputError(f"{source}: no article text (only links, notices or captions)")
+    title = clean_title(meta.pop("title", None), meta.get("site")) or title_from_text(text)
     when = meta.pop("date", None) or dateline(text, options.day_first) or date_from_name(source, options.day_first)
     return Article(text=text, title=title[:MAX_TITLE] if title else None, date=when, source=source, meta=meta)
 
@@ -136,6 +232,8 @@ def decode_text(data: bytes, source: str) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
+            text = _mostly_utf8(data)
+        if text is None:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
@@ -146,17 +244,45 @@ def decode_text(data: bytes, source: str) -> str:
     return text
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with the odd bad byte (a truncated copy, one stray Latin-1 character): decoded
+    with U+FFFD for the bad bytes, rather than every accent of the file read as Windows-1252.
+    None when the bad bytes are not rare next to the valid multi-byte characters (a Latin-1
+    file has no valid multi-byte characters at all)."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    multi = sum(1 for ch in text if ord(ch) > 127) - bad
+    return text if bad and multi >= 4 * bad else None
+
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w\-:.]+)""", re.I)
+_NUL_SHARE = 0.01  # a few NUL bytes in a page's markup are noise; more is a binary file
 
 
 def decode_html(data: bytes, source: str) -> str:
-    """HTML bytes to text: a BOM, then the page's own ``<meta charset>``, then ``decode_text``."""
+    """HTML bytes to text: a BOM; else valid UTF-8 (it wins over a stale ``<meta charset>``:
+    Latin-1 text with accents is practically never valid UTF-8); else the declared charset,
+    where a page declared UTF-8 with a few bad bytes keeps its UTF-8 (U+FFFD for the bad
+    bytes); else ``decode_text``. A few NUL bytes in the markup are dropped."""
     if not any(data.startswith(bom) for bom, _ in _BOMS):
+        nuls = data.count(0)
+        if nuls and nuls <= _NUL_SHARE * len(data) and _utf16_without_bom(data) is None:
+            data = data.replace(b"\x00", b"")
+        try:
+            text = data.decode("utf-8")
+            if "\x00" not in text:
+                return text
+        except UnicodeDecodeError:
+            pass
         m = _META_CHARSET.search(data[:4096])
         if m:
             try:
                 codec = codecs.lookup(m.group(1).decode("ascii")).name
-                if codec not in ("utf-16", "utf-32"):  # a page saved as UTF-8 often still says utf-16
+                if codec == "utf-8":
+                    text = _mostly_utf8(data) or data.decode("utf-8", "replace")
+                    if text.count("\ufffd") <= max(4, len(text) // 1000):
+                        return text
+                elif codec not in ("utf-16", "utf-32"):  # a page saved as UTF-8 often still says utf-16
                     text = data.decode(codec)
                     if "\x00" not in text:
                         return text
@@ -210,12 +336,12 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
         html = decode_html(data, source)
         try:
             doc = trafilatura.bare_extraction(
-                html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
+                html, with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
             )
         except Exception as err:  # noqa: BLE001 - a malformed page must not stop the batch
             raise InputError(f"{source}: cannot parse the page: {_first_line(err)}") from None
         text = (getattr(doc, "text", None) or "").strip()
-        if len(text.split()) < MIN_PAGE_WORDS:
+        if text_words(text) < MIN_PAGE_WORDS:
             raise InputError(f"{source}: no article text found in the page (navigation, scripts or too short)")
         when = None
         try:
@@ -257,14 +383,17 @@ def _reflow(page: str) -> str:
 def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
     def make() -> Article:
         from pypdf import PdfReader
+        from pypdf.errors import DependencyError
 
         _quiet("pypdf")
         if not data.lstrip()[:5].startswith(b"%PDF"):
             raise InputError(f"{source}: not a PDF file (no %PDF header)")
         try:
             reader = PdfReader(io.BytesIO(data))
+            # Many PDFs are encrypted (often AES) with an empty user password: they open without
+            # one, and pypdf needs the cryptography package for AES.
             if reader.is_encrypted and not reader.decrypt(""):
-                raise InputError(f"{source}: encrypted PDF (needs a password)")
+                raise InputError(f"{source}: password-protected PDF: it needs a password to open")
             n = len(reader.pages)
             if n > options.max_pdf_pages:
                 raise InputError(f"{source}: {n} pages, over the limit of {options.max_pdf_pages} PDF pages")
@@ -272,6 +401,8 @@ def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Articl
             meta_title = (reader.metadata.title if reader.metadata else None) or None
         except InputError:
             raise
+        except DependencyError:
+            raise InputError(f"{source}: AES-encrypted PDF: install the 'cryptography' package to read it") from None
         except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on corrupt files
             raise InputError(f"{source}: corrupt or unreadable PDF: {_first_line(err)}") from None
         text = "\n\n".join(p for p in pages if p.strip())
@@ -382,7 +513,7 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
             # Other spellings of a full date ("2023/06/19", "19.06.2023 08:00"); a word such as
             # "now" or "today" would be dated today, which the article never said.
             try:
-                ts = pd.to_datetime(raw_date, dayfirst=options.day_first)
+                ts = pd.to_datetime(raw_date, dayfirst=options.day_first or bool(_DOTTED.match(raw_date)))
                 parsed = None if pd.isna(ts) else ts.date()
             except (ValueError, OverflowError, TypeError):
                 parsed = None
@@ -487,6 +618,8 @@ def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[
         for f in files:
             if f.suffix.lower() in READERS:
                 yield from read_path(f, options)
+            else:
+                options.skipped.append(str(f))
         return
     if not path.exists():
         yield InputError(f"{path}: no such file or folder")

@@ -123,7 +123,14 @@ MIGRATIONS: list[list[str]] = [
             title TEXT
         )""",
     ],
-    # 3: the actors of each cue match (source and target masks). Rows written before have none
+    [
+        # 3: syndicated copies (metrics.intake): the id of the first stored copy of the same story.
+        "ALTER TABLE articles ADD COLUMN duplicate_of TEXT",
+        "CREATE TABLE minhash (article INTEGER PRIMARY KEY REFERENCES articles(pk) ON DELETE CASCADE, sig BLOB NOT NULL)",
+        "CREATE INDEX articles_source ON articles(source)",
+        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of)",
+    ],
+    # 4: the actors of each cue match (source and target masks). Rows written before have none
     # (NULL); their features version is older, so they are recomputed before anything reads them.
     ["ALTER TABLE matches ADD COLUMN source BLOB", "ALTER TABLE matches ADD COLUMN target BLOB"],
 ]
@@ -446,12 +453,26 @@ class Store:
         feats = extractor.extract(article)
         return self.add_features(feats, features_version(extractor.lexicon), who=who)
 
-    def add_features(self, features: ArticleFeatures, version: str | None = None, who: str | None = None) -> AddResult:
+    def find_source(self, source: str) -> str | None:
+        """The id of an article stored from this source (a fetched link), or None; a removed one
+        counts, so a feed does not bring back what someone removed."""
+        row = self._read(lambda c: c.execute("SELECT id FROM articles WHERE source = ? ORDER BY pk LIMIT 1", (source,)).fetchone())
+        return row[0] if row else None
+
+    def has(self, article_id: str) -> bool:
+        return self._read(lambda c: c.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()) is not None
+
+    def add_features(
+        self, features: ArticleFeatures, version: str | None = None, who: str | None = None,
+        duplicate_of: str | None = None, signature: bytes | None = None, once_per_source: bool = False,
+    ) -> AddResult:
         """Store already-extracted features (the distributed path). ``version`` is the
         ``features_version`` of the lexicon they were extracted with (default: this store's);
         features of another version are stored and recomputed on the next ``features()``.
         A removed article (tombstone) with the same text comes back, with these features.
-        ``who`` goes to the activity log."""
+        ``who`` goes to the activity log. ``duplicate_of`` and ``signature`` come from
+        ``metrics.intake``; ``once_per_source`` treats an article from an already stored source
+        as present (fetched links)."""
         art = features.article
         h = content_id(art.text)
         version = version or self.features_version
@@ -463,6 +484,10 @@ class Store:
 
         def run(conn: sqlite3.Connection) -> AddResult:
             row = conn.execute(f"SELECT pk, id, deleted_at FROM articles WHERE hash = ?{self._FOR_UPDATE}", (h,)).fetchone()
+            if row is None and once_per_source and art.source:
+                same = conn.execute("SELECT id FROM articles WHERE source = ? LIMIT 1", (art.source,)).fetchone()
+                if same:
+                    return AddResult("present", same[0], art.title)
             if row and row[2] is None:
                 return AddResult("present", row[1], art.title)
             if row:  # a tombstone of the same text: the article comes back under its old id
@@ -492,6 +517,10 @@ class Store:
                     "failed", art.id, art.title, f"{where}: id '{art.id}' is already used by an article with a different text{hint}"
                 )
             pk = got[0]
+            if duplicate_of is not None:
+                conn.execute("UPDATE articles SET duplicate_of = ? WHERE pk = ?", (duplicate_of, pk))
+            if signature is not None:
+                conn.execute("INSERT INTO minhash VALUES (?, ?)", (pk, signature))
             conn.execute("INSERT INTO texts VALUES (?, ?)", (pk, art.text))
             self._write_features(conn, pk, pas, mat)
             self._log(conn, "add", art.id, art.title, who)
@@ -538,12 +567,14 @@ class Store:
                                     chunk).fetchall()
                 pks = [(r[0],) for r in rows]
                 if action == "purge":
-                    for table in ("texts", "passages", "matches"):
+                    for table in ("texts", "passages", "matches", "minhash"):
                         conn.executemany(f"DELETE FROM {table} WHERE article = ?", pks)
                     conn.executemany("DELETE FROM articles WHERE pk = ?", pks)
                 else:
                     stamp = _now() if action == "remove" else None
                     conn.executemany("UPDATE articles SET deleted_at = ? WHERE pk = ?", [(stamp, pk) for (pk,) in pks])
+                if action != "restore":
+                    self._promote_copies(conn, [aid for _, aid, _ in rows])
                 for _, aid, title in rows:
                     self._log(conn, action, aid, title, who)
                 changed += len(rows)
@@ -582,6 +613,40 @@ class Store:
             params = ()
         rows = self._read(lambda c: c.execute(query, params).fetchall())
         return pd.DataFrame(rows, columns=["at", "who", "action", "id", "title"])
+
+    @staticmethod
+    def _promote_copies(conn: sqlite3.Connection, removed_ids: list[str]) -> None:
+        """The copies of a removed story: the earliest becomes the story, the others its copies."""
+        for rid in removed_ids:
+            copies = [r[0] for r in conn.execute(
+                f"SELECT a.id FROM articles a WHERE a.duplicate_of = ? AND {_LIVE} ORDER BY a.pk", (rid,))]
+            if copies:
+                conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (copies[0],))
+                conn.executemany("UPDATE articles SET duplicate_of = ? WHERE id = ?", [(copies[0], c) for c in copies[1:]])
+
+    def signatures(self, after: int = 0) -> list[tuple[int, str, str | None, bytes | None]]:
+        """(pk, id, duplicate_of, MinHash signature or None) of the articles stored after ``pk``."""
+        return self._read(
+            lambda c: c.execute(
+                "SELECT a.pk, a.id, a.duplicate_of, m.sig FROM articles a LEFT JOIN minhash m ON m.article = a.pk"
+                f" WHERE a.pk > ? AND {_LIVE} ORDER BY a.pk",
+                (after,),
+            ).fetchall()
+        )
+
+    def set_signatures(self, rows: list[tuple[int, bytes]]) -> None:
+        """Store MinHash signatures (pk, blob) computed later, for articles stored without one."""
+        if rows:
+            self._write(lambda c: c.executemany("INSERT INTO minhash VALUES (?, ?) ON CONFLICT (article) DO NOTHING", rows))
+
+    def mark_fetched(self, when: datetime | None = None) -> None:
+        """Remember when feeds or links were last fetched (shown by the dashboard)."""
+        stamp = int((when or datetime.now(timezone.utc)).timestamp())
+        self._write(lambda c: c.execute("INSERT INTO state VALUES ('last_fetch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (stamp,)))
+
+    def last_fetched(self) -> datetime | None:
+        row = self._read(lambda c: c.execute("SELECT value FROM state WHERE key = 'last_fetch'").fetchone())
+        return datetime.fromtimestamp(row[0], timezone.utc) if row else None
 
     def stale(self) -> int:
         """How many articles have features from another lexicon or extractor version."""
@@ -630,13 +695,13 @@ class Store:
         return int(self._read(lambda c: c.execute(f"SELECT count(*) FROM articles a WHERE {_LIVE}").fetchone()[0]))
 
     def articles(self) -> pd.DataFrame:
-        """One row per stored article: id, date, title, source, added_at (ordered by date)."""
+        """One row per stored article: id, date, title, source, added_at, duplicate_of (ordered by date)."""
         rows = self._read(
             lambda c: c.execute(
-                f"SELECT a.id, a.date, a.title, a.source, a.added_at FROM articles a WHERE {_LIVE} ORDER BY {_ORDER}"
+                f"SELECT a.id, a.date, a.title, a.source, a.added_at, a.duplicate_of FROM articles a WHERE {_LIVE} ORDER BY {_ORDER}"
             ).fetchall()
         )
-        df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at"])
+        df = pd.DataFrame(rows, columns=["id", "date", "title", "source", "added_at", "duplicate_of"])
         df["date"] = pd.Series([_to_date(d) for d in df["date"]], dtype=object)
         return df
 
@@ -650,15 +715,17 @@ class Store:
             raise KeyError(f"no article with id '{article_id}'")
         return row[0]
 
-    def features(self, include_text: bool = False) -> Features:
-        """Every stored article as one ``Features`` table (the layout of ``Features.build``),
-        rows ordered like ``articles()``. Stale features are recomputed first, never mixed in.
-        Passage text is filled only with ``include_text`` ("" otherwise)."""
+    def features(self, include_text: bool = False, duplicates: bool = False) -> Features:
+        """Every stored story as one ``Features`` table (the layout of ``Features.build``),
+        rows ordered like ``articles()``: syndicated copies (``duplicate_of`` set) are left out
+        unless ``duplicates``, so timelines and means count each story once. Stale features are
+        recomputed first, never mixed in. Passage text is filled only with ``include_text``."""
+        where = "" if duplicates else "AND a.duplicate_of IS NULL"
         for _ in range(3):
             if self.stale():
                 self.refresh()
             try:
-                return self._load("", (), include_text)
+                return self._load(where, (), include_text)
             except _StaleSnapshot:
                 continue  # another process wrote other-version features meanwhile: refresh again
         raise MetricsError(f"{self.path}: features keep changing lexicon version (two lexicons writing at once?)")
@@ -825,42 +892,6 @@ def ingest(
     is skipped before extraction. ``reporter.error(line)`` gets one line per failure; ``who``
     goes to the activity log.
     """
-    summary = IngestSummary()
+    from .intake import Intake  # the one staging path (metrics/intake.py); it builds on this module
 
-    def fail(message: str) -> None:
-        summary.failed += 1
-        if reporter is not None:
-            reporter.error(message)
-
-    for item in items:
-        if isinstance(item, InputError):
-            fail(str(item))
-            continue
-        if isinstance(item, ArticleFeatures):
-            feats: ArticleFeatures | None = item
-            article = item.article
-        else:
-            feats, article = None, item
-        where = article.source or article.id
-        if feats is None:
-            existing = store.find(article)
-            if existing is not None:
-                summary.present += 1
-                summary.ids.append(existing)
-                continue
-            try:
-                feats = extract(article) if extract is not None else store.extractor.extract(article)
-            except Exception as err:  # noqa: BLE001 - one text the extractor cannot handle must not stop the batch
-                fail(f"{where}: cannot extract features: {type(err).__name__}: {err}")
-                continue
-        # Database errors (disk full, not a database) are not about this article: they stop the run.
-        result = store.add_features(feats, who=who)
-        if result.status == "added":
-            summary.added += 1
-            summary.ids.append(str(result.id))
-        elif result.status == "present":
-            summary.present += 1
-            summary.ids.append(str(result.id))
-        else:
-            fail(result.message or f"{where}: not stored")
-    return summary
+    return Intake(store, extract=extract, who=who).run(items, reporter)

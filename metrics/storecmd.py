@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cli import Reporter, add_actors_option, add_input_options, add_scoring_options, progress, read_options
+from .cli import (
+    Reporter,
+    add_actors_option,
+    add_input_options,
+    add_scoring_options,
+    progress,
+    read_options,
+    report_skipped,
+)
 from .dyad import parse_dyad
 from .engine import add_engine_options, extract_stream, open_engine
 from .errors import MetricsError
@@ -54,10 +62,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             items = progress(read_paths(args.paths, options), args.quiet, unit=" files")
             if engine.name != "local":
                 # Features are extracted on the cluster; the writes stay here (metrics/engine.py).
-                items = extract_stream(engine, items, store.lexicon.version, known=lambda a: store.find(a) is not None)
+                items = extract_stream(engine, items, store.features_version, known=lambda a: store.find(a) is not None)
             summary = ingest(store, items, reporter=rep, who=_who())
     finally:
         store.close()
+    report_skipped(options, args.verbose)
     if summary.added + summary.present + summary.failed == 0:
         rep.error("no articles found in " + ", ".join(args.paths))
         summary.failed = 1
@@ -69,15 +78,21 @@ def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     stale = store.stale()
     if stale:
         print(f"recomputing the features of {stale} articles for the current lexicon...", file=sys.stderr)
-    feats = store.features(include_text=include_text)
+    feats = store.features(include_text=include_text, duplicates=True)
     weights = load_weights(args.weights, store.lexicon) if args.weights else None
     prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
     return prep, weights
 
 
+def _with_duplicate_of(store: Store, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the ``duplicate_of`` column: the first stored copy of a syndicated story."""
+    dup = store.articles().set_index("id")["duplicate_of"]
+    return table.assign(duplicate_of=[None if pd.isna(d) else d for d in table["id"].map(dup)])
+
+
 def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
     prep, weights = _scores(store, args)
-    table = score_table(prep, weights)[["id", "date", "title", "source", "tension"]]
+    table = _with_duplicate_of(store, score_table(prep, weights)[["id", "date", "title", "source", "tension"]])
     table["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in table["date"]]
     return table
 
@@ -222,10 +237,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _open(args, create=False)
     try:
         prep, weights = _scores(store, args, include_text=True)
+        scores = _with_duplicate_of(store, score_table(prep, weights))
     finally:
         store.close()
     pas_out = _passages_path(out)
-    for path, table in ((out, score_table(prep, weights)), (pas_out, passage_table(prep, weights))):
+    for path, table in ((out, scores), (pas_out, passage_table(prep, weights))):
         writer = TableWriter(str(path), fmt)
         try:
             writer.write(table)
@@ -254,7 +270,8 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("list", help="list stored articles with their tension",
-                       description="List stored articles: id, date, title, source and tension (with --dyad and --weights).")
+                       description="List stored articles: id, date, title, source, tension (with --dyad and --weights) and "
+                   "duplicate_of (the first stored copy of a syndicated story; json and csv).")
     add_db_option(p)
     p.add_argument("--format", choices=LIST_FORMATS, default="table",
                    help="table (default), csv, or json (an array of objects)")
@@ -290,7 +307,7 @@ def register(sub) -> None:
         "export", help="write stored articles with scores, and their passages with cues",
         description=(
             "Write two tables: OUT with one row per article (id, date, title, source, tension, raw, passages, "
-            "relevant_passages, top_cues) and OUT's name with .passages before the suffix with one row per passage "
+            "relevant_passages, top_cues, duplicate_of) and OUT's name with .passages before the suffix with one row per passage "
             "(id, passage, start, end, relevance, tone_contribution, cue_contribution, contribution, cues, text). "
             "-o scores.csv writes scores.csv and scores.passages.csv; -o scores.parquet writes Parquet."
         ),

@@ -512,7 +512,9 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
         src_ok += hit_s
         tgt_ok += hit_t
         both += hit_both
-    share = (lambda k: k / n if n else None)
+    def share(k: int) -> float | None:
+        return k / n if n else None
+
     return {"events": n, "with_cue": found, "source": share(src_ok), "target": share(tgt_ok), "both": share(both)}
 
 
@@ -802,7 +804,9 @@ def cmd_validate_events(args: argparse.Namespace) -> int:
         print(f"  scored exactly 0 (counted as disagreeing): {rep['no_signal']}")
     a = rep["actors"]
     if a["events"]:
-        pct = (lambda v: "n/a" if v is None else f"{v:.1%}")
+        def pct(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.1%}"
+
         print(f"actors of the strongest cue vs the coded event ({a['events']} sentences whose coded actors the "
               f"gazetteer knows, {a['with_cue']} with a cue): source {pct(a['source'])}, target {pct(a['target'])}, "
               f"both {pct(a['both'])}")

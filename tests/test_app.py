@@ -252,7 +252,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     (stored,) = arts.loc[arts["source"] == "fresh.txt", "date"]
     assert str(stored)[:10] == "2024-02-01"
     result = at.dataframe[0].value
-    assert set(result["status"]) == {"added", "already stored", "failed"}
+    assert set(result["status"]) == {"added", "already present", "failed"}
     assert list(result.loc[result["status"] == "added", "file"]) == ["fresh.txt"]
     # The uploader is fresh: the saved files are not offered again.
     assert at.file_uploader(key="uploader_1").value in (None, [])
@@ -322,3 +322,31 @@ def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
     (err,) = at.error
     assert "Cannot read the article database" in err.value and "tension" in err.value
     assert ("not a database" if damage == "not a database" else "do not decode") in err.value
+
+
+def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
+    from tests import webserver
+
+    base, server = webserver.serve()
+    try:
+        at = _run(_app())
+        at.switch_page("ui/upload.py")
+        _run(at)
+        (links,) = [t for t in at.text_area if t.label == "Links"]
+        links.set_value(f"{base}/feed.xml?n=2\n{base}/missing")
+        _run(at)
+        (read,) = [b for b in at.button if b.label == "Read links"]
+        read.click()
+        _run(at)
+        errors = [e.value.replace("\\", "") for e in at.error]
+        assert errors == [f"{base}/missing: HTTP 404 Not Found"]
+        assert len(at.main.date_input) == 2  # one card per new article, its date found on the page
+        assert {str(d.value) for d in at.main.date_input} == {"2023-03-01", "2023-03-02"}
+        _save(at, "Save 2 new articles")
+    finally:
+        server.shutdown()
+    arts = Store(few.path).articles()
+    assert set(arts["source"]) >= {f"{base}/story/0", f"{base}/story/1"}
+    assert Store(few.path).last_fetched() is not None
+    result = at.dataframe[0].value
+    assert list(result.loc[result["status"] == "added", "file"]) == [f"{base}/story/0", f"{base}/story/1"]

@@ -240,24 +240,6 @@ def test_md_escape_keeps_markdown_literal():
 # ----------------------------------------------------------------------------- uploads and export
 
 
-def test_upload_preview_marks_new_stored_repeated_and_failed(extractor):
-    good = "June 1, 2023\nThe United States and China signed an agreement on trade."
-    items = []
-    for name, data in [("a.txt", good.encode()), ("b.txt", good.encode()), ("e.txt", b"")]:
-        for got in charts.read_upload(name, data):
-            if isinstance(got, InputError):
-                items.append(charts.UploadItem(name, error=str(got)))
-            else:
-                items.append(charts.UploadItem(name, got, extractor.extract(got)))
-    pre = charts.upload_preview(items, set(), "US-CN", None, LEX)
-    assert list(pre["status"]) == ["new", "repeated in this upload", "failed"]
-    assert pre.loc[0, "date"] == date(2023, 6, 1) and pre.loc[0, "tension"] < 0
-    assert "agreement" in pre.loc[0, "top_cues"]
-    assert pre.loc[2, "reason"].startswith("e.txt")
-    stored = charts.upload_preview(items[:1], {items[0].article.id}, "US-CN", None, LEX)
-    assert list(stored["status"]) == ["already stored"]
-
-
 def test_read_upload_names_the_file_not_a_temporary_path():
     (art,) = charts.read_upload("../../etc/report.txt", b"Some text about China and the United States.")
     assert art.source == "report.txt"

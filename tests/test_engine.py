@@ -119,5 +119,28 @@ def test_scheduler_without_dask_and_an_unreachable_scheduler_are_one_line_errors
 
 
 def test_a_worker_with_another_lexicon_stops_the_run():
-    with pytest.raises(MetricsError, match="lexicon version"):
+    with pytest.raises(MetricsError, match="features version"):
         engine.score_batch([Article(text="Beijing and Washington held talks.")], "US-CN", None, "0-other")
+
+
+def test_a_worker_with_another_gazetteer_stores_nothing_as_current(tmp_path, monkeypatch):
+    """Same lexicon, other countries.yaml on the worker: its features version differs, so the
+    ingest stops in one line before anything is stored with the database's version."""
+    from metrics import store as store_mod
+    from metrics.store import Store
+
+    db = Store(tmp_path / "t.db")
+    version = db.features_version
+    other = tmp_path / "countries.yaml"
+    other.write_text(store_mod.DATA_DIR.joinpath("countries.yaml").read_text(encoding="utf-8") + "\n# edited\n")
+    from metrics import dyad
+
+    monkeypatch.setattr(dyad, "GAZETTEER", other)
+    dyad._gazetteer.cache_clear()  # the features version follows the gazetteer's content
+    try:
+        with pytest.raises(MetricsError, match="features version"):
+            engine.extract_batch([Article(text="Beijing and Washington held talks.")], version)
+    finally:
+        monkeypatch.undo()
+        dyad._gazetteer.cache_clear()
+    assert db.count() == 0

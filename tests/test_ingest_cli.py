@@ -118,7 +118,7 @@ def test_ingest_mixed_folder_reports_each_bad_file_and_keeps_the_good(tmp_path, 
     code, out, _ = run(capsys, "list", "--format", "json")
     rows = json.loads(out)
     assert code == 0 and len(rows) == 6
-    assert set(rows[0]) == {"id", "date", "title", "source", "tension"}
+    assert set(rows[0]) == {"id", "date", "title", "source", "tension", "duplicate_of"}
     titles = {r["title"] for r in rows}
     assert {"Sanctions widen as talks stall", "Envoys meet in Vienna", "Talks resume"} <= titles
     assert own_db.exists()
@@ -151,7 +151,7 @@ def test_list_formats_weights_and_dyad(tmp_path, capsys):
     run(capsys, "ingest", tmp_path / "in", "--quiet")
     code, out, _ = run(capsys, "list", "--format", "csv")
     df = pd.read_csv(io.StringIO(out))
-    assert code == 0 and list(df.columns) == ["id", "date", "title", "source", "tension"] and len(df) == 6
+    assert code == 0 and list(df.columns) == ["id", "date", "title", "source", "tension", "duplicate_of"] and len(df) == 6
     assert list(df["date"]) == sorted(df["date"])
     code, out, _ = run(capsys, "list")
     assert out.splitlines()[0].split() == ["id", "date", "tension", "title", "source"]

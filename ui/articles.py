@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from metrics import charts
@@ -20,13 +21,31 @@ view = ss["view"]
 w = state.weights()
 prep = state.prepared(path, version, view["dyad"])
 
+@st.cache_data(max_entries=2, show_spinner=False)
+def _copies(path: str, version: int) -> pd.DataFrame:
+    """Syndicated copies (metrics.intake): listed here, left out of timelines and means."""
+    arts = state.store().articles()
+    arts = arts[arts["duplicate_of"].notna()]
+    return pd.DataFrame({
+        "id": arts["id"].astype(str), "title": arts["title"].fillna("(untitled)").astype(str),
+        "date": pd.to_datetime(arts["date"], errors="coerce"), "source": arts["source"].fillna("").astype(str),
+        "duplicate_of": arts["duplicate_of"].astype(str),
+    }).reset_index(drop=True)
+
+
+copies = _copies(path, version)
 st.title("Articles")
 changed = charts.non_default(w, state.lexicon().default_weights())
 st.caption(
     f"{len(fr):,} stored articles, scored for {charts.dyad_label(view['dyad'])}"
     + (f" with {len(changed)} weights changed on the Overview page." if changed else " with the default weights.")
     + " Click a column header to sort."
+    + (f" {len(copies):,} syndicated copies are listed with the story they copy (duplicate_of) and counted once"
+       " on the timeline." if len(copies) else "")
 )
+last = state.store().last_fetched()
+if last is not None:
+    st.caption(f"Articles last fetched from links or feeds: {last:%Y-%m-%d %H:%M} UTC.")
 
 query = st.text_input("Search articles", key="article_search", placeholder="words of the title, source or id")
 view_mask = charts.filter_mask(fr, view["start"], view["end"], view["source"], keep_undated=True)
@@ -39,9 +58,13 @@ if len(shown) > MAX_ROWS:
     st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
     shown = shown.head(MAX_ROWS)
 # Top cues for the rows shown only: formatting them for 100,000 articles would cost a second.
-shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()))
+shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()), duplicate_of=None)
+if len(copies):
+    cmask = charts.search_mask(copies, query) & charts.filter_mask(copies, view["start"], view["end"], view["source"],
+                                                                   keep_undated=True)
+    shown = pd.concat([shown, copies[cmask].assign(tension=np.nan, top_cues="")], ignore_index=True)
 event = st.dataframe(
-    shown[["date", "title", "tension", "top_cues", "source", "id"]],
+    shown[["date", "title", "tension", "top_cues", "source", "id", "duplicate_of"]],
     hide_index=True, width="stretch", height=420,
     # Row positions mean nothing once the rows change (a delete, a search, a filter, another
     # session's upload): the key names the rows shown, so a stale selection is dropped.
@@ -51,6 +74,8 @@ event = st.dataframe(
         "date": st.column_config.DateColumn("date"),
         "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict"),
         "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most"),
+        "duplicate_of": st.column_config.TextColumn(
+            "duplicate_of", help="A syndicated copy: the id of the story's first stored copy (counted once)"),
     },
 )
 rows = [r for r in (event.selection.rows if event and event.selection else []) if r < len(shown)]

@@ -21,6 +21,7 @@ from metrics import charts
 from metrics.dyad import DEFAULT_DYAD
 from metrics.errors import InputError, MetricsError, WeightsError
 from metrics.extract import Extractor, Features
+from metrics.intake import Intake
 from metrics.lexicon import Lexicon, default_lexicon, dump_weights
 from metrics.readers import read_path
 from metrics.scoring import Prepared, explain, family_contributions, prepare
@@ -116,14 +117,16 @@ def ensure_sample() -> None:
         if s.count() == 0 and SAMPLE_DIR.is_dir():
             items = list(read_path(SAMPLE_DIR))
             bar = st.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
+            intake = Intake(s, extractor())
             for i, item in enumerate(items, 1):
                 if not isinstance(item, InputError):
                     try:
                         item.source = str(Path(item.source).resolve().relative_to(ROOT))
                     except (TypeError, ValueError):
                         pass
-                    s.add(item, extractor())
-                bar.progress(i / len(items), text=f"First start: loading sample articles ({i}/{len(items)}) …")
+                intake.commit(intake.stage(item))
+                if i % 8 == 0 or i == len(items):  # a bar message per article costs more than the article
+                    bar.progress(i / len(items), text=f"First start: loading sample articles ({i}/{len(items)}) …")
             bar.empty()
         _seeded.add(path)
 

@@ -8,20 +8,18 @@ import pandas as pd
 import streamlit as st
 
 from metrics import charts
-from metrics.errors import InputError
+from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview
 from metrics.readers import supported_suffixes
 from metrics.settings import UPLOAD_MAX_ARTICLES, upload_cut
-from ui import auth, state
+from ui import auth, state, webin
 
-STATUS = {"added": "added", "present": "already stored", "failed": "failed"}
 CARDS = 30  # up to this many articles get one card each with a date picker; more get an editable table
 
 ss = st.session_state
-path, version = state.current()
-fr = state.frame(path, version)
 view = ss["view"]
 ss.setdefault("upload_round", 0)
 ss.setdefault("upload_cache", {})
+ss.setdefault("upload_links", [])
 
 st.title("Upload articles")
 auth.require_editor("uploading articles")
@@ -29,8 +27,8 @@ limits = auth.limits()
 suffixes = supported_suffixes()
 st.caption(
     f"Add articles as files: {', '.join(suffixes)} (a table holds one article per row, with a `text` column "
-    "and optional `title`, `date`, `id`). Nothing is saved until you press Save; duplicates and files "
-    "that cannot be read are listed with the reason."
+    "and optional `title`, `date`, `id`), or from links to pages and RSS/Atom feeds. Nothing is saved until "
+    "you press Save; duplicates and files or links that cannot be read are listed with the reason."
 )
 
 if ss.get("upload_results") is not None:
@@ -49,45 +47,60 @@ keep, cut = upload_cut([f.size for f in files], limits)
 if cut:
     st.warning(cut)
     files = files[:keep]
-cache: dict[str, list[charts.UploadItem]] = ss.upload_cache
+# Per file (or link): what was read, with features extracted once; staged again on every run,
+# since what is stored changes under the page (another session, a watcher).
+cache: dict[str, list] = ss.upload_cache
 todo = [f for f in files if f.file_id not in cache]
 if todo:
     bar = st.progress(0.0, text=f"Reading {len(todo)} file{'s' if len(todo) != 1 else ''} …")
     ex = state.extractor()
     for n, f in enumerate(todo, 1):
-        items: list[charts.UploadItem] = []
-        try:
-            for got in charts.read_upload(f.name, f.getvalue()):
-                if isinstance(got, InputError):
-                    items.append(charts.UploadItem(f.name, error=str(got)))
-                else:
-                    items.append(charts.UploadItem(f.name, got, ex.extract(got)))
-        except Exception as err:  # noqa: BLE001 - one bad file must not stop the others
-            items.append(charts.UploadItem(f.name, error=f"{f.name}: cannot read: {err}"))
-        if not items:
-            items.append(charts.UploadItem(f.name, error=f"{f.name}: no article found"))
-        cache[f.file_id] = items
+        cache[f.file_id] = webin.read_and_extract(f.name, charts.read_upload(f.name, f.getvalue()), ex)
         bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {charts.md_escape(f.name)}")
     bar.empty()
 
-items = [it for f in files for it in cache.get(f.file_id, [])]
+with st.expander("Add from a link or feed", expanded=bool(ss.upload_links)):
+    links_text = st.text_area(
+        "Links", key=f"links_{ss.upload_round}", placeholder="https://example.org/news/article.html\nhttps://example.org/feed.xml",
+        help="One web page or RSS/Atom feed per line (http or https). A feed's items are read one by one; "
+        "links already stored are not fetched again.",
+    )
+    last = state.store().last_fetched()
+    st.caption(f"Articles last fetched: {last:%Y-%m-%d %H:%M} UTC." if last else "No articles fetched yet.")
+    if st.button("Read links", disabled=not links_text.strip()):
+        urls = [u.strip() for u in links_text.splitlines() if u.strip()]
+        bar = st.progress(0.0, text=f"Fetching {len(urls)} link{'s' if len(urls) != 1 else ''} …")
+        for n, url in enumerate(urls, 1):
+            refused = auth.allow_fetch()  # a shared server's per-user rate limit (fetch_per_hour)
+            if refused:
+                st.warning(refused)
+                break
+            cache[f"link:{url}"] = webin.fetch_and_extract(url, state.store(), state.extractor())
+            if f"link:{url}" not in ss.upload_links:
+                ss.upload_links.append(f"link:{url}")
+            bar.progress(n / len(urls), text=f"Fetched {n}/{len(urls)}: {charts.md_escape(url)}")
+        bar.empty()
+        state.store().mark_fetched()
+
+keys = [f.file_id for f in files] + list(ss.upload_links)
+intake = Intake(state.store(), state.extractor(), who=auth.user())
+items = [webin.stage(intake, got) for k in keys for got in cache.get(k, [])]
 if items:
-    known = set(fr["id"])
-    pre = charts.upload_preview(items, known, view["dyad"], state.weights(), state.lexicon())
-    new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == "new"]
+    pre = preview(items, view["dyad"], state.weights(), state.lexicon())
+    new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == NEW]
     if len(new_rows) > limits[UPLOAD_MAX_ARTICLES.name]:
         st.warning(f"{len(new_rows) - limits[UPLOAD_MAX_ARTICLES.name]:,} of {len(new_rows):,} new articles will not be "
                    f"saved: one upload stores at most {limits[UPLOAD_MAX_ARTICLES.name]:,} ({UPLOAD_MAX_ARTICLES.name}).")
         new_rows = new_rows[:limits[UPLOAD_MAX_ARTICLES.name]]
     st.subheader("Preview")
     st.caption(
-        f"{len(new_rows)} new, {int((pre['status'] == 'already stored').sum())} already stored, "
-        f"{int((pre['status'] == 'repeated in this upload').sum())} repeated, "
-        f"{int((pre['status'] == 'failed').sum())} failed. Scores use the current weights and pair; "
+        f"{len(new_rows)} new, {int((pre['status'] == PRESENT).sum())} already present, "
+        f"{int((pre['status'] == REPEATED).sum())} repeated, "
+        f"{int((pre['status'] == FAILED).sum())} failed. Scores use the current weights and pair; "
         "check each date, it places the article on the timeline."
     )
     for i in range(len(items)):
-        if pre.at[i, "status"] == "failed":
+        if pre.at[i, "status"] == FAILED:
             st.error(charts.md_escape(pre.at[i, "reason"]))
     dates: dict[int, object] = {}
     if len(new_rows) <= CARDS:
@@ -104,7 +117,7 @@ if items:
                 )
                 score = "no passage about the pair" if pd.isna(row["tension"]) else f"tension {row['tension']:+.1f}"
                 c3.markdown(f"**{score}**  \n{charts.md_escape(row['top_cues']) or 'no cue found'}")
-        others = pre[pre["status"].isin(["already stored", "repeated in this upload"])]
+        others = pre[pre["status"].isin([PRESENT, REPEATED])]
         if not others.empty:
             st.caption("Not saved again:")
             st.dataframe(others[["file", "title", "status", "reason"]], hide_index=True, width="stretch")
@@ -121,24 +134,24 @@ if items:
 
     if st.button(f"Save {len(new_rows)} new article{'s' if len(new_rows) != 1 else ''}", type="primary",
                  disabled=not new_rows):
-        store = state.store()
         results = []
         bar = st.progress(0.0, text="Saving …")
         for n, i in enumerate(new_rows, 1):
             it = items[i]
             it.article.date = dates.get(i, it.article.date)
             try:
-                r = store.add_features(it.features, who=auth.user())
-                results.append({"file": it.file, "title": it.article.title, "status": STATUS.get(r.status, r.status),
-                                "reason": r.message or ""})
+                r = intake.commit(it)
+                reason = r.reason or (f"a copy of the story {r.duplicate_of}" if r.duplicate_of else "")
+                results.append({"file": it.label, "title": it.article.title, "status": r.status, "reason": reason})
             except Exception as err:  # noqa: BLE001 - reported per file; the others are still saved
-                results.append({"file": it.file, "title": it.article.title, "status": "failed", "reason": str(err)})
+                results.append({"file": it.label, "title": it.article.title, "status": FAILED, "reason": str(err)})
             bar.progress(n / len(new_rows), text=f"Saving ({n}/{len(new_rows)}) …")
         for i in range(len(items)):
             if i not in new_rows:
-                results.append({"file": items[i].file, "title": pre.at[i, "title"], "status": pre.at[i, "status"],
+                results.append({"file": items[i].label, "title": pre.at[i, "title"], "status": pre.at[i, "status"],
                                 "reason": pre.at[i, "reason"]})
         ss.upload_results = pd.DataFrame(results, columns=["file", "title", "status", "reason"])
         ss.upload_cache = {}
+        ss.upload_links = []
         ss.upload_round += 1  # a fresh uploader: the saved files leave the widget
         st.rerun()

@@ -259,12 +259,17 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
     return mask, j
 
 
-def attribute(norm: str, spans: list, s: int, e: int, clause_end: int, group_bit) -> tuple[int, int]:
+def attribute(
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple | None = None
+) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
-    (start, end, group) of its passage in order, ``clause_end`` where its passage ends."""
+    (start, end, group) of its passage in order, ``clause_end`` where its passage ends, ``ctx``
+    its ``actor_context`` (computed here when not given)."""
     if not spans:
         return 0, 0
-    before = bisect.bisect_right([sp[1] for sp in spans], s)  # spans[:before] end before the cue
+    if ctx is None:
+        ctx = actor_context(norm, spans, spans[0][0], clause_end)
+    before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
     after = before
     while after < len(spans) and spans[after][0] < e:
         after += 1  # mentions inside the cue ("sanctions on Chinese firms") are targets below
@@ -286,7 +291,7 @@ def attribute(norm: str, spans: list, s: int, e: int, clause_end: int, group_bit
             tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
         return src, tgt
     if before:
-        src, tgt = _subject(norm, spans, before, s, group_bit)
+        src, tgt = _subject(norm, spans, ctx, before, s, group_bit)
     if not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
         if _SPEAKER_AFTER.match(norm, spans[last][1]) or _SPEAKER_BEFORE.search(norm, max(e, spans[after][0] - 20), spans[after][0]):
@@ -315,25 +320,43 @@ def attribute(norm: str, spans: list, s: int, e: int, clause_end: int, group_bit
     return src, tgt
 
 
-def _subject(norm: str, spans: list, before: int, s: int, group_bit) -> tuple[int, int]:
+def actor_context(norm: str, spans: list, p_start: int, p_end: int) -> tuple[list[int], list[int], list[int]]:
+    """What attribution needs of a passage, computed once however many cues it has: each
+    mention's end, whether it follows a speech word (1), a preposition (2) or a verb (4), and
+    where subordinate clauses open."""
+    ends = [sp[1] for sp in spans]
+    flags = []
+    for sp in spans:
+        st = sp[0]
+        f = 1 if _SPEAKER_BEFORE.search(norm, max(0, st - 20), st) else 0
+        if _OBJECT_BEFORE.search(norm, max(0, st - 40), st):
+            f |= 2
+        if _VERB_BEFORE.search(norm, max(0, st - 30), st):
+            f |= 4
+        flags.append(f)
+    subs = [m.end() for m in _SUBCLAUSE.finditer(norm, p_start, p_end)]
+    return ends, flags, subs
+
+
+def _subject(norm: str, spans: list, ctx: tuple, before: int, s: int, group_bit) -> tuple[int, int]:
     """The source before a cue and, when an actor between them is the object of a verb ("China
     warned Washington not to ..."), that object as a target: the nearest actor that is neither a
     preposition's nor a verb's object, inside the cue's own clause when it sits in a subordinate one."""
-    floor = None
-    for m in _SUBCLAUSE.finditer(norm, max(0, s - 200), s):
-        floor = m.end()
+    _, flags, subs = ctx
+    k_sub = bisect.bisect_right(subs, s) - 1
+    floor = subs[k_sub] if k_sub >= 0 and subs[k_sub] >= s - 200 else None
     nearest = obj = None
     for k in range(before - 1, -1, -1):
-        start = spans[k][0]
-        if floor is not None and start < floor:
+        if floor is not None and spans[k][0] < floor:
             break
-        if _SPEAKER_BEFORE.search(norm, max(0, start - 20), start):
+        f = flags[k]
+        if f & 1:
             continue
         if nearest is None:
             nearest = k
-        if _OBJECT_BEFORE.search(norm, max(0, start - 40), start):
+        if f & 2:
             continue
-        if _VERB_BEFORE.search(norm, max(0, start - 30), start) and k > 0:
+        if f & 4 and k > 0:
             obj = k if obj is None else obj
             continue
         mask = _group(spans, k, norm, -1, group_bit)[0]
@@ -374,6 +397,7 @@ class Extractor:
             if pi >= 0:
                 by_passage[pi].append(sp)
         group_bit = self._gazetteer.group_bit
+        contexts: dict[int, tuple] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
         # Overlapping finds keep the longest ("declined to meet" beats "meet").
@@ -400,7 +424,14 @@ class Extractor:
                 strength = 0.0
             if scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
-            src, tgt = attribute(norm, by_passage[pi], s, e, passages[pi].end, group_bit)
+            spans = by_passage[pi]
+            if spans:
+                ctx = contexts.get(pi)
+                if ctx is None:
+                    ctx = contexts[pi] = actor_context(norm, spans, passages[pi].start, passages[pi].end)
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx)
+            else:
+                src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
         rows = [Passage(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
         return ArticleFeatures(article, rows, matches)

@@ -168,6 +168,15 @@ def _in_background(norm: str, lo: int, start: int) -> bool:
     return may_match(_BACKGROUND, short_key(tail)) and _BACKGROUND.search(tail) is not None
 
 
+_CONDITION_WORDS = ("if ", "unless", "provided", "condition", "as long as", "only when")
+
+
+def _conditional(norm: str, e: int, end: int) -> bool:
+    # A substring test first: the regex runs for the few acts followed by a condition word.
+    after = norm[e:min(end, e + 80)].lower()
+    return any(w in after for w in _CONDITION_WORDS) and _CONDITION.match(norm, e, end) is not None
+
+
 def _goods_list(norm: str, lo: int, s: int) -> bool:
     window = norm[lo:s]
     if " on " not in window and " of " not in window and "such as" not in window and "including" not in window:
@@ -206,7 +215,6 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
         s *= HEDGE
     return s, negated, hedged, kind
 
-
 # --- actors: who did what to whom -----------------------------------------------------------
 # Without a parser, position does most of the work (README, "Events"): the actor nearest before
 # the cue is its source, the first actor after it in the same clause its target; an agent after
@@ -222,21 +230,6 @@ _TARGET_GAP = re.compile(r"[;:]|\.\s|,\s*(?:which|who|whose|but|while|as|after|b
 _SPEAKER_AFTER = re.compile(r"[\w'\s.-]{0,30}?\b(?:said|says|told|added|noted|stated|announced|claimed|warned|insisted)\b", re.I)
 _SPEAKER_BEFORE = re.compile(r"\b(?:according to|said|says)\s+(?:the\s+)?$", re.I)
 TARGET_REACH = 90  # characters after a cue within which its target may stand
-# An actor right after one of these is an object ("relations with Gondor", "visit to Beijing"),
-# not the subject of what follows it.
-_OBJECT_BEFORE = re.compile(
-    r"\b(?:with|to|on|onto|against|toward|towards|for|of|in|into|from|at|about|over|between|among|upon|than)\s+"
-    r"(?:(?:the|its|their|his|her|a|an|new|former|fellow)\s+)*$",
-    re.I,
-)
-# An actor right after a verb in the past or third person ("urged Beijing", "told Washington",
-# "accuses China") is its object when another actor stands before it as the subject.
-_VERB_BEFORE = re.compile(
-    r"\b(?:\w+ed|told|urges|warns|asks|tells|accuses|blames|criticizes|criticises|invites|presses|calls on|"
-    r"called on|met|meets|thanks|condemns|sanctions|threatens|hit|struck|beat)\s+(?:(?:the|its|their|his|her|a|an|\d+|"
-    r"more|new|several|some|other|two|three|four|five|dozens of|top|senior|key)\s+)*$",
-    re.I,
-)
 # A subordinate clause opener: a cue after it has its own subject inside the clause ("five years
 # after crowds stormed its embassy"), never the main clause's.
 _SUBCLAUSE = re.compile(
@@ -260,15 +253,18 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple | None = None
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple | None = None,
+    floor: int | None | bool = True,
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
     (start, end, group) of its passage in order, ``clause_end`` where its passage ends, ``ctx``
-    its ``actor_context`` (computed here when not given)."""
+    its ``actor_context`` and ``floor`` its ``subclause_floor`` (both computed here when not given)."""
     if not spans:
         return 0, 0
     if ctx is None:
         ctx = actor_context(norm, spans, spans[0][0], clause_end)
+    if floor is True:
+        floor = subclause_floor(norm, max(0, s - 200), s)
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
     after = before
     while after < len(spans) and spans[after][0] < e:
@@ -291,7 +287,7 @@ def attribute(
             tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
         return src, tgt
     if before:
-        src, tgt = _subject(norm, spans, ctx, before, s, group_bit)
+        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
     if not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
         if _SPEAKER_AFTER.match(norm, spans[last][1]) or _SPEAKER_BEFORE.search(norm, max(e, spans[after][0] - 20), spans[after][0]):
@@ -320,31 +316,64 @@ def attribute(
     return src, tgt
 
 
-def actor_context(norm: str, spans: list, p_start: int, p_end: int) -> tuple[list[int], list[int], list[int]]:
-    """What attribution needs of a passage, computed once however many cues it has: each
-    mention's end, whether it follows a speech word (1), a preposition (2) or a verb (4), and
-    where subordinate clauses open."""
-    ends = [sp[1] for sp in spans]
-    flags = []
-    for sp in spans:
-        st = sp[0]
-        f = 1 if _SPEAKER_BEFORE.search(norm, max(0, st - 20), st) else 0
-        if _OBJECT_BEFORE.search(norm, max(0, st - 40), st):
+# An actor right after a preposition is an object ("relations with Gondor", "visit to Beijing");
+# one right after a verb in the past or third person ("urged Beijing", "told Washington",
+# "accuses China") is the verb's object when another actor stands before it as the subject.
+_DETERMINERS = frozenset(
+    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
+)
+_PREPOSITIONS = frozenset(
+    "with to on onto against toward towards for of in into from at about over between among upon than".split()
+)
+_OBJECT_VERBS = frozenset(
+    "told urges warns asks tells accuses blames criticizes criticises invites presses met meets thanks condemns "
+    "sanctions threatens hit struck beat".split()
+)
+
+
+def _mention_flags(norm: str, start: int) -> int:
+    """Whether the words before a mention make it a speaker (1: "said Beijing", "according to
+    China"), a preposition's object (2: "relations with Gondor") or a verb's object (4: "urged
+    Beijing", "added 12 Chinese firms"); read from the last few words, not by regex search."""
+    words = norm[max(0, start - 40):start].lower().split()
+    if start - 40 > 0 and words:
+        words = words[1:]  # the first may be cut
+    f = 0
+    if words and (words[-1] in ("said", "says") or words[-2:] == ["according", "to"]
+                  or (words[-1] == "the" and (words[-2:-1] in (["said"], ["says"]) or words[-3:-1] == ["according", "to"]))):
+        f |= 1
+    k = len(words)
+    while k and (words[k - 1] in _DETERMINERS or words[k - 1].isdigit()):
+        k -= 1
+    if k:
+        last = words[k - 1]
+        if last in _PREPOSITIONS:
             f |= 2
-        if _VERB_BEFORE.search(norm, max(0, st - 30), st):
+        elif (last.endswith("ed") and len(last) > 3) or last in _OBJECT_VERBS or words[k - 2:k] in (["calls", "on"], ["called", "on"]):
             f |= 4
-        flags.append(f)
-    subs = [m.end() for m in _SUBCLAUSE.finditer(norm, p_start, p_end)]
-    return ends, flags, subs
+    return f
 
 
-def _subject(norm: str, spans: list, ctx: tuple, before: int, s: int, group_bit) -> tuple[int, int]:
+def actor_context(norm: str, spans: list, p_start: int, p_end: int) -> tuple[list[int], list[int]]:
+    """What attribution needs of a passage, computed once however many cues it has: each
+    mention's end and its ``_mention_flags``."""
+    return [sp[1] for sp in spans], [_mention_flags(norm, sp[0]) for sp in spans]
+
+
+def subclause_floor(norm: str, lo: int, s: int) -> int | None:
+    """Where the subordinate clause holding the cue at ``s`` opens ("five years after crowds
+    stormed its embassy"), if one opens within ``lo``..``s``."""
+    floor = None
+    for m in _SUBCLAUSE.finditer(norm, lo, s):
+        floor = m.end()
+    return floor
+
+
+def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit) -> tuple[int, int]:
     """The source before a cue and, when an actor between them is the object of a verb ("China
     warned Washington not to ..."), that object as a target: the nearest actor that is neither a
-    preposition's nor a verb's object, inside the cue's own clause when it sits in a subordinate one."""
-    _, flags, subs = ctx
-    k_sub = bisect.bisect_right(subs, s) - 1
-    floor = subs[k_sub] if k_sub >= 0 and subs[k_sub] >= s - 200 else None
+    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause."""
+    flags = ctx[1]
     nearest = obj = None
     for k in range(before - 1, -1, -1):
         if floor is not None and spans[k][0] < floor:
@@ -377,7 +406,7 @@ class Extractor:
         # One shared scan finds where any cue or country may start (prefilter.py); the
         # results are exactly each regex's finditer.
         self._finder = multi_finder(
-            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,))
+            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,))
         )
         self._unscoped = [_strength(sign, "") for sign in self._signs]  # no negator or hedge in scope
         index = self.lexicon.index()
@@ -418,7 +447,7 @@ class Extractor:
                     strength = 0.0  # the demand cue itself ("demanded", "must") carries the event
                 elif kind == "appeal" and self._appeal is not None and cue != self._appeal:
                     cue, strength = self._appeal, APPEALED
-                elif self._demand is not None and _CONDITION.match(norm, e, passages[pi].end):
+                elif self._demand is not None and _conditional(norm, e, passages[pi].end):
                     cue, strength = self._demand, CONDITIONAL
             if _goods_list(norm, lo, s):
                 strength = 0.0
@@ -429,7 +458,9 @@ class Extractor:
                 ctx = contexts.get(pi)
                 if ctx is None:
                     ctx = contexts[pi] = actor_context(norm, spans, passages[pi].start, passages[pi].end)
-                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx)
+                sub_lo = max(passages[pi].start, s - 200)
+                floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(2, sub_lo, s, 40) else None
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor)
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))

@@ -64,8 +64,8 @@ _REFUSAL = re.compile(
 )
 # Completion is not a cut: "ended two days of talks", "concluded his visit", "wrapped up a round".
 _COMPLETION = re.compile(
-    r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)\s+(?:(?:a|an|the|their|his|her|its|two|three|"
-    r"four|five|several|\d+|first|second|latest|final|high-level|\w+-day|days?|rounds?|weeks?|hours?|sessions?) ?(?:of )?)*$",
+    r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)(?:\s+(?:a|an|the|their|his|her|its|two|three|"
+    r"four|five|several|\d+|first|second|latest|final|high-level|\w+-day|days?|rounds?|weeks?|hours?|sessions?|of))*\s*$",
     re.I,
 )
 # A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
@@ -82,7 +82,7 @@ _CONDITION = re.compile(r"[^.;:]{0,60}?\b(?:if|unless|provided|on condition|as l
 # Nouns in a list of goods or sectors are not acts: "tariffs on cranes and medical supplies".
 _GOODS = re.compile(
     r"(?:\b(?:tariffs?|duties|levies|quotas|controls|curbs|restrictions|bans?|taxes) on|\b(?:imports?|exports?|purchases|sales|shipments) of|"
-    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)((?:\s+|[\w'-]+|,)*)$",
+    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)([\w\s,'-]*)$",  # one class: no backtracking blow-up
     re.I,
 )
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)

@@ -178,6 +178,21 @@ TRAIN = [
     ("04", "IN-PK", "India and Pakistan began talks on the Kartarpur corridor on Monday."),
     ("13", "IN-PK", "India said Pakistan would face consequences for harbouring militants."),
     ("08", "JP-KR", "Japan scrapped its export curbs on South Korea."),
+    # the same classes in other tenses and styles
+    ("03", "KR-KP", "Seoul is seeking to build trust and strengthen ties with Pyongyang, the minister wrote."),
+    # CAMEO 04 is worth 1 (Goldstein +1.0): VADER's dislike of "prisoner" outweighs it.
+    pytest.param("04", "RU-UA", "Russian and Ukrainian delegations are discussing a new prisoner list in Minsk.",
+                 marks=pytest.mark.xfail(strict=True, reason="consult (weight 1) below the tone of 'prisoner'")),
+    ("08", "US-CN", "Washington backs down on chip curbs against China"),
+    ("11", "JP-CN", "Japan expressed strong dissatisfaction with China's ban on its seafood."),
+    ("12", "US-CN", "China has rejected Washington's invitation for defence talks, officials said."),
+    ("15", "RU-UA", "Moscow is amassing tanks and troops near the Ukrainian border, satellite images show."),
+    ("16", "IN-PK", "India curtailed cultural exchanges with Pakistan after the attack."),
+    # Needs the gazetteer: "North and South Korean" names South Korea only.
+    pytest.param("19", "KR-KP", "North and South Korean patrol boats exchanged fire near the maritime border.",
+                 marks=pytest.mark.xfail(strict=True, reason="'North and South Korean' is read as South Korea alone")),
+    ("20", "RU-UA", "Ukraine accused Russia of genocide in the occupied territories."),
+    ("02", "US-CN", "The US is asking China to help restart talks with North Korea."),
 ]
 
 HELD_OUT = [

@@ -6,7 +6,11 @@ pair it names: 01 statements near 0, 02-08 cooperative (tension below 0), 09-20 
 sentence the lexicon misses.
 
 HELD_OUT was written before any lexicon change made for this file and was not looked at while
-the lexicon was fixed: it measures whether a fix was for the class or for the sentence."""
+the lexicon was fixed: it measures whether a fix was for the class or for the sentence. It read
+34 of 40 the intended way with lexicon v9 and the same 34 after the training round of v10; its
+six misses (relief goods airlifted, "relaxed visa rules", "asked X to stop", "lashed out at",
+"moved troops", "pulled out of the deal") were then fixed as classes, so it is no longer blind to
+those six classes: write new held-out sentences before the next round."""
 
 import pytest
 

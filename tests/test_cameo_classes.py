@@ -184,9 +184,9 @@ TRAIN = [
     ("08", "JP-KR", "Japan scrapped its export curbs on South Korea."),
     # the same classes in other tenses and styles
     ("03", "KR-KP", "Seoul is seeking to build trust and strengthen ties with Pyongyang, the minister wrote."),
-    # CAMEO 04 is worth 1 (Goldstein +1.0): VADER's dislike of "prisoner" outweighs it.
+    # A bare "discussing" is no cue yet (only "to discuss"), and VADER's dislike of "prisoner" decides.
     pytest.param("04", "RU-UA", "Russian and Ukrainian delegations are discussing a new prisoner list in Minsk.",
-                 marks=pytest.mark.xfail(strict=True, reason="consult (weight 1) below the tone of 'prisoner'")),
+                 marks=pytest.mark.xfail(strict=True, reason="bare 'discuss' is no cue; tone of 'prisoner'")),
     ("08", "US-CN", "Washington backs down on chip curbs against China"),
     ("11", "JP-CN", "Japan expressed strong dissatisfaction with China's ban on its seafood."),
     ("12", "US-CN", "China has rejected Washington's invitation for defence talks, officials said."),

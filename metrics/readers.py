@@ -436,7 +436,7 @@ def _file_reader(parse: Parser) -> Reader:
         if not data:
             yield InputError(f"{path}: empty file")
             return
-        yield from parse(data, str(path), options)
+        yield from _parse(parse, data, str(path), options)
 
     return read
 
@@ -444,6 +444,20 @@ def _file_reader(parse: Parser) -> Reader:
 def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
     """One article per row of a .csv, .tsv or .jsonl table (with the size limit)."""
     return _file_reader(parse_table)(path, options)
+
+
+# Formats whose parsing libraries can be made to run for minutes or take gigabytes by a small
+# hostile file: parsed in a worker process under a CPU and memory budget (metrics/budget.py).
+_BUDGETED = (parse_html, parse_pdf, parse_docx)
+
+
+def _parse(parse: Parser, data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    if parse in _BUDGETED:
+        from . import budget
+
+        yield from budget.parse(parse, data, source, options)
+    else:
+        yield from parse(data, source, options)
 
 
 READERS: dict[str, Reader] = {suffix: _file_reader(parse) for suffix, parse in PARSERS.items()}
@@ -472,7 +486,7 @@ def read_bytes(name: str, data: bytes, options: ReadOptions | None = None) -> It
     if not data:
         yield InputError(f"{name}: empty file")
         return
-    yield from parse(data, name, options)
+    yield from _parse(parse, data, name, options)
 
 
 def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[Article | InputError]:

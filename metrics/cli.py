@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -14,7 +15,7 @@ from .engine import PartitionedParquetWriter, add_engine_options, open_engine, s
 from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
-from .output import FORMATS, TableWriter, infer_format
+from .output import FORMATS, TableWriter, infer_format, terminal_safe
 from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
 from .scoring import explain, prepare
 
@@ -46,8 +47,8 @@ def add_scoring_options(p: argparse.ArgumentParser) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
-    if args.max_size <= 0 or args.max_pdf_pages <= 0:
-        raise MetricsError("--max-size and --max-pdf-pages must be positive")
+    if not math.isfinite(args.max_size) or args.max_size <= 0 or args.max_pdf_pages <= 0:
+        raise MetricsError("--max-size and --max-pdf-pages must be finite positive numbers")
     return ReadOptions(
         max_mb=args.max_size,
         max_pdf_pages=args.max_pdf_pages,
@@ -67,7 +68,7 @@ class Reporter:
 
     def error(self, message: str) -> None:
         self.failed += 1
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {terminal_safe(message)}", file=sys.stderr)
 
     def articles(self, items: Iterable[Article | InputError]) -> Iterator[Article]:
         for item in items:
@@ -121,7 +122,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def _format_explain(doc: dict, show_all: bool) -> str:
     t = doc["tension"]
     lines = [
-        f"{doc['title'] or doc['id']}",
+        f"{terminal_safe(doc['title'] or doc['id'])}",
         f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
         f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
         "",
@@ -130,13 +131,14 @@ def _format_explain(doc: dict, show_all: bool) -> str:
         if not show_all and not p["cues"] and abs(p["contribution"]) < 0.05:
             continue
         rel = "" if p["relevance"] == 1 else f" (relevance {p['relevance']:g})"
-        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {p['text']}")
+        # A passage may span wrapped lines: shown on one line, with any control character escaped.
+        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {terminal_safe(' '.join(p['text'].split()))}")
         if p["tone_contribution"]:
             lines.append(f"         tone {p['tone']:+.2f} -> {p['tone_contribution']:+.2f}")
         for c in p["cues"]:
             flags = "".join([" negated" if c["negated"] else "", " hedged" if c["hedged"] else ""])
             lines.append(
-                f"         {c['id']:<18} \"{c['matched']}\" weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
+                f"         {c['id']:<18} \"{terminal_safe(' '.join(c['matched'].split()))}\" weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
             )
     return "\n".join(lines)
 
@@ -209,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except MetricsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {terminal_safe(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -24,7 +24,7 @@ from .tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: wrapped lines joined into passages, passages capped at MAX_PASSAGE_CHARS
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit

@@ -39,6 +39,9 @@ def _open(args: argparse.Namespace, create: bool) -> Store:
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = read_options(args)
     store = _open(args, create=True)
+    if store.readonly:
+        store.close()
+        raise MetricsError(f"{store.path}: the database is read-only (no write access to the file or its folder)")
     rep = Reporter()
     try:
         with open_engine(args.engine, args.scheduler) as engine:

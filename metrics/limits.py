@@ -27,7 +27,7 @@ MAX_HTML_TAGS = 200_000
 MAX_DOCX_BLOCKS = 100_000
 # Decoded content-stream bytes a PDF may make pypdf interpret, summed over its pages (a stream
 # shared by many pages counts once per page, as pypdf reads it once per page).
-MAX_PDF_CONTENT_MB = 64.0
+MAX_PDF_CONTENT_MB = 32.0
 
 # Weights files and presets: at most this many bytes, this many YAML/JSON nodes and this depth
 # (a weights mapping is one level of scalars); aliases are refused before anything is expanded.

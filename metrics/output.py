@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 from pathlib import Path
@@ -22,10 +23,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell that starts like a formula prefixed by ``'``; numbers (a
     negative tension) are left alone, as a spreadsheet reads them as numbers anyway."""
     out = None
-    for col in df.columns:
+    for col in _text_columns(df):
         series = df[col]
-        if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
-            continue
         first = series.map(lambda v: v[:1] if isinstance(v, str) else "")
         mask = first.isin(FORMULA_STARTS).to_numpy()
         if mask.any():
@@ -39,7 +38,16 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_text(df: pd.DataFrame, **kwargs) -> str | None:
     """``DataFrame.to_csv`` with formulas neutralised: the one way the project writes CSV."""
-    return neutralise_formulas(df).to_csv(index=False, lineterminator="\n", **kwargs)
+    df = neutralise_formulas(df)
+    # The csv module quotes a field for the line terminator it writes ("\n") but not for a bare
+    # carriage return, which a reader takes for the end of the row: such chunks quote every text.
+    if any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in _text_columns(df)):
+        kwargs.setdefault("quoting", csv.QUOTE_NONNUMERIC)
+    return df.to_csv(index=False, lineterminator="\n", **kwargs)
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
 
 
 # Control characters (C0, DEL, C1) and bidirectional controls: in a terminal they can move the

@@ -222,7 +222,7 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
         import trafilatura
 
         _quiet("trafilatura", "htmldate", "courlan", "justext", "readability")
-        tags = data.count(b"<")
+        tags = data.count(b"<") - data.count(b"</")  # opening tags (and comments, doctypes)
         if tags > MAX_HTML_TAGS:
             raise InputError(f"{source}: {tags:,} tags, over the limit of {MAX_HTML_TAGS:,} for one page")
         html = decode_html(data, source)
@@ -290,8 +290,9 @@ def _pdf_pages(reader, source: str) -> list[str]:
     budget = MAX_PDF_CONTENT_MB * MB
     used = 0
     sizes: dict[int, int] = {}
-    done: dict[tuple, str] = {}
-    pages = []
+    keys: list[tuple | None] = []
+    # First the sizes (each stream decoded once), so that a file over the cap is refused
+    # before pypdf interprets any page.
     for page in reader.pages:
         refs = page.get("/Contents")
         refs = list(refs) if isinstance(refs, list) else [refs] if refs is not None else []
@@ -299,6 +300,7 @@ def _pdf_pages(reader, source: str) -> list[str]:
         key: tuple | None = None
         if refs and all(isinstance(r, IndirectObject) for r in refs) and isinstance(res, IndirectObject | type(None)):
             key = (tuple(r.idnum for r in refs), res.idnum if res is not None else None)
+        keys.append(key)
         for r in refs:
             n = sizes.get(r.idnum) if isinstance(r, IndirectObject) else None
             if n is None:
@@ -307,8 +309,11 @@ def _pdf_pages(reader, source: str) -> list[str]:
                 if isinstance(r, IndirectObject):
                     sizes[r.idnum] = n
             used += n
-        if used > budget:
-            raise InputError(f"{source}: page content decodes to more than {MAX_PDF_CONTENT_MB:g} MB (a hostile PDF?)")
+            if used > budget:
+                raise InputError(f"{source}: page content decodes to more than {MAX_PDF_CONTENT_MB:g} MB (a hostile PDF?)")
+    done: dict[tuple, str] = {}
+    pages = []
+    for page, key in zip(reader.pages, keys):
         if key is not None and key in done:
             pages.append(done[key])
             continue

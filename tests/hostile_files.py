@@ -226,3 +226,29 @@ def yaml_alias_bomb() -> bytes:
     for i in range(1, 9):
         items.append(f"&a{i} [{','.join(['*a%d' % (i - 1)] * 9)}]")
     return ("tone: [" + ", ".join(items) + "]\n").encode()
+
+
+# --- parsers that misbehave, for the budget's own tests (run in the worker process) --------------
+
+
+def spin():
+    """Burns CPU until stopped."""
+    n = 0
+    while True:
+        n += 1
+    yield n  # pragma: no cover
+
+
+def hog(mb: int):
+    """Allocates ``mb`` megabytes."""
+    blocks = [bytearray(1024 * 1024) for _ in range(mb)]
+    yield len(blocks)
+
+
+def echo(value):
+    yield value
+
+
+def boom():
+    raise RuntimeError("broken parser")
+    yield  # pragma: no cover

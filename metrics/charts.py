@@ -615,13 +615,13 @@ def upload_preview(
         a = it.article
         rows.append(
             {
-                "file": it.file,
-                "title": (a.title or "(untitled)") if a else "",
+                "file": display_text(it.file),
+                "title": display_text(a.title or "(untitled)") if a else "",
                 "date": a.date if a else None,
                 "tension": None if np.isnan(t[i]) else round(float(t[i]), 1),
                 "top_cues": cues[i],
                 "status": status,
-                "reason": reason,
+                "reason": display_text(reason),
             }
         )
     return pd.DataFrame(rows, columns=["file", "title", "date", "tension", "top_cues", "status", "reason"])

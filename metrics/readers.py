@@ -280,6 +280,22 @@ def _reflow(page: str) -> str:
     return "\n".join("" if p is None else "".join(p) for p in out).replace("\n\n\n", "\n\n")
 
 
+def _resources_key(page) -> object:
+    """What makes two pages drawing the same streams render the same text: their resources
+    (fonts), by object number when shared, by value when written inline, by the parent node
+    when inherited."""
+    from pypdf.generic import IndirectObject
+
+    raw = page.raw_get("/Resources") if "/Resources" in page else None
+    if isinstance(raw, IndirectObject):
+        return ("ref", raw.idnum)
+    if raw is None:
+        parent = page.raw_get("/Parent") if "/Parent" in page else None
+        return ("inherited", parent.idnum if isinstance(parent, IndirectObject) else None)
+    text = repr(raw)
+    return ("inline", text) if len(text) < 10_000 else ("page", id(page))
+
+
 def _pdf_pages(reader, source: str) -> list[str]:
     """Each page's reflowed text. A content stream shared by many pages is read once (the text
     of a page drawing the same streams with the same resources is reused), and the decoded
@@ -296,10 +312,9 @@ def _pdf_pages(reader, source: str) -> list[str]:
     for page in reader.pages:
         refs = page.get("/Contents")
         refs = list(refs) if isinstance(refs, list) else [refs] if refs is not None else []
-        res = page.get("/Resources")
         key: tuple | None = None
-        if refs and all(isinstance(r, IndirectObject) for r in refs) and isinstance(res, IndirectObject | type(None)):
-            key = (tuple(r.idnum for r in refs), res.idnum if res is not None else None)
+        if refs and all(isinstance(r, IndirectObject) for r in refs):
+            key = (tuple(r.idnum for r in refs), _resources_key(page))
         keys.append(key)
         for r in refs:
             n = sizes.get(r.idnum) if isinstance(r, IndirectObject) else None

@@ -376,3 +376,12 @@ def test_titles_with_bidi_overrides_are_escaped_in_list_and_stripped_in_tables(t
     frame = article_frame(Store(db, create=False).features())
     assert frame["title"].tolist() == ["Talks oidar resume"]
     assert terminal_safe("a\nb") == "a\\x0ab" and display_text("a\tb\u2066c") == "a bc"
+
+
+def test_upload_preview_strips_control_and_bidi_characters():
+    from metrics.charts import UploadItem, upload_preview
+    from metrics.lexicon import default_lexicon
+
+    items = [UploadItem(file="a\u202etxt.exe", error="a\u202etxt.exe: empty file\x1b[0m")]
+    row = upload_preview(items, set(), "US-CN", None, default_lexicon()).iloc[0]
+    assert row["file"] == "atxt.exe" and row["reason"] == "atxt.exe: empty file[0m"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 PARSE_CPU_SECONDS = 20.0
 PARSE_MEMORY_MB = 1024.0
 # Wall-clock patience on a loaded machine before the worker is killed anyway.
-PARSE_WALL_SECONDS = 60.0
+PARSE_WALL_SECONDS = 120.0
 
 # A passage longer than this is cut at a clause break (, ; : or a dash), else a space, so no
 # step after segmentation (VADER's rules, the clause checks) ever sees a huge passage.

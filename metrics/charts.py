@@ -31,6 +31,7 @@ from .lexicon import (
     parse_weights,
     weights_from_bytes,
 )
+from .output import display_text, to_csv_text
 from .readers import ReadOptions, read_bytes
 from .scoring import SCALE, Prepared
 from .timeline import period_end, period_start
@@ -163,9 +164,10 @@ def article_frame(features: Features) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": arts["id"].astype(str).to_numpy(),
-            "title": arts["title"].fillna("(untitled)").astype(str).to_numpy(),
+            # Control and bidirectional-override characters would reorder a title in the tables.
+            "title": arts["title"].fillna("(untitled)").astype(str).map(display_text).to_numpy(),
             "date": pd.to_datetime(arts["date"], errors="coerce").to_numpy(),
-            "source": arts["source"].fillna("").astype(str).to_numpy(),
+            "source": arts["source"].fillna("").astype(str).map(display_text).to_numpy(),
         }
     )
 
@@ -581,4 +583,5 @@ def md_escape(text: str) -> str:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    """A CSV download, with cells a spreadsheet would run as formulas neutralised."""
+    return to_csv_text(frame).encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,7 @@ from .engine import PartitionedParquetWriter, add_engine_options, open_engine, s
 from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
-from .output import FORMATS, TableWriter, infer_format
+from .output import FORMATS, TableWriter, infer_format, terminal_safe
 from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
 from .scoring import explain, prepare
 from .store import features_version
@@ -80,8 +81,8 @@ def apply_actors(args: argparse.Namespace) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
-    if args.max_size <= 0 or args.max_pdf_pages <= 0:
-        raise MetricsError("--max-size and --max-pdf-pages must be positive")
+    if not math.isfinite(args.max_size) or args.max_size <= 0 or args.max_pdf_pages <= 0:
+        raise MetricsError("--max-size and --max-pdf-pages must be finite positive numbers")
     return ReadOptions(
         max_mb=args.max_size,
         max_pdf_pages=args.max_pdf_pages,
@@ -101,7 +102,7 @@ class Reporter:
 
     def error(self, message: str) -> None:
         self.failed += 1
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {terminal_safe(message)}", file=sys.stderr)
 
     def articles(self, items: Iterable[Article | InputError]) -> Iterator[Article]:
         for item in items:
@@ -157,7 +158,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def _format_explain(doc: dict, show_all: bool) -> str:
     t = doc["tension"]
     lines = [
-        f"{doc['title'] or doc['id']}",
+        f"{terminal_safe(doc['title'] or doc['id'])}",
         f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
         f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
         "",
@@ -166,7 +167,8 @@ def _format_explain(doc: dict, show_all: bool) -> str:
         if not show_all and not p["cues"] and abs(p["contribution"]) < 0.05:
             continue
         rel = "" if p["relevance"] == 1 else f" (relevance {p['relevance']:g})"
-        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {p['text']}")
+        # A passage may span wrapped lines: shown on one line, with any control character escaped.
+        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {terminal_safe(' '.join(p['text'].split()))}")
         if p["tone_contribution"]:
             lines.append(f"         tone {p['tone']:+.2f} -> {p['tone_contribution']:+.2f}")
         for c in p["cues"]:
@@ -175,7 +177,7 @@ def _format_explain(doc: dict, show_all: bool) -> str:
             if not c["between_pair"]:
                 who += " (not between the pair)"
             lines.append(
-                f"         {c['id']:<18} \"{c['matched']}\"{who} weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
+                f"         {c['id']:<18} \"{terminal_safe(' '.join(c['matched'].split()))}\"{who} weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
             )
     return "\n".join(lines)
 
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         apply_actors(args)
         return int(args.func(args) or 0)
     except MetricsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {terminal_safe(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

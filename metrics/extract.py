@@ -25,7 +25,7 @@ from .tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "2"  # 2: actors (source, target) of every cue match
+EXTRACTOR_VERSION = "3"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit

@@ -302,6 +302,7 @@ def preview(staged: list[Staged], dyad: str, weights, lexicon) -> pd.DataFrame:
     (or link), title, date, tension and top cues under the given pair and weights, status and
     reason."""
     from .extract import Features
+    from .output import display_text
     from .scoring import prepare, tension, top_cues
 
     good = [i for i, s in enumerate(staged) if s.features is not None]
@@ -315,12 +316,13 @@ def preview(staged: list[Staged], dyad: str, weights, lexicon) -> pd.DataFrame:
     for i, s in enumerate(staged):
         a = s.article
         rows.append({
-            "file": s.label,
-            "title": (a.title or "(untitled)") if a else "",
+            # control and bidi characters in names and titles must not reorder the table
+            "file": display_text(s.label),
+            "title": display_text(a.title or "(untitled)") if a else "",
             "date": a.date if a else None,
             "tension": None if np.isnan(t[i]) else round(float(t[i]), 1),
             "top_cues": cues[i],
             "status": s.status,
-            "reason": s.reason,
+            "reason": display_text(s.reason or ""),
         })
     return pd.DataFrame(rows, columns=PREVIEW_COLUMNS)

@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from .errors import LexiconError, WeightsError
+from .limits import MAX_WEIGHT, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_DEPTH, MAX_WEIGHTS_NODES
 from .prefilter import LazyPattern
 
 # libyaml's loader when PyYAML has it: the same documents, parsed ten times faster.
@@ -192,6 +193,23 @@ def default_lexicon() -> Lexicon:
     return load_lexicon(DEFAULT_LEXICON)
 
 
+def shown(value: object, width: int = 40) -> str:
+    """A short, one-line picture of a value for an error message: never the whole of a huge or
+    deeply nested value (its repr could take gigabytes), never a multi-line one."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > 128:
+            return f"an integer of {int(value.bit_length() * 0.30103) + 1} digits"
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = repr(value[: width + 1])
+        return text if len(value) <= width else repr(value[: width - 3]) + "..."
+    return f"a {type(value).__name__}"
+
+
 def parse_weights(raw: object, lexicon: Lexicon, source: str) -> dict[str, float]:
     """Validate a mapping of cue id to weight; the error names the offending key."""
     if not isinstance(raw, Mapping):
@@ -199,35 +217,61 @@ def parse_weights(raw: object, lexicon: Lexicon, source: str) -> dict[str, float
     known = set(lexicon.ids) | {TONE_ID}
     out: dict[str, float] = {}
     for key, value in raw.items():
-        if key not in known:
-            raise WeightsError(f"{source}: unknown cue id '{key}'")
-        try:
-            finite = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-        except OverflowError:  # an integer too large for a float
-            finite = False
-        if not finite:
-            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-            raise WeightsError(f"{source}: weight for '{key}' is not a number: {shown}")
+        if not isinstance(key, str) or key not in known:
+            raise WeightsError(f"{source}: unknown cue id {shown(key)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise WeightsError(f"{source}: weight for '{key}' is not a number: {shown(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise WeightsError(f"{source}: weight for '{key}' is not a finite number: {shown(value)}")
         if value < 0:
-            raise WeightsError(f"{source}: weight for '{key}' is negative ({value}); direction is fixed by the lexicon")
-        out[str(key)] = float(value)
+            raise WeightsError(f"{source}: weight for '{key}' is negative ({shown(value)}); direction is fixed by the lexicon")
+        if value > MAX_WEIGHT:
+            raise WeightsError(f"{source}: weight for '{key}' is {shown(value)}, over the maximum of {MAX_WEIGHT:g}")
+        out[key] = float(value)
     return out
+
+
+def _check_yaml_shape(text: str, name: str) -> None:
+    """Refuse aliases, deep nesting and huge documents from the event stream, before any value
+    is built: a few hundred bytes of nested aliases expand to billions of nodes."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise WeightsError(f"{name}: YAML aliases (*name) are not allowed in a weights file")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_WEIGHTS_DEPTH:
+                raise WeightsError(f"{name}: nested too deeply to be a weights file (a mapping of cue id to number)")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_WEIGHTS_NODES:
+                raise WeightsError(f"{name}: more than {MAX_WEIGHTS_NODES:,} values, too many for a weights file")
 
 
 def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
     """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML); errors name ``name``."""
+    if len(data) > MAX_WEIGHTS_BYTES:
+        raise WeightsError(f"{name}: {len(data):,} bytes, over the {MAX_WEIGHTS_BYTES:,}-byte limit for a weights file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise WeightsError(f"{name}: not UTF-8 text") from None
     is_json = name.lower().endswith(".json")
     try:
-        raw = json.loads(text) if is_json else yaml.safe_load(text)
+        if is_json:
+            raw = json.loads(text)
+        else:
+            _check_yaml_shape(text, name)
+            raw = yaml.load(text, Loader=YAML_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
-        first = str(err).splitlines()[0]
+        first = str(err).splitlines()[0][:200]
         raise WeightsError(f"{name}: not valid {'JSON' if is_json else 'YAML'}: {first}") from None
     except RecursionError:
         raise WeightsError(f"{name}: nested too deeply to be a weights file") from None
+    except ValueError:  # Python's limit on digits in an integer (4,300 by default)
+        raise WeightsError(f"{name}: a number with too many digits for a weight") from None
     return parse_weights(raw, lexicon, name)
 
 

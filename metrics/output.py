@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import sys
 from pathlib import Path
 from typing import IO
@@ -11,6 +13,57 @@ import pandas as pd
 from .errors import MetricsError
 
 FORMATS = ("csv", "jsonl", "parquet")
+
+# Cells a spreadsheet would run as a formula (OWASP, "CSV Injection"): they get a leading
+# apostrophe in every CSV the project writes. Parquet and JSON keep the exact text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell that starts like a formula prefixed by ``'``; numbers (a
+    negative tension) are left alone, as a spreadsheet reads them as numbers anyway."""
+    out = None
+    for col in _text_columns(df):
+        series = df[col]
+        first = series.map(lambda v: v[:1] if isinstance(v, str) else "")
+        mask = first.isin(FORMULA_STARTS).to_numpy()
+        if mask.any():
+            if out is None:
+                out = df.copy()
+            fixed = series.astype(object).copy()
+            fixed[mask] = "'" + series[mask].astype(str)
+            out[col] = fixed
+    return df if out is None else out
+
+
+def to_csv_text(df: pd.DataFrame, **kwargs) -> str | None:
+    """``DataFrame.to_csv`` with formulas neutralised: the one way the project writes CSV."""
+    df = neutralise_formulas(df)
+    # The csv module quotes a field for the line terminator it writes ("\n") but not for a bare
+    # carriage return, which a reader takes for the end of the row: such chunks quote every text.
+    if any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in _text_columns(df)):
+        kwargs.setdefault("quoting", csv.QUOTE_NONNUMERIC)
+    return df.to_csv(index=False, lineterminator="\n", **kwargs)
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+
+
+# Control characters (C0, DEL, C1) and bidirectional controls: in a terminal they can move the
+# cursor, change colours or reverse the rest of a line; in a table they reorder a title.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: object) -> str:
+    """``text`` for one terminal line: unsafe characters shown as escapes (``\\x1b``, ``\\u202e``)."""
+    s = str(text)
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", s)
+
+
+def display_text(text: str) -> str:
+    """``text`` for a table cell: unsafe characters removed (tabs and line breaks become spaces)."""
+    return _UNSAFE.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
 
 
 def infer_format(out: str | None, fmt: str | None) -> str:
@@ -56,7 +109,7 @@ class TableWriter:
         df = _iso_dates(df)
         self.rows += len(df)
         if self.fmt == "csv":
-            df.to_csv(self._stream, index=False, header=self._header, lineterminator="\n")
+            to_csv_text(df, path_or_buf=self._stream, header=self._header)
         elif self.fmt == "jsonl":
             if len(df):
                 self._stream.write(df.to_json(orient="records", lines=True, force_ascii=False).rstrip("\n") + "\n")

@@ -16,6 +16,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,7 @@ import pandas as pd
 from .dates import dateline, parse_date
 from .errors import InputError
 from .extract import Article
+from .limits import MAX_DOCX_BLOCKS, MAX_HTML_TAGS, MAX_PDF_CONTENT_MB
 
 MAX_TITLE = 200
 _DOTTED = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b")  # "19.06.2023 08:00": day-first everywhere
@@ -308,14 +310,27 @@ def _one(make: Callable[[], Article]) -> Iterator[Article | InputError]:
         yield err
 
 
+_ATX = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(\S.*)")
+
+
+def _markdown_heading(text: str) -> str | None:
+    # Line by line, trailing marks stripped with str methods: one regex over the whole text
+    # with \s* on both sides of the title backtracked cubically on a line of spaces.
+    for line in text.splitlines():
+        m = _ATX.match(line)
+        if m:
+            title = m.group(1).rstrip().rstrip("#").rstrip()
+            return title or m.group(1).strip()
+    return None
+
+
 def parse_text(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
     def make() -> Article:
         text = decode_text(data, source)
         title = None
         if source.lower().endswith(".md"):
             # A Markdown file's title is its first heading, wherever front matter or a dateline puts it.
-            m = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text[:5000], re.M)
-            title = m.group(1) if m else None
+            title = _markdown_heading(text[:5000])
         return article_from_text(text, source, options, title=title)
 
     yield from _one(make)
@@ -333,6 +348,9 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
         import trafilatura
 
         _quiet("trafilatura", "htmldate", "courlan", "justext", "readability")
+        tags = data.count(b"<") - data.count(b"</")  # opening tags (and comments, doctypes)
+        if tags > MAX_HTML_TAGS:
+            raise InputError(f"{source}: {tags:,} tags, over the limit of {MAX_HTML_TAGS:,} for one page")
         html = decode_html(data, source)
         try:
             doc = trafilatura.bare_extraction(
@@ -359,25 +377,92 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
 
 def _reflow(page: str) -> str:
     """Join the visual lines of a PDF page into paragraphs: a line that fills most of the width
-    and does not end a sentence continues on the next; short lines end paragraphs (headlines)."""
+    and does not end a sentence continues on the next; short lines end paragraphs (headlines).
+    Each paragraph is a list of lines joined once at the end, so the cost is linear."""
     lines = [ln.strip() for ln in page.splitlines()]
     widths = sorted(len(ln) for ln in lines if ln)
     if not widths:
         return ""
     full = widths[int(len(widths) * 0.75)] * 0.7
-    out: list[str] = []
+    out: list[list[str] | None] = []  # paragraphs as lists of parts; None for a blank line
+    last = ""  # the previous physical line
     for ln in lines:
         if not ln:
-            if out and out[-1] != "":
-                out.append("")
+            if out and out[-1] is not None:
+                out.append(None)
+            last = ""
             continue
-        prev = out[-1] if out else ""
-        joins = prev and (len(prev.splitlines()[-1]) >= full or ln[:1].islower()) and not prev.endswith((".", "!", "?", ":", '"', "\u201d"))
+        joins = last and (len(last) >= full or ln[:1].islower()) and not last.endswith((".", "!", "?", ":", '"', "\u201d"))
         if joins:
-            out[-1] = prev[:-1] + ln if prev.endswith("-") and ln[:1].islower() else f"{prev} {ln}"
+            para = out[-1]
+            if last.endswith("-") and ln[:1].islower():
+                para[-1] = para[-1][:-1]
+                para.append(ln)
+            else:
+                para.append(" " + ln)
         else:
-            out.append(ln)
-    return "\n".join(p if p else "" for p in out).replace("\n\n\n", "\n\n")
+            out.append([ln])
+        last = ln
+    return "\n".join("" if p is None else "".join(p) for p in out).replace("\n\n\n", "\n\n")
+
+
+def _resources_key(page) -> object:
+    """What makes two pages drawing the same streams render the same text: their resources
+    (fonts), by object number when shared, by value when written inline, by the parent node
+    when inherited."""
+    from pypdf.generic import IndirectObject
+
+    raw = page.raw_get("/Resources") if "/Resources" in page else None
+    if isinstance(raw, IndirectObject):
+        return ("ref", raw.idnum)
+    if raw is None:
+        parent = page.raw_get("/Parent") if "/Parent" in page else None
+        return ("inherited", parent.idnum if isinstance(parent, IndirectObject) else None)
+    text = repr(raw)
+    return ("inline", text) if len(text) < 10_000 else ("page", id(page))
+
+
+def _pdf_pages(reader, source: str) -> list[str]:
+    """Each page's reflowed text. A content stream shared by many pages is read once (the text
+    of a page drawing the same streams with the same resources is reused), and the decoded
+    content pypdf would interpret is capped per file: a 96 KB file can make 500 pages of one
+    5 MB stream."""
+    from pypdf.generic import IndirectObject
+
+    budget = MAX_PDF_CONTENT_MB * MB
+    used = 0
+    sizes: dict[int, int] = {}
+    keys: list[tuple | None] = []
+    # First the sizes (each stream decoded once), so that a file over the cap is refused
+    # before pypdf interprets any page.
+    for page in reader.pages:
+        refs = page.get("/Contents")
+        refs = list(refs) if isinstance(refs, list) else [refs] if refs is not None else []
+        key: tuple | None = None
+        if refs and all(isinstance(r, IndirectObject) for r in refs):
+            key = (tuple(r.idnum for r in refs), _resources_key(page))
+        keys.append(key)
+        for r in refs:
+            n = sizes.get(r.idnum) if isinstance(r, IndirectObject) else None
+            if n is None:
+                obj = r.get_object()
+                n = len(obj.get_data()) if hasattr(obj, "get_data") else 0
+                if isinstance(r, IndirectObject):
+                    sizes[r.idnum] = n
+            used += n
+            if used > budget:
+                raise InputError(f"{source}: page content decodes to more than {MAX_PDF_CONTENT_MB:g} MB (a hostile PDF?)")
+    done: dict[tuple, str] = {}
+    pages = []
+    for page, key in zip(reader.pages, keys):
+        if key is not None and key in done:
+            pages.append(done[key])
+            continue
+        text = _reflow(page.extract_text() or "")
+        if key is not None:
+            done[key] = text
+        pages.append(text)
+    return pages
 
 
 def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
@@ -397,7 +482,7 @@ def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Articl
             n = len(reader.pages)
             if n > options.max_pdf_pages:
                 raise InputError(f"{source}: {n} pages, over the limit of {options.max_pdf_pages} PDF pages")
-            pages = [_reflow(p.extract_text() or "") for p in reader.pages]
+            pages = _pdf_pages(reader, source)
             meta_title = (reader.metadata.title if reader.metadata else None) or None
         except InputError:
             raise
@@ -415,6 +500,37 @@ def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Articl
     yield from _one(make)
 
 
+_DOCX_BLOCK = re.compile(rb"<(?:\w+:)?(?:p|tbl)[\s/>]")
+
+
+def _inflate_capped(zf: zipfile.ZipFile, infos: list, limit: float, source: str, options: ReadOptions) -> dict[str, bytes]:
+    parts: dict[str, bytes] = {}
+    total = 0
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            chunks = []
+            with zf.open(info) as fh:
+                while chunk := fh.read(1 << 16):
+                    total += len(chunk)
+                    if total > limit:
+                        raise InputError(f"{source}: unpacks to more than the {options.max_docx_mb:g} MB .docx limit (a zip bomb?)")
+                    chunks.append(chunk)
+            parts[info.filename] = b"".join(chunks)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, zlib.error) as err:
+        raise InputError(f"{source}: corrupt Word .docx file: {_first_line(err)}") from None
+    return parts
+
+
+def _stored_zip(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return buf.getvalue()
+
+
 def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
     def make() -> Article:
         try:
@@ -422,20 +538,27 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
             infos = zf.infolist()
         except (zipfile.BadZipFile, OSError, ValueError):
             raise InputError(f"{source}: corrupt or not a Word .docx file (not a zip archive)") from None
-        # zipfile never inflates a member past the size its directory declares, so the sum of
-        # declared sizes bounds what python-docx can unpack: checked before any part is read.
+        # The declared sizes are checked first (cheap), but never trusted: each part is inflated
+        # in small chunks and the running total capped, then python-docx reads the copy.
         total = sum(i.file_size for i in infos)
-        if len(infos) > MAX_ZIP_ENTRIES or total > options.max_docx_mb * MB:
+        limit = options.max_docx_mb * MB
+        if len(infos) > MAX_ZIP_ENTRIES or total > limit:
             raise InputError(
                 f"{source}: unpacks to {total / MB:.0f} MB in {len(infos)} parts, over the "
                 f"{options.max_docx_mb:g} MB .docx limit (a zip bomb?)"
             )
+        parts = _inflate_capped(zf, infos, limit, source, options)
+        body = parts.get("word/document.xml", b"")
+        blocks = len(_DOCX_BLOCK.findall(body))
+        if blocks > MAX_DOCX_BLOCKS:
+            raise InputError(f"{source}: {blocks:,} paragraphs and tables, over the limit of {MAX_DOCX_BLOCKS:,}")
         import docx
         from docx.table import Table
 
         try:
-            doc = docx.Document(io.BytesIO(data))
+            doc = docx.Document(io.BytesIO(_stored_zip(parts)))
             paras: list[tuple[str, str]] = []
+            style_names: dict[str | None, str] = {}
             for block in doc.iter_inner_content():
                 if isinstance(block, Table):
                     for row in block.rows:
@@ -443,8 +566,15 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
                         if cells:
                             paras.append((" ".join(dict.fromkeys(cells)), ""))
                 else:
-                    style = block.style.name if block.style is not None else ""
-                    paras.append((block.text.strip(), style or ""))
+                    text = block.text.strip()
+                    if not text:
+                        continue
+                    # python-docx looks a style up in the styles part on every access: once per id.
+                    sid = block._p.style
+                    if sid not in style_names:
+                        style = block.style
+                        style_names[sid] = (style.name if style is not None else "") or ""
+                    paras.append((text, style_names[sid]))
             core_title = doc.core_properties.title
         except Exception as err:  # noqa: BLE001 - python-docx raises many kinds on corrupt files
             raise InputError(f"{source}: corrupt or unreadable Word file: {_first_line(err)}") from None
@@ -567,7 +697,7 @@ def _file_reader(parse: Parser) -> Reader:
         if not data:
             yield InputError(f"{path}: empty file")
             return
-        yield from parse(data, str(path), options)
+        yield from _parse(parse, data, str(path), options)
 
     return read
 
@@ -575,6 +705,20 @@ def _file_reader(parse: Parser) -> Reader:
 def read_table(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
     """One article per row of a .csv, .tsv or .jsonl table (with the size limit)."""
     return _file_reader(parse_table)(path, options)
+
+
+# Formats whose parsing libraries can be made to run for minutes or take gigabytes by a small
+# hostile file: parsed in a worker process under a CPU and memory budget (metrics/budget.py).
+_BUDGETED = (parse_html, parse_pdf, parse_docx)
+
+
+def _parse(parse: Parser, data: bytes, source: str, options: ReadOptions) -> Iterator[Article | InputError]:
+    if parse in _BUDGETED:
+        from . import budget
+
+        yield from budget.parse(parse, data, source, options)
+    else:
+        yield from parse(data, source, options)
 
 
 READERS: dict[str, Reader] = {suffix: _file_reader(parse) for suffix, parse in PARSERS.items()}
@@ -603,7 +747,7 @@ def read_bytes(name: str, data: bytes, options: ReadOptions | None = None) -> It
     if not data:
         yield InputError(f"{name}: empty file")
         return
-    yield from parse(data, name, options)
+    yield from _parse(parse, data, name, options)
 
 
 def read_path(path: str | Path, options: ReadOptions | None = None) -> Iterator[Article | InputError]:

@@ -283,6 +283,7 @@ class Store:
         return super().__new__(cls)
 
     def _init_common(self, lexicon: Lexicon | None) -> None:
+        self.readonly = False  # a SQLite file without write access sets it; a server never does
         self.lexicon = lexicon or default_lexicon()
         self.features_version = features_version(self.lexicon)
         self._extractor: Extractor | None = None
@@ -297,12 +298,20 @@ class Store:
             raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db {self.path})")
         if not self.path.parent.is_dir():
             raise MetricsError(f"{self.path}: cannot create the database: folder {self.path.parent} does not exist")
+        # A file (or folder) we may not write is opened read-only: list, export and the
+        # dashboard read it; stale features are then recomputed in memory, never stored.
+        self.readonly = self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        )
+        self._uri: str | None = None
         self._migrate()
 
     # -- connections and transactions ----------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            if self.readonly:
+                return self._connect_readonly()
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA foreign_keys = ON")
             # NORMAL in WAL mode: a commit survives a killed process; only a power cut can lose
@@ -312,6 +321,23 @@ class Store:
         except sqlite3.DatabaseError as err:
             raise MetricsError(f"{self.path}: cannot open the database: {err}") from None
         return conn
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        from urllib.parse import quote
+
+        base = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        # Without write access to the folder SQLite cannot create the WAL index (-shm) a
+        # read needs; "immutable" reads the file as it is (it cannot change under us).
+        for uri in ([self._uri] if self._uri else [base, base + "&immutable=1"]):
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+            try:
+                conn.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                continue
+            self._uri = uri
+            return conn
+        raise sqlite3.OperationalError("cannot open the read-only database")
 
     @contextmanager
     def _borrow(self) -> Iterator[sqlite3.Connection]:
@@ -353,6 +379,8 @@ class Store:
 
     def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn`` inside one write transaction, taken up front so it can never deadlock."""
+        if self.readonly:
+            raise MetricsError(f"{self.path}: the database is read-only (no write access to the file or its folder)")
         with self._borrow() as conn:
             self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
             try:
@@ -386,10 +414,33 @@ class Store:
             return self._retry(attempt)
 
     def _migrate(self) -> None:
+        # Everything is checked before anything is written: a refused file (a newer schema,
+        # another program's SQLite database) stays byte for byte as it was.
         conn = self._connect()
         try:
-            mode = self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise MetricsError(f"{self.path}: not a database this program can use: {err}") from None
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise MetricsError(
+                f"{self.path}: database schema version {version} is newer than this program's "
+                f"({SCHEMA_VERSION}); upgrade the program"
+            )
+        if (version == 0 and tables) or (version > 0 and "articles" not in tables):
+            conn.close()
+            raise MetricsError(f"{self.path}: an SQLite database of another program (tables: {', '.join(sorted(tables))[:80]}), not a tension database")
+        if self.readonly:
+            conn.close()
+            if version != SCHEMA_VERSION:
+                raise MetricsError(
+                    f"{self.path}: read-only database of schema version {version}; open it once with write access to upgrade it"
+                )
+            return
+        try:
+            mode = self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
         except sqlite3.DatabaseError as err:
             raise MetricsError(f"{self.path}: not a database this program can use: {err}") from None
         finally:
@@ -722,6 +773,8 @@ class Store:
         recomputed first, never mixed in. Passage text is filled only with ``include_text``."""
         where = "" if duplicates else "AND a.duplicate_of IS NULL"
         for _ in range(3):
+            if self.readonly and self.stale():
+                return self._extract_in_memory("", (), include_text)
             if self.stale():
                 self.refresh()
             try:
@@ -735,11 +788,29 @@ class Store:
         if self._read(
             lambda c: c.execute(f"SELECT features_version FROM articles a WHERE id = ? AND {_LIVE}", (article_id,)).fetchone()
         ) not in (None, (self.features_version,)):
+            if self.readonly:
+                return self._extract_in_memory("WHERE a.id = ?", (article_id,), True)
             self.refresh()
         f = self._load("AND a.id = ?", (article_id,), True)
         if len(f) == 0:
             raise KeyError(f"no article with id '{article_id}'")
         return f
+
+    def _extract_in_memory(self, where: str, params: tuple, include_text: bool) -> Features:
+        """Features of a read-only database whose stored ones are stale: extracted from the
+        stored text, in the articles' order, and not written back."""
+        rows = self._read(
+            lambda c: c.execute(
+                f"SELECT a.id, a.title, a.date, a.source, t.text FROM articles a JOIN texts t ON t.article = a.pk {where} ORDER BY {_ORDER}",
+                params,
+            ).fetchall()
+        )
+        feats = self.extractor.extract_many(
+            Article(text=text, id=aid, title=title, date=_to_date(d), source=source) for aid, title, d, source, text in rows
+        )
+        if not include_text and len(feats.passages):
+            feats.passages["text"] = ""
+        return feats
 
     def _load(self, where: str, params: tuple, include_text: bool) -> Features:
         # Feature rows are read in primary-key order (no sort of their blobs inside SQLite)

@@ -25,7 +25,7 @@ from .dyad import parse_dyad
 from .engine import add_engine_options, extract_stream, open_engine
 from .errors import MetricsError
 from .lexicon import load_weights
-from .output import TableWriter
+from .output import TableWriter, terminal_safe, to_csv_text
 from .readers import read_paths
 from .scoring import contributions, prepare, score_table
 from .store import ENV_DB, Store, ingest
@@ -56,6 +56,9 @@ def _who() -> str | None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = read_options(args)
     store = _open(args, create=True)
+    if store.readonly:
+        store.close()
+        raise MetricsError(f"{store.path}: the database is read-only (no write access to the file or its folder)")
     rep = Reporter()
     try:
         with open_engine(args.engine, args.scheduler) as engine:
@@ -70,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if summary.added + summary.present + summary.failed == 0:
         rep.error("no articles found in " + ", ".join(args.paths))
         summary.failed = 1
-    print(f"{summary} ({store.path})")
+    print(f"{summary} ({terminal_safe(store.path)})")
     return 1 if summary.failed else 0
 
 
@@ -98,7 +101,7 @@ def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
 
 
 def _clip(value: object, width: int, left: bool = False) -> str:
-    s = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    s = "" if value is None or (isinstance(value, float) and math.isnan(value)) else terminal_safe(value)
     if len(s) <= width:
         return s
     return "..." + s[-(width - 3):] if left else s[: width - 3] + "..."
@@ -118,7 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif args.format == "csv":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        to_csv_text(table, path_or_buf=sys.stdout)
     else:
         if table.empty:
             print(f"no articles in {store.path}", file=sys.stderr)
@@ -127,7 +130,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in table.itertuples(index=False):
             t = "n/a" if pd.isna(row.tension) else f"{row.tension:+.1f}"
             print(
-                f"{row.id:<16}  {_clip(row.date, 10):<10}  {t:>7}  {_clip(row.title, 50):<50}  {_clip(row.source, 40, left=True)}"
+                f"{terminal_safe(row.id):<16}  {_clip(row.date, 10):<10}  {t:>7}  {_clip(row.title, 50):<50}  {_clip(row.source, 40, left=True)}"
             )
     return 0
 

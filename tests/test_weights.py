@@ -58,7 +58,12 @@ def test_every_family_is_documented_and_grounded(lex):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ('{"sanctions": 1' + "0" * 400 + "}", "weight for 'sanctions' is not a number"),
+        ('{"sanctions": 1' + "0" * 400 + "}", "weight for 'sanctions' is an integer of 401 digits, over the maximum of 100"),
+        ('{"sanctions": 1' + "0" * 5000 + "}", "a number with too many digits"),
+        ('{"sanctions": 1e308}', "weight for 'sanctions' is 1e+308, over the maximum of 100"),
+        ('{"sanctions": 100.5}', "over the maximum of 100"),
+        ('{"sanctions": "' + "x" * 10_000 + '"}', "is not a number: 'xxxx"),
+        ('{"' + "k" * 10_000 + '": 1}', "unknown cue id 'kkk"),
         ("[" * 100_000, "nested too deeply"),
     ],
 )
@@ -68,3 +73,43 @@ def test_hostile_weights_files_are_one_line_errors(tmp_path, lex, content, messa
     with pytest.raises(WeightsError) as err:
         load_weights(f, lex)
     assert message in str(err.value) and len(str(err.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("sanctions: &x 1\ntone: *x\n", "YAML aliases (*name) are not allowed"),
+        ("tone: {a: {b: 1}}\n", "nested too deeply"),
+        ("tone: " + "1" * 5000 + "\n", "a number with too many digits"),
+        ("tone: [" + ", ".join(["1"] * 20_000) + "]\n", "more than 10,000 values"),
+    ],
+)
+def test_hostile_yaml_weights_are_refused_before_expanding(tmp_path, lex, content, message):
+    f = tmp_path / "hostile.yaml"
+    f.write_text(content)
+    with pytest.raises(WeightsError) as err:
+        load_weights(f, lex)
+    assert message in str(err.value) and "\n" not in str(err.value) and len(str(err.value)) < 250
+
+
+def test_alias_bomb_is_refused_in_one_line_by_the_cli_and_the_preset_parser(tmp_path, lex, capsys):
+    import hostile_files as H
+
+    from metrics.charts import parse_preset
+    from metrics.cli import main
+
+    bomb = H.yaml_alias_bomb()
+    assert len(bomb) < 500
+    with pytest.raises(WeightsError, match="aliases|nested too deeply"):
+        parse_preset(bomb, "preset.yaml", lex)
+    (tmp_path / "w.yaml").write_bytes(bomb)
+    (tmp_path / "a.txt").write_text("Washington and Beijing agreed to resume talks.\n")
+    assert main(["score", str(tmp_path / "a.txt"), "--weights", str(tmp_path / "w.yaml"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "w.yaml" in err[0] and ("aliases" in err[0] or "nested too deeply" in err[0])
+
+
+def test_weights_up_to_the_maximum_are_accepted(tmp_path, lex):
+    f = tmp_path / "w.yaml"
+    f.write_text("tone: 100\nsanctions: 0\n")
+    assert load_weights(f, lex) == {"tone": 100.0, "sanctions": 0.0}

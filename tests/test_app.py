@@ -101,13 +101,19 @@ def test_first_start_loads_the_sample_corpus(db):
     assert _latest(at) not in ("", "–")
 
 
-def test_slider_groups_start_closed_and_build_their_sliders_when_opened(few):
+def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):
     at = _run(_app(open_groups=False))
-    assert len(at.slider) == 0 and len(at.expander) >= len({f.category for f in default_lexicon().families})
+    lex = default_lexicon()
+    visible = [s.key for s in at.slider]
+    # No expander to open: the seed article's four cues and the cues moving this view most.
+    assert visible[:4] == [f"w_{c}" for c in ("channels_cut", "relations_bad", "invitation", "talks_positive")]
+    assert len(visible) == 8 and len(set(visible)) == 8
+    assert len(at.expander) >= len({f.category for f in lex.families}) - 2
     at.session_state["group_Cooperation"] = True
     _run(at)
-    ids = {s.key for s in at.slider}
-    assert ids == {f"w_{f.id}" for f in default_lexicon().families if f.category == "Cooperation"}
+    opened = {s.key for s in at.slider} - set(visible)
+    assert opened == {f"w_{f.id}" for f in lex.families if f.category == "Cooperation"} - set(visible)
+    assert opened  # the group still holds the cues not shown beside the chart
 
 
 def test_overview_has_timeline_metric_and_a_slider_per_family(few):
@@ -136,8 +142,10 @@ def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     _run(at)
     assert _latest(at) != before
     assert at.query_params["w"] == "agreement:0"
-    # Only the charts reran: the sliders were not redrawn under the user's hand.
-    assert len(at.slider) == 0 and len(at.get("plotly_chart")) >= 1
+    # Only the charts (with the key sliders beside them) reran: the sidebar's sliders were not
+    # redrawn under the user's hand.
+    assert {s.key for s in at.slider} == {f"w_{c}" for c in at.session_state["key_cues"]}
+    assert len(at.get("plotly_chart")) >= 1
     default = default_lexicon().family("agreement").weight
     assert f"Agreement reached or signed 0 (default {default:g})" in " ".join(c.value for c in at.caption)
     _run(at)  # a full rerun, as after any other interaction

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -651,14 +652,37 @@ def period_drivers(prep: Prepared, weights: Mapping[str, float] | None, rows: np
     return mean[mean.abs() > 1e-9].rename(index=family_labels(prep.lexicon))
 
 
-def top_cues_of(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, k: int = 3) -> list[str]:
-    """``metrics.scoring.top_cues`` for the articles at ``rows`` only (a table page, not the corpus)."""
+def top_cues_of(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, k: int = 3,
+                labels: bool = False) -> list[str]:
+    """``metrics.scoring.top_cues`` for the articles at ``rows`` only (a table page, not the
+    corpus); with ``labels``, the families' labels instead of their ids (what a person reads)."""
     idx = np.asarray(rows, dtype=np.int64)
     w, _ = prep.lexicon.weight_vector(weights)
     values = prep.cue_sums[idx] * w
     ids = np.array(prep.lexicon.ids)
     order = np.argsort(-np.abs(values), axis=1)[:, :k]
-    return ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in o if row[j] != 0) for row, o in zip(values, order)]
+    out = ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in o if row[j] != 0) for row, o in zip(values, order)]
+    return [label_top_cues(t, prep.lexicon) for t in out] if labels else out
+
+
+_TOP_CUE = re.compile(r"([A-Za-z0-9_]+)\(([+-][0-9.]+)\)")
+
+
+def label_top_cues(text: str, lexicon: Lexicon) -> str:
+    """``sanctions(+2.41); tone(-0.3)`` as ``Sanctions, export controls, tariffs +2.41; ...``."""
+    names = family_labels(lexicon)
+    return _TOP_CUE.sub(lambda m: f"{names.get(m.group(1), m.group(1))} {m.group(2)}", str(text or ""))
+
+
+def with_labels(table: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    """A score table (``metrics.scoring.score_table``) with a ``top_cues_labels`` column beside
+    ``top_cues``: the ids stay for scripts, the labels are for the person opening the CSV."""
+    if "top_cues" not in table:
+        return table
+    at = list(table.columns).index("top_cues") + 1
+    out = table.copy()
+    out.insert(at, "top_cues_labels", [label_top_cues(t, lexicon) for t in table["top_cues"]])
+    return out
 
 
 def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, period_name: str = "Period",
@@ -677,25 +701,35 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     def colors(v: pd.Series) -> list[str]:
         return [ESCALATION_COLOR if x > 0 else DEESCALATION_COLOR for x in v]
 
+    # The bars are coloured by sign, so a legend swatch would take the first bar's colour: the
+    # legend gets swatches of its own, grey, solid for the period and hatched for the article.
     fig.add_trace(
         go.Bar(
             y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
             hovertemplate="%{y}: %{x:+.2f}<extra>" + html.escape(period_name) + "</extra>",
+            showlegend=False, legendgroup="p",
         )
     )
+    fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
+                         marker={"color": NEUTRAL_COLOR}, hoverinfo="skip"))
     if article is not None:
         fig.add_trace(
             go.Bar(
                 y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
                 marker={"color": colors(both["a"]), "pattern": {"shape": "/", "fgcolor": "white"}},
-                hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>",
+                hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>", showlegend=False, legendgroup="a",
             )
         )
+        fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
+                             legendgroup="a", hoverinfo="skip",
+                             marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
+                                     "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))
     fig.update_layout(
         barmode="group",
-        height=max(220, 32 * len(both) + 90),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        height=max(240, 32 * len(both) + 110),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        # Under the bars: above them the legend runs under plotly's toolbar.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         xaxis={"title": "contribution to the raw score", "zeroline": True,
                "zerolinecolor": "#555"},
         plot_bgcolor="white",
@@ -749,20 +783,34 @@ def _highlight(text: str, offset: int, cues: list[dict]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def _cue_line(c: dict) -> str:
+def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     notes = [n for n, flag in (("negated", c["negated"]), ("hedged", c["hedged"])) if flag]
     arrow = "▲" if c["direction"] == "escalation" else "▼"
+    sign = c.get("sign", 1.0 if c["direction"] == "escalation" else -1.0)
+    factors = (f"weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
+               + (f" ({', '.join(notes)})" if notes else "")
+               + f" × relevance {relevance:g}")
+    if norm is not None:
+        factors += f" / norm {norm:.3g}"
     return (
-        f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”: "
-        f"weight {c['weight']:g} × strength {c['strength']:g}"
-        + (f" ({', '.join(notes)})" if notes else "")
-        + f" → <b>{c['contribution']:+.2f}</b></li>"
+        f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”: {factors}"
+        f" = <b>{c['contribution']:+.2f}</b></li>"
     )
 
 
-def article_html(doc: dict) -> str:
-    """The drill-down of one article (``metrics.scoring.explain``): passages in order, cues
-    highlighted, each passage's and each cue's contribution. All article text is escaped."""
+def _tone_line(p: dict, weight: float | None, norm: float | None) -> str:
+    if weight is None or norm is None or p["relevance"] == 0 or p["tone_contribution"] == 0:
+        return ""
+    return (f"<li>Tone (VADER): weight {weight:g} × −compound {p['tone']:+.3f} × relevance "
+            f"{p['relevance']:g} / norm {norm:.3g} = <b>{p['tone_contribution']:+.2f}</b></li>")
+
+
+def article_html(doc: dict, tone_weight: float | None = None) -> str:
+    """The drill-down of one article (``metrics.scoring.explain`` or ``metrics.drilldown.page``):
+    passages (in the doc's order), cues highlighted, each passage's and each cue's contribution
+    with every factor of it when the doc carries the article's ``norm``. All article text is
+    escaped."""
+    norm = doc.get("norm")
     parts = [_STYLE, '<div class="tp-art">']
     for p in doc["passages"]:
         rel = p["relevance"]
@@ -774,8 +822,9 @@ def article_html(doc: dict) -> str:
             head += f" · relevance {rel:g} · tone {p['tone_contribution']:+.2f}"
         parts.append(f'<div class="tp-p {cls}"><div class="tp-h">{head}</div>')
         parts.append(_highlight(p["text"], p["start"], p["cues"]))
-        if p["cues"]:
-            parts.append('<ul class="tp-c">' + "".join(_cue_line(c) for c in p["cues"]) + "</ul>")
+        lines = "".join(_cue_line(c, rel, norm) for c in p["cues"]) + _tone_line(p, tone_weight, norm)
+        if lines:
+            parts.append('<ul class="tp-c">' + lines + "</ul>")
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -783,13 +832,18 @@ def article_html(doc: dict) -> str:
 
 def explain_summary(doc: dict) -> str:
     """One line reconciling the passages with the score (plain text, safe for markdown)."""
-    total = sum(p["contribution"] for p in doc["passages"])
-    counted = sum(1 for p in doc["passages"] if p["relevance"] > 0)
+    total_n = doc.get("passages_total", len(doc["passages"]))
     if doc["tension"] is None:
-        return f"No passage of this article is about the chosen pair ({len(doc['passages'])} passages): it has no tension."
+        return f"No passage of this article is about the chosen pair ({total_n:,} passages): it has no tension."
+    counted = doc.get("counted", sum(1 for p in doc["passages"] if p["relevance"] > 0))
+    raw = doc.get("raw", sum(p["contribution"] for p in doc["passages"]))
+    norm = ""
+    if doc.get("norm") is not None:
+        norm = (f" Each contribution is divided by the article's size, norm = √max(1, {doc['relevant']:g} relevant)"
+                f" = {doc['norm']:.3g}.")
     return (
-        f"{counted} of {len(doc['passages'])} passages count. Their contributions add up to "
-        f"raw {total:+.2f}; tension = 100 × tanh({total:+.2f} / {SCALE:g}) = {doc['tension']:+.1f}."
+        f"{counted:,} of {total_n:,} passages count.{norm} Their contributions add up to "
+        f"raw {raw:+.2f}; tension = 100 × tanh(raw / {SCALE:g}) = 100 × tanh({raw / SCALE:+.3f}) = {doc['tension']:+.1f}."
     )
 
 
@@ -845,7 +899,7 @@ def upload_preview(
     if good:
         prep = prepare(Features.build([items[i].features for i in good], lexicon.version), dyad, lexicon)
         for i, v, c in zip(good, tension(prep, weights), top_cues(prep, weights)):
-            t[i], cues[i] = v, c
+            t[i], cues[i] = v, label_top_cues(c, lexicon)
     seen: dict[str, str] = {}
     rows = []
     for i, it in enumerate(items):

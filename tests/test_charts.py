@@ -248,7 +248,11 @@ def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign
     bar = fig.data[0]
     for label, x, color in zip(bar.y, bar.x, bar.marker.color):
         assert color == (charts.ESCALATION_COLOR if x > 0 else charts.DEESCALATION_COLOR), label
-    assert len(fig.data) == 2
+    # Two bar series; the legend shows each once, in a grey that means neither sign.
+    legend = [t for t in fig.data if t.showlegend is not False]
+    assert len(legend) == 2 and legend[0].marker.color == charts.NEUTRAL_COLOR
+    assert legend[1].marker.pattern.shape == "/" and legend[1].marker.pattern.fgcolor == charts.NEUTRAL_COLOR
+    assert not legend[0].marker.pattern.shape
 
 
 # ----------------------------------------------------------------------------- drill-down
@@ -300,7 +304,7 @@ def test_upload_preview_marks_new_stored_repeated_and_failed(extractor):
     pre = charts.upload_preview(items, set(), "US-CN", None, LEX)
     assert list(pre["status"]) == ["new", "repeated in this upload", "failed"]
     assert pre.loc[0, "date"] == date(2023, 6, 1) and pre.loc[0, "tension"] < 0
-    assert "agreement" in pre.loc[0, "top_cues"]
+    assert pre.loc[0, "top_cues"].startswith("Agreement reached or signed -")  # a label, not the id
     assert pre.loc[2, "reason"].startswith("e.txt")
     stored = charts.upload_preview(items[:1], {items[0].article.id}, "US-CN", None, LEX)
     assert list(stored["status"]) == ["already stored"]
@@ -340,3 +344,14 @@ def test_fast_period_drivers_and_top_cues_match_the_scoring_module(prepared):
     pd.testing.assert_series_equal(fast.sort_index(), slow.sort_index(), check_names=False)
     assert charts.period_drivers(prepared, w, np.zeros(4, dtype=bool)).empty
     assert charts.top_cues_of(prepared, w, np.array([3, 1])) == [top_cues(prepared, w)[3], top_cues(prepared, w)[1]]
+
+
+def test_people_read_cue_labels_and_the_csv_keeps_the_ids_beside_them(prepared):
+    from metrics.scoring import score_table
+
+    (shown,) = charts.top_cues_of(prepared, None, np.array([1]), labels=True)
+    assert "Sanctions, export controls, tariffs +" in shown and "sanctions(" not in shown
+    table = charts.with_labels(score_table(prepared), LEX)
+    cols = list(table.columns)
+    assert cols[cols.index("top_cues") + 1] == "top_cues_labels"
+    assert "sanctions(" in table.loc[1, "top_cues"] and "Sanctions, export controls, tariffs" in table.loc[1, "top_cues_labels"]

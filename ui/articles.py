@@ -39,7 +39,7 @@ if len(shown) > MAX_ROWS:
     st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
     shown = shown.head(MAX_ROWS)
 # Top cues for the rows shown only: formatting them for 100,000 articles would cost a second.
-shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()))
+shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy(), labels=True))
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id"]],
     hide_index=True, width="stretch", height=420,
@@ -48,9 +48,14 @@ event = st.dataframe(
     key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
     on_select="rerun", selection_mode="multi-row",
     column_config={
-        "date": st.column_config.DateColumn("date"),
-        "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict"),
-        "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most"),
+        "date": st.column_config.DateColumn("date", width=100),
+        "title": st.column_config.TextColumn("title", width="large"),
+        "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict",
+                                                 width=80),
+        "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most",
+                                                width="large"),
+        "source": st.column_config.TextColumn("source", width="medium"),
+        "id": st.column_config.TextColumn("id", width="small"),
     },
 )
 rows = [r for r in (event.selection.rows if event and event.selection else []) if r < len(shown)]
@@ -58,7 +63,7 @@ picked = shown.iloc[rows]["id"].tolist() if rows else []
 
 c1, c2, c3 = st.columns([2, 2, 3])
 c1.download_button(
-    "Scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]), file_name="tension-scores.csv",
+    "Scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())), file_name="tension-scores.csv",
     mime="text/csv", on_click="ignore",
     help="Every article matching the search: id, date, title, source, tension, raw score, top cues.",
 )

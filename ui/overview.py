@@ -148,12 +148,12 @@ def weighted_view() -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "Timeline as CSV", data=charts.to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
-        on_click="ignore", help="Period, mean, count, sd, 95% interval and rolling mean.",
+        on_click="ignore", help="Period (first and last day), mean, count, sd, 95% interval, rolling mean and its article count.",
     )
     d2.download_button(
-        "Article scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]),
+        "Article scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())),
         file_name="tension-scores.csv", mime="text/csv", on_click="ignore",
-        help="One row per article in view: id, date, title, source, tension, raw score, top cues.",
+        help="One row per article in view: id, date, title, source, tension, raw score, top cues (ids and labels).",
     )
 
     article = ss.get("selected_article")

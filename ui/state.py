@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics import charts
+from metrics import charts, drilldown
 from metrics.dyad import DEFAULT_DYAD
 from metrics.errors import InputError, MetricsError, WeightsError
 from metrics.extract import Extractor, Features
-from metrics.lexicon import Lexicon, default_lexicon, dump_weights
+from metrics.lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights
 from metrics.readers import read_path
-from metrics.scoring import Prepared, explain, family_contributions, prepare
+from metrics.scoring import Prepared, family_contributions, prepare
 from metrics.store import Store, default_db_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -413,13 +413,19 @@ def sync_selection(selected_period: pd.Timestamp | None = None) -> None:
 
 def show_article(article_id: str, dyad: str, w: dict[str, float], period_drivers: pd.Series | None = None,
                  period_name: str = "") -> None:
-    """The drill-down: the article's passages in order, cues highlighted, every contribution."""
+    """The drill-down: the article's passages a page at a time (the largest contributions first,
+    or as written), cues highlighted, every contribution with its factors."""
     path, version = current()
     prep = article_prepared(path, version, article_id, dyad)
     if prep is None:
         st.info("That article is no longer stored.")
         return
-    doc = explain(prep, 0, w)
+    ss = st.session_state
+    total = len(prep.features.passages)
+    pages = max(1, -(-total // drilldown.PAGE_SIZE))
+    order = ss.get("drill_order", "top")
+    number = ss.get("drill_page", 1) if ss.get("drill_for") == article_id else 1
+    doc = drilldown.page(prep, w, number=min(number, pages), order=order)
     meta = " · ".join(x for x in (doc["date"] or "undated", doc["source"]) if x)
     tension = "no tension (not about the pair)" if doc["tension"] is None else f"tension {doc['tension']:+.1f}"
     st.html(
@@ -436,10 +442,30 @@ def show_article(article_id: str, dyad: str, w: dict[str, float], period_drivers
             ),
             key=f"drivers_article_{article_id}", config=PLOT_CONFIG,
         )
-    st.html(charts.article_html(doc))
-    table = charts.cue_table(doc)
-    with st.expander(f"All {len(table)} cue matches as a table"):
-        st.dataframe(table, hide_index=True, width="stretch")
+    c1, c2, c3 = st.columns([3, 2, 3])
+    c1.radio("Passages", drilldown.ORDERS, key="drill_order", horizontal=True,
+             format_func={"top": "largest contribution first", "text": "as written"}.get,
+             on_change=lambda: ss.__setitem__("drill_page", 1))
+    if pages > 1:
+        ss.drill_for = article_id
+        ss.drill_page = doc["page"]
+        c2.number_input(f"Page (of {pages:,})", 1, pages, step=1, key="drill_page")
+    last = doc["first"] + len(doc["passages"]) - 1
+    c3.caption(f"Passages {doc['first']:,}–{last:,} of {total:,}"
+               + (", the largest contributions first" if order == "top" else ", as written") + ".")
+    st.html(charts.article_html(doc, tone_weight=w.get(TONE_ID)))
+    table = drilldown.cue_table(prep, w)
+    with st.expander(f"All {len(table):,} cue matches as a table"):
+        st.dataframe(
+            table, hide_index=True, width="stretch",
+            column_config={
+                "passage": st.column_config.NumberColumn("passage", width=70),
+                "cue": st.column_config.TextColumn("cue", width="medium"),
+                "cue_id": st.column_config.TextColumn("cue id", width="small"),
+                "matched": st.column_config.TextColumn("matched", width="medium"),
+                "contribution": st.column_config.NumberColumn("contribution", format="%+.3f", width=100),
+            },
+        )
 
 
 PLOT_CONFIG = {

@@ -34,7 +34,8 @@ from .lexicon import (
 )
 from .readers import ReadOptions, read_bytes
 from .scoring import SCALE, Prepared, prepare, tension, top_cues
-from .timeline import MIN_COUNT, PERIODS as PERIODS_FREQ, ROLLING, period_end, period_last_day, period_start, with_gaps
+from .timeline import MIN_COUNT, ROLLING, period_end, period_last_day, period_start, with_gaps
+from .timeline import PERIODS as PERIODS_FREQ
 
 # Beyond this many dated articles the timeline draws period means only: a browser handles a
 # few thousand SVG markers smoothly, 100,000 would freeze the page and the websocket.

@@ -330,3 +330,30 @@ def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
     (err,) = at.error
     assert "Cannot read the article database" in err.value and "tension" in err.value
     assert ("not a database" if damage == "not a database" else "do not decode") in err.value
+
+
+def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
+    at = _run(_app(pair="none", period="week", **{"from": "2022-01-01", "to": "2023-12-31"}, level="1",
+                   half="90", source="articles/", compare="US-CN", sel="2023-02-01", w="sanctions:12"))
+    assert at.selectbox(key="dyad").value == "none"
+    assert at.radio(key="period").value == "week"
+    assert at.date_input(key="dates").value == (date(2022, 1, 1), date(2023, 12, 31))
+    assert at.toggle(key="level_on").value is True and at.slider(key="level_half").value == 90
+    assert at.text_input(key="source_q").value == "articles/"
+    assert at.multiselect(key="compare").value == ["US-CN"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "Mean per week: US-CN" in [t.get("name") for t in spec["data"]]
+    # The chosen period (the week of Monday 30 January 2023, which holds 1 February) is the one listed.
+    assert any(s.value.startswith("What drove it: week of 30 Jan 2023") for s in at.subheader)
+    # Nothing was lost on the way back out: the page writes the same view into its URL.
+    for key, value in {"pair": "none", "period": "week", "from": "2022-01-01", "to": "2023-12-31", "level": "1",
+                       "half": "90", "source": "articles/", "compare": "US-CN", "sel": "2023-01-30",
+                       "w": "sanctions:12"}.items():
+        assert at.query_params[key] == value, key
+
+
+def test_a_url_part_that_does_not_parse_is_ignored_not_fatal(few):
+    at = _run(_app(period="year", half="lots", compare="XX-YY", sel="soon", **{"from": "2023-13-01"}))
+    assert at.radio(key="period").value == "month"
+    assert at.multiselect(key="compare").value == []
+    assert "period" not in at.query_params and "compare" not in at.query_params

@@ -41,7 +41,7 @@ def test_every_cue_contribution_is_the_product_of_the_factors_shown(one):
     out = charts.article_html(doc, tone_weight=2.0)
     assert f"/ norm {doc['norm']:.3g}" in out and "× direction +1" in out and "× direction -1" in out
     summary = charts.explain_summary(doc)
-    assert f"= {doc['norm']:.3g}" in summary and f"tanh(raw / 15)" in summary and f"{doc['tension']:+.1f}" in summary
+    assert f"= {doc['norm']:.3g}" in summary and "tanh(raw / 15)" in summary and f"{doc['tension']:+.1f}" in summary
 
 
 def test_a_huge_article_is_shown_a_page_at_a_time_largest_contributions_first(extractor):

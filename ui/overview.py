@@ -163,7 +163,7 @@ def weighted_view() -> None:
         head.subheader("The article behind the point")
         close.button("Close", on_click=_select_article, args=(None,), key="close_article")
         state.show_article(article, view["dyad"], w, period_drivers, f"{pname} mean")
-    state.sync_selection(ss.get("selected_period"))
+    state.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
 
 weighted_view()

@@ -101,9 +101,10 @@ def current() -> tuple[str, int]:
 # ----------------------------------------------------------------------------- first start
 
 
-def ensure_sample() -> None:
+def ensure_sample(bar=None) -> None:
     """On first start with an empty database, load the bundled sample corpus (with progress).
 
+    ``bar`` is a progress bar already on the page (the app's start-up bar), else one is made.
     Once per process and database: a user who deletes every article does not get it back until
     the next start.
     """
@@ -115,8 +116,10 @@ def ensure_sample() -> None:
             return
         s = store()
         if s.count() == 0 and SAMPLE_DIR.is_dir():
+            bar = bar or st.progress(0.0)
+            bar.progress(0.0, text="First start: reading the sample articles in data/articles/ …")
             items = list(read_path(SAMPLE_DIR))
-            bar = st.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
+            bar.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
             for i, item in enumerate(items, 1):
                 if not isinstance(item, InputError):
                     try:
@@ -204,7 +207,8 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
     half_life = 30.0
     if show_level:
         lo, hi = charts.HALF_LIFE_RANGE
-        half_life = float(st.sidebar.slider("Level half-life (days)", lo, hi, 30, key="level_half",
+        ss.setdefault("level_half", 30)  # the value lives in the session state (the URL may set it)
+        half_life = float(st.sidebar.slider("Level half-life (days)", lo, hi, key="level_half",
                                             help="An article's weight on the level halves every this many days."))
     source = st.sidebar.text_input(
         "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",

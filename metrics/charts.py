@@ -173,6 +173,11 @@ def dyad_options() -> list[str]:
     return ordered + ["none"]
 
 
+def pair_name(spec: str) -> str:
+    """A short name for a legend: the pair's codes, or "any countries"."""
+    return "any countries" if spec == "none" else spec
+
+
 def dyad_label(spec: str) -> str:
     if spec == "none":
         return "Any countries (count every passage)"
@@ -475,7 +480,7 @@ def timeline_figure(
     dated = points.dropna(subset=["date", "tension"])
     many = len(dated) > max_points
     unit = PERIOD_NAMES[period]
-    suffix = f": {pair}" if pair and compare else ""
+    suffix = f": {pair_name(pair)}" if pair and compare else ""
     if not tl.empty:
         full = with_gaps(tl, period)
         has = full["count"].to_numpy() > 0
@@ -489,30 +494,46 @@ def timeline_figure(
         custom = [[f"{PERIOD_PREFIX}{pd.Timestamp(p).date().isoformat()}"] for p in full["period"]]
         fig.add_trace(
             go.Scatter(
-                x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}{suffix}",
-                line={"color": "#2c3e50", "width": 2}, marker={"size": 9 if many else 5}, connectgaps=False, **_px(period),
+                x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
+                line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
+                **_px(period),
+            )
+        )
+        # Where the articles are drawn, a period of one article has its mean on that very point:
+        # no marker of its own there, so a click on the point opens the article, not the period.
+        marked = has if many else full["count"].to_numpy() > 1
+        fig.add_trace(
+            go.Scatter(
+                x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
+                marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
                 customdata=custom, text=_mean_labels(full, period),
-                hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>",
+                hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
             )
         )
         fig.add_trace(
             go.Scatter(
                 x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
                 line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
-                text=_rolling_labels(full, period, rolling),
-                hovertemplate="rolling mean %{y:+.1f}<br>%{text}<extra></extra>",
+                # No hover of its own: its points sit on the articles' and would take their clicks.
+                # The volume bars' hover tells each window's mean and count.
+                text=_rolling_labels(full, period, rolling), hoverinfo="skip",
             )
         )
         fig.add_trace(
             go.Bar(
                 x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
-                marker={"color": "#5d6d7e"}, customdata=custom, text=[interval_label(p, period) for p in full["period"]],
-                hovertemplate="%{text}<br>%{y} articles<extra></extra>", textposition="none",
+                marker={"color": "#5d6d7e"}, customdata=custom,
+                text=[f"{interval_label(p, period)}<br>{_articles(int(n))}<br>rolling mean "
+                      + ("–" if r != r else f"{r:+.1f}") + f" over {lab}"
+                      for p, n, r, lab in zip(full["period"], full["count"], full["rolling"],
+                                              _rolling_labels(full, period, rolling))],
+                hovertemplate="%{text}<extra></extra>", textposition="none",
                 **_px(period),
             )
         )
     for k, (name, other) in enumerate(c for c in compare if not c[1].empty):
         color = COMPARE_COLORS[k % len(COMPARE_COLORS)]
+        name = pair_name(name)
         full = with_gaps(other, period)
         has = full["count"].to_numpy() > 0
         fig.add_trace(

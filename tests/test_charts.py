@@ -147,8 +147,10 @@ def test_timeline_has_a_point_per_article_with_its_id_and_the_band_and_rolling_m
     tl = timeline(points, "month")
     fig = charts.timeline_figure(points, tl)
     names = [t.name for t in fig.data]
-    assert names[:4] == ["95% interval of the mean", "Mean per month", "Rolling mean (3 calendar months)",
-                         "Articles per month"]
+    assert names[:5] == ["95% interval of the mean", "Mean per month", "Mean per month",
+                         "Rolling mean (3 calendar months)", "Articles per month"]
+    # A month of one article: its point is the mean, the month gets no marker of its own to click.
+    assert [y is not None and not np.isnan(y) for y in fig.data[2].y] == list(tl["count"] > 1)
     (art,) = [t for t in fig.data if t.name == "Article"]
     assert [row[0] for row in art.customdata] == list(points["id"])
     assert "%{customdata[1]}" in art.hovertemplate and "tension" in art.hovertemplate
@@ -162,7 +164,8 @@ def test_timeline_beyond_the_point_limit_draws_period_means_only(prepared):
     assert "Article" not in [t.name for t in fig.data]
     assert "drawn as monthly means" in fig.layout.title.text
     # A click on a mean is told apart from a click on an article.
-    mean = fig.data[1]
+    mean = fig.data[2]
+    assert list(mean.y) == list(tl["mean"])  # drawn as means only: every period gets its marker
     art, per = charts.parse_selection([{"customdata": list(mean.customdata[1])}])
     assert art is None and per == tl["period"].iloc[1]
     assert charts.parse_selection([{"customdata": ["abc", "t"]}]) == ("abc", None)
@@ -190,14 +193,14 @@ def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month()
                            "date": pd.to_datetime(["2021-11-03", "2021-11-20", "2022-08-02", "2022-08-09"]),
                            "tension": [40.0, 20.0, -10.0, -30.0]})
     fig = charts.timeline_figure(points, timeline(points, "month"))
-    (mean,) = [t for t in fig.data if t.name == "Mean per month"]
+    mean, marks = [t for t in fig.data if t.name == "Mean per month"]
     ys = list(mean.y)
     assert len(ys) == 10 and ys[0] == 30 and ys[-1] == -20
     assert all(y is None or np.isnan(y) for y in ys[1:-1])  # December to July: no line across
     assert mean.connectgaps is False
     (bars,) = [t for t in fig.data if t.name == "Articles per month"]
     assert list(bars.y) == [2, 0, 0, 0, 0, 0, 0, 0, 0, 2] and bars.yaxis == "y2"
-    assert "2021-11-01 to 2021-11-30<br>2 articles" in mean.text[0]
+    assert "2021-11-01 to 2021-11-30<br>2 articles" in marks.text[0] and marks.y[0] == 30
     band = fig.data[0]
     assert None in band.x  # two separate shapes, not one across the gap
     (roll,) = [t for t in fig.data if t.name.startswith("Rolling")]

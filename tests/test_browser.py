@@ -465,7 +465,7 @@ def test_the_camera_button_downloads_the_timeline_as_png(page, server):
     plot = page.locator(".js-plotly-plot").first
     plot.hover()
     with page.expect_download() as dl:
-        plot.locator(".modebar-btn[data-title='Download plot as a png']").click()
+        plot.locator(".modebar-btn[data-title^='Download plot as a']").click()
     path = dl.value.path()
     assert dl.value.suggested_filename.endswith(".png")
     data = Path(path).read_bytes()

@@ -421,7 +421,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def _band(full: pd.DataFrame) -> tuple[list, list]:
     """The 95% band as one closed shape per run of periods with articles, separated by gaps."""
     x, y = [], []
-    per, lo, hi = list(full["period"]), full["lo"].to_numpy(), full["hi"].to_numpy()
+    # ISO strings, not Timestamps: plotly validates a list of Timestamps one element at a time.
+    per = list(pd.to_datetime(full["period"]).dt.strftime("%Y-%m-%d"))
+    lo, hi = full["lo"].to_numpy(), full["hi"].to_numpy()
     for a, b in _runs(full["count"].to_numpy() > 0):
         if x:
             x.append(None)
@@ -431,10 +433,19 @@ def _band(full: pd.DataFrame) -> tuple[list, list]:
     return x, y
 
 
-def _mean_labels(full: pd.DataFrame, period: str) -> list[str]:
+def _intervals(full: pd.DataFrame, period: str) -> list[str]:
+    """Each period's "first to last day", vectorised: a Period object per row costs 0.2 ms, and
+    a slider move redraws a few hundred of them."""
+    first = pd.to_datetime(full["period"]).dt.strftime("%Y-%m-%d")
+    if period == "day":
+        return list(first)
+    return list(first + " to " + pd.to_datetime(full["end"]).dt.strftime("%Y-%m-%d"))
+
+
+def _mean_labels(full: pd.DataFrame, period: str, intervals: list[str]) -> list[str]:
     out = []
-    for p, n, lo, hi in zip(full["period"], full["count"], full["lo"], full["hi"]):
-        head = f"{period_label(pd.Timestamp(p), period)} · {interval_label(p, period)}<br>{_articles(int(n))}"
+    for p, iv, n, lo, hi in zip(full["period"], intervals, full["count"], full["lo"], full["hi"]):
+        head = f"{period_label(pd.Timestamp(p), period)} · {iv}<br>{_articles(int(n))}"
         if n > 1:
             head += f" · 95% interval {lo:+.1f} to {hi:+.1f}"
         out.append(head)
@@ -442,12 +453,13 @@ def _mean_labels(full: pd.DataFrame, period: str) -> list[str]:
 
 
 def _rolling_labels(full: pd.DataFrame, period: str, rolling: int) -> list[str]:
-    out = []
-    for p, n in zip(full["period"], full["rolling_count"] if "rolling_count" in full else full["count"]):
-        first = pd.Timestamp(p).to_period(PERIODS_FREQ[period]) - (rolling - 1)
-        out.append(f"{rolling} {PERIOD_NAMES[period]}s, {first.start_time:%Y-%m-%d} to "
-                   f"{period_last_day(p, period):%Y-%m-%d} · {_articles(int(n) if n == n else 0)}")
-    return out
+    starts = pd.to_datetime(full["period"]).shift(rolling - 1)
+    starts.iloc[: rolling - 1] = (pd.Timestamp(full["period"].iloc[0]).to_period(PERIODS_FREQ[period])
+                                  - (rolling - 1)).start_time if len(full) else pd.NaT
+    counts = full["rolling_count"] if "rolling_count" in full else full["count"]
+    ends = pd.to_datetime(full["end"]).dt.strftime("%Y-%m-%d")
+    return [f"{rolling} {PERIOD_NAMES[period]}s, {s:%Y-%m-%d} to {e} · {_articles(int(n) if n == n else 0)}"
+            for s, e, n in zip(starts, ends, counts)]
 
 
 def timeline_figure(
@@ -484,6 +496,7 @@ def timeline_figure(
     if not tl.empty:
         full = with_gaps(tl, period)
         has = full["count"].to_numpy() > 0
+        intervals, windows = _intervals(full, period), _rolling_labels(full, period, rolling)
         bx, by = _band(full)
         fig.add_trace(
             go.Scatter(
@@ -506,7 +519,7 @@ def timeline_figure(
             go.Scatter(
                 x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
                 marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
-                customdata=custom, text=_mean_labels(full, period),
+                customdata=custom, text=_mean_labels(full, period, intervals),
                 hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
             )
         )
@@ -516,17 +529,15 @@ def timeline_figure(
                 line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
                 # No hover of its own: its points sit on the articles' and would take their clicks.
                 # The volume bars' hover tells each window's mean and count.
-                text=_rolling_labels(full, period, rolling), hoverinfo="skip",
+                text=windows, hoverinfo="skip",
             )
         )
         fig.add_trace(
             go.Bar(
                 x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
                 marker={"color": "#5d6d7e"}, customdata=custom,
-                text=[f"{interval_label(p, period)}<br>{_articles(int(n))}<br>rolling mean "
-                      + ("–" if r != r else f"{r:+.1f}") + f" over {lab}"
-                      for p, n, r, lab in zip(full["period"], full["count"], full["rolling"],
-                                              _rolling_labels(full, period, rolling))],
+                text=[f"{iv}<br>{_articles(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
+                      + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
                 hovertemplate="%{text}<extra></extra>", textposition="none",
                 **_px(period),
             )
@@ -540,14 +551,14 @@ def timeline_figure(
             go.Scatter(
                 x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
                 line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
-                text=_mean_labels(full, period),
+                text=_mean_labels(full, period, _intervals(full, period)),
                 hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
             )
         )
         fig.add_trace(
             go.Bar(
                 x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
-                marker={"color": color}, text=[interval_label(p, period) for p in full["period"]],
+                marker={"color": color}, text=_intervals(full, period),
                 hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
                 textposition="none", **_px(period),
             )

@@ -48,14 +48,15 @@ event = st.dataframe(
     key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
     on_select="rerun", selection_mode="multi-row",
     column_config={
-        "date": st.column_config.DateColumn("date", width=100),
-        "title": st.column_config.TextColumn("title", width="large"),
+        # Widths that fit every column in a laptop's page; a clipped cell shows in full on hover.
+        "date": st.column_config.DateColumn("date", width=90),
+        "title": st.column_config.TextColumn("title", width=240),
         "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict",
-                                                 width=80),
+                                                 width=70),
         "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most",
-                                                width="large"),
-        "source": st.column_config.TextColumn("source", width="medium"),
-        "id": st.column_config.TextColumn("id", width="small"),
+                                                width=220),
+        "source": st.column_config.TextColumn("source", width=120),
+        "id": st.column_config.TextColumn("id", width=60),
     },
 )
 rows = [r for r in (event.selection.rows if event and event.selection else []) if r < len(shown)]

@@ -760,9 +760,9 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     fig.update_layout(
         barmode="group",
         height=max(240, 32 * len(both) + 110),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        # Under the bars: above them the legend runs under plotly's toolbar.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        margin={"l": 10, "r": 10, "t": 34, "b": 10},
+        # Two entries at the top left: clear of plotly's toolbar (top right) and of the axis title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         xaxis={"title": "contribution to the raw score", "zeroline": True,
                "zerolinecolor": "#555"},
         plot_bgcolor="white",

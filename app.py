@@ -4,13 +4,18 @@ A thin entry point: the store and the sample corpus on first start, the view fil
 sidebar, and three pages (``ui/``). Figures and view logic live in ``metrics/charts.py``.
 """
 
+import sys
+
 import streamlit as st
 
-from metrics import charts
-from metrics.errors import MetricsError
-from ui import auth, state
-
 st.set_page_config(page_title="Relations-tension index", page_icon="📈", layout="wide")
+# The first run in a server process imports pandas, plotly and the readers (seconds): show a
+# progress bar at once instead of a blank page. Later runs find the modules imported.
+_boot = None if "ui.state" in sys.modules else st.progress(0.0, text="Starting the dashboard …")
+
+from metrics import charts  # noqa: E402 - after the progress bar, on purpose
+from metrics.errors import MetricsError  # noqa: E402
+from ui import auth, state  # noqa: E402
 
 try:
     auth.gate()  # with sign-in configured, nothing below runs before signing in
@@ -18,14 +23,18 @@ except MetricsError as err:
     st.error(charts.md_escape(f"Sign-in is not usable: {err}"))
     st.stop()
 try:
-    state.ensure_sample()
+    state.ensure_sample(_boot)
     path, version = state.current()
     fr = state.frame(path, version)
 except MetricsError as err:
+    if _boot is not None:
+        _boot.empty()
     # A database that cannot be opened or read (damaged, not a database, locked out): one line
     # naming the file, never a traceback.
     st.error(charts.md_escape(f"Cannot read the article database: {err}"))
     st.stop()
+if _boot is not None:
+    _boot.empty()
 state.init_weights()
 state.init_selection()
 st.session_state["view"] = state.sidebar_filters(fr)

@@ -317,8 +317,8 @@ def measure(url: str, moves: int, visits: int) -> dict:
         out["first_chart_warm_s_median"] = round(statistics.median(warm), 2)
         out["first_chart_warm_s_min"] = round(min(warm), 2)
         out["points_drawn"] = page.locator(POINT).count()
-        page.locator(".st-key-group_Economic-pressure summary").click()
-        thumb = page.locator(".st-key-w_sanctions input[type='range']")
+        # A seed cue's slider: always open beside the chart (the sidebar's groups start closed).
+        thumb = page.locator(".st-key-w_channels_cut input[type='range']")
         thumb.wait_for(state="attached")
         page.wait_for_timeout(500)
         page.evaluate(_OBSERVE)

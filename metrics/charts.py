@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -33,8 +34,9 @@ from .lexicon import (
 )
 from .output import display_text, to_csv_text
 from .readers import ReadOptions, read_bytes
-from .scoring import SCALE, Prepared
-from .timeline import period_end, period_start
+from .scoring import PRIOR, SCALE, UNIT, Prepared
+from .timeline import MIN_COUNT, ROLLING, period_end, period_last_day, period_start, with_gaps
+from .timeline import PERIODS as PERIODS_FREQ
 
 # Beyond this many dated articles the timeline draws period means only: a browser handles a
 # few thousand SVG markers smoothly, 100,000 would freeze the page and the websocket.
@@ -136,6 +138,31 @@ def parse_preset(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
     return weights_from_bytes(data, name, lexicon)
 
 
+# The four cues the dashboard's seed article turns on (channels cut, relations at their "lowest
+# point", an invitation to a return visit, talks called "constructive"): always within reach.
+SEED_CUES = ("channels_cut", "relations_bad", "invitation", "talks_positive")
+
+
+def key_cues(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, lexicon: Lexicon,
+             movers: int = 4) -> list[str]:
+    """The seed's cues, then the ``movers`` cue families (or tone) that move the articles at
+    ``rows`` most: the largest mean absolute contribution per article in view."""
+    seed = [c for c in SEED_CUES if c in lexicon.ids]
+    idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, dtype=np.int64)
+    if len(idx) == 0 or movers <= 0:
+        return seed
+    w, w_tone = prep.lexicon.weight_vector(weights)
+    size = np.append(np.abs(prep.cue_sums[idx] * w).mean(axis=0), np.abs(prep.tone_sums[idx] * w_tone).mean())
+    ids = prep.lexicon.ids + [TONE_ID]
+    ranked = [ids[j] for j in np.argsort(-size, kind="stable") if size[j] > 1e-9 and ids[j] not in seed]
+    return seed + ranked[:movers]
+
+
+def slider_specs(lexicon: Lexicon, weights: Mapping[str, float] | None = None) -> dict[str, SliderSpec]:
+    """Every slider by cue id (tone included)."""
+    return {s.id: s for _, specs in slider_groups(lexicon, weights) for s in specs}
+
+
 # ----------------------------------------------------------------------------- pairs of countries
 
 
@@ -147,12 +174,85 @@ def dyad_options() -> list[str]:
     return ordered + ["none"]
 
 
+def pair_name(spec: str) -> str:
+    """A short name for a legend: the pair's codes, or "any countries"."""
+    return "any countries" if spec == "none" else spec
+
+
 def dyad_label(spec: str) -> str:
     if spec == "none":
         return "Any countries (count every passage)"
     names = countries()
     a, b = spec.split("-")
     return f"{names.get(a, a)} – {names.get(b, b)} ({spec})"
+
+
+# ----------------------------------------------------------------------------- the view in the URL
+
+# URL parameter of each part of the view (weights are ``w``, the open article ``article``).
+URL_KEYS = ("pair", "period", "from", "to", "level", "half", "source", "compare", "sel")
+HALF_LIFE_RANGE = (7, 365)
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def view_from_params(params: Mapping[str, str], pairs: list[str]) -> dict:
+    """The parts of a view a URL sets, each checked; a part that does not parse is left out
+    (the widget keeps its default) rather than breaking the page."""
+    out: dict = {}
+    if params.get("pair") in pairs:
+        out["pair"] = params["pair"]
+    if params.get("period") in PERIOD_NAMES:
+        out["period"] = params["period"]
+    start, end = _iso_date(params.get("from")), _iso_date(params.get("to"))
+    if start and end and start <= end:
+        out["dates"] = (start, end)
+    if params.get("level") in ("1", "true", "on"):
+        out["level"] = True
+    try:
+        half = int(params.get("half", ""))
+        if HALF_LIFE_RANGE[0] <= half <= HALF_LIFE_RANGE[1]:
+            out["half"] = half
+    except ValueError:
+        pass
+    if params.get("source"):
+        out["source"] = str(params["source"])[:200]
+    if params.get("compare"):
+        wanted = [c for c in str(params["compare"]).split(",") if c in pairs and c != out.get("pair", DEFAULT_DYAD)]
+        if wanted:
+            out["compare"] = list(dict.fromkeys(wanted))
+    sel = _iso_date(params.get("sel"))
+    if sel:
+        out["sel"] = sel
+    return out
+
+
+def view_to_params(view: Mapping, dates_narrowed: bool, selected_period: date | None = None) -> dict[str, str]:
+    """The URL parameters of a view (``state.sidebar_filters``'s dict); defaults are left out so
+    a plain link stays plain."""
+    out: dict[str, str] = {}
+    if view.get("dyad", DEFAULT_DYAD) != DEFAULT_DYAD:
+        out["pair"] = view["dyad"]
+    if view.get("period", "month") != "month":
+        out["period"] = view["period"]
+    if dates_narrowed and view.get("start") and view.get("end"):
+        out["from"], out["to"] = str(view["start"]), str(view["end"])
+    if view.get("level"):
+        out["level"] = "1"
+        if view.get("half_life", 30) != 30:
+            out["half"] = f"{int(view['half_life'])}"
+    if view.get("source", "").strip():
+        out["source"] = view["source"].strip()
+    if view.get("compare"):
+        out["compare"] = ",".join(view["compare"])
+    if selected_period is not None:
+        out["sel"] = pd.Timestamp(selected_period).date().isoformat()
+    return out
 
 
 # ----------------------------------------------------------------------------- frames and filters
@@ -211,13 +311,65 @@ def search_mask(frame: pd.DataFrame, query: str) -> np.ndarray:
     return hit
 
 
-def latest_change(tl: pd.DataFrame) -> tuple[float | None, float | None, pd.Timestamp | None]:
-    """Mean of the latest period, its change against the period before, and the period's start."""
+@dataclass(frozen=True)
+class Headline:
+    """The latest period with articles, the one before it, and whether a change can be read.
+
+    ``delta`` is None unless both periods have at least ``min_count`` articles: a change between
+    two periods of one article each says more about those two articles than about relations.
+    """
+
+    latest: float | None = None
+    count: int = 0
+    start: pd.Timestamp | None = None
+    previous: float | None = None
+    previous_count: int = 0
+    previous_start: pd.Timestamp | None = None
+    delta: float | None = None
+    min_count: int = MIN_COUNT
+
+
+def latest_change(tl: pd.DataFrame, min_count: int = MIN_COUNT) -> Headline:
+    """Mean of the latest period with articles, its article count, and its change against the
+    period with articles before it (only when both have ``min_count`` articles or more)."""
+    tl = tl[tl["count"] > 0] if "count" in tl else tl
     if tl.empty:
-        return None, None, None
+        return Headline(min_count=min_count)
     last = tl.iloc[-1]
-    delta = float(last["mean"] - tl.iloc[-2]["mean"]) if len(tl) > 1 else None
-    return float(last["mean"]), delta, pd.Timestamp(last["period"])
+    out = {"latest": float(last["mean"]), "count": int(last["count"]), "start": pd.Timestamp(last["period"])}
+    if len(tl) > 1:
+        prev = tl.iloc[-2]
+        out.update(previous=float(prev["mean"]), previous_count=int(prev["count"]),
+                   previous_start=pd.Timestamp(prev["period"]))
+        if out["count"] >= min_count and out["previous_count"] >= min_count:
+            out["delta"] = out["latest"] - out["previous"]
+    return Headline(**out, min_count=min_count)
+
+
+def headline_note(h: Headline, period: str) -> str:
+    """One plain line under the headline figure: what it rests on and why a change is (not) shown."""
+    if h.latest is None:
+        return "No dated article about the pair in view."
+    rests = f"Mean of {_articles(h.count)} ({interval_label(h.start, period)})."
+    if h.previous is None:
+        return rests + " No earlier period to compare with."
+    prev = f"{period_label(h.previous_start, period)}: {h.previous:+.1f} from {_articles(h.previous_count)}"
+    if h.delta is None:
+        return (f"{rests} No change shown: {prev}, and a change needs at least {h.min_count} articles "
+                f"in both periods.")
+    return f"{rests} Change against {prev}."
+
+
+def _articles(n: int) -> str:
+    return f"{n:,} article{'s' if n != 1 else ''}"
+
+
+def interval_label(start: pd.Timestamp, period: str) -> str:
+    """A period's first and last day, "2023-06-01 to 2023-06-30" (a day is one date)."""
+    first, last = pd.Timestamp(start), period_last_day(start, period)
+    if first == last:
+        return f"{first:%Y-%m-%d}"
+    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
 
 
 def period_label(start: pd.Timestamp, period: str) -> str:
@@ -244,54 +396,173 @@ def _hover_title(title: str, limit: int = 90) -> str:
     return html.escape(t)
 
 
+# Colours of the pairs compared with the main one (the main pair keeps the dark mean line).
+COMPARE_COLORS = ["#16a085", "#d35400", "#8e44ad", "#2980b9", "#7f8c00"]
+# Article points: blue (cooperation) through a visible grey (neutral) to red (conflict), so a
+# point near 0 never disappears into the white background; a dark outline does the rest.
+POINT_SCALE = [[0.0, DEESCALATION_COLOR], [0.5, "#a6a6a6"], [1.0, ESCALATION_COLOR]]
+Y_RANGE = [-105, 105]  # the whole scale for every pair, so -29 never looks like the top
+VOLUME_DOMAIN = [0.0, 0.2]
+TENSION_DOMAIN = [0.3, 1.0]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of consecutive True values."""
+    out, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            out.append((start, i))
+            start = None
+    if start is not None:
+        out.append((start, len(mask)))
+    return out
+
+
+def _band(full: pd.DataFrame) -> tuple[list, list]:
+    """The 95% band as one closed shape per run of periods with articles, separated by gaps."""
+    x, y = [], []
+    # ISO strings, not Timestamps: plotly validates a list of Timestamps one element at a time.
+    per = list(pd.to_datetime(full["period"]).dt.strftime("%Y-%m-%d"))
+    lo, hi = full["lo"].to_numpy(), full["hi"].to_numpy()
+    for a, b in _runs(full["count"].to_numpy() > 0):
+        if x:
+            x.append(None)
+            y.append(None)
+        x += per[a:b] + per[a:b][::-1]
+        y += list(hi[a:b]) + list(lo[a:b])[::-1]
+    return x, y
+
+
+def _intervals(full: pd.DataFrame, period: str) -> list[str]:
+    """Each period's "first to last day", vectorised: a Period object per row costs 0.2 ms, and
+    a slider move redraws a few hundred of them."""
+    first = pd.to_datetime(full["period"]).dt.strftime("%Y-%m-%d")
+    if period == "day":
+        return list(first)
+    return list(first + " to " + pd.to_datetime(full["end"]).dt.strftime("%Y-%m-%d"))
+
+
+def _mean_labels(full: pd.DataFrame, period: str, intervals: list[str]) -> list[str]:
+    out = []
+    for p, iv, n, lo, hi in zip(full["period"], intervals, full["count"], full["lo"], full["hi"]):
+        head = f"{period_label(pd.Timestamp(p), period)} · {iv}<br>{_articles(int(n))}"
+        if n > 1:
+            head += f" · 95% interval {lo:+.1f} to {hi:+.1f}"
+        out.append(head)
+    return out
+
+
+def _rolling_labels(full: pd.DataFrame, period: str, rolling: int) -> list[str]:
+    starts = pd.to_datetime(full["period"]).shift(rolling - 1)
+    starts.iloc[: rolling - 1] = (pd.Timestamp(full["period"].iloc[0]).to_period(PERIODS_FREQ[period])
+                                  - (rolling - 1)).start_time if len(full) else pd.NaT
+    counts = full["rolling_count"] if "rolling_count" in full else full["count"]
+    ends = pd.to_datetime(full["end"]).dt.strftime("%Y-%m-%d")
+    return [f"{rolling} {PERIOD_NAMES[period]}s, {s:%Y-%m-%d} to {e} · {_articles(int(n) if n == n else 0)}"
+            for s, e, n in zip(starts, ends, counts)]
+
+
 def timeline_figure(
     points: pd.DataFrame,
     tl: pd.DataFrame,
     *,
     period: str = "month",
-    rolling: int = 3,
+    rolling: int = ROLLING,
     max_points: int = MAX_POINTS,
     selected: str | None = None,
     highlight: pd.Timestamp | None = None,
     level: pd.DataFrame | None = None,
+    pair: str | None = None,
+    compare: Iterable[tuple[str, pd.DataFrame]] = (),
 ) -> go.Figure:
-    """Articles as points (custom_data: id, title), the period mean with its 95% band, the rolling mean.
+    """Articles as points (custom_data: id, title), the period mean with its 95% band, the
+    rolling mean over calendar periods, and under them the number of articles per period.
 
-    ``points`` has columns id, title, date, tension (already filtered). Beyond ``max_points``
-    dated articles only the period means are drawn; a click on one lists that period's articles.
+    ``points`` has columns id, title, date, tension (already filtered); ``tl`` is its
+    ``metrics.timeline.timeline`` (with or without the empty periods: the lines break at
+    periods without articles either way). Beyond ``max_points`` dated articles only the period
+    means are drawn; a click on one (or on its volume bar) lists that period's articles.
     ``highlight`` shades the period that starts there (the one whose drivers are shown).
     ``level`` (columns date, level: ``metrics.level.level_index``) adds the level index as a line.
+    ``compare`` adds, per (pair, timeline), that pair's period means and volume; ``pair`` names
+    the main pair in the legend when there is something to compare it with.
     """
+    compare = list(compare)
     fig = go.Figure()
     dated = points.dropna(subset=["date", "tension"])
     many = len(dated) > max_points
+    unit = PERIOD_NAMES[period]
+    suffix = f": {pair_name(pair)}" if pair and compare else ""
     if not tl.empty:
-        x = list(tl["period"]) + list(tl["period"])[::-1]
-        y = list(tl["hi"]) + list(tl["lo"])[::-1]
+        full = with_gaps(tl, period)
+        has = full["count"].to_numpy() > 0
+        intervals, windows = _intervals(full, period), _rolling_labels(full, period, rolling)
+        bx, by = _band(full)
         fig.add_trace(
             go.Scatter(
-                x=x, y=y, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
-                hoverinfo="skip", name="95% interval of the mean",
+                x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
+                hoverinfo="skip", name="95% interval of the mean", **_px(period),
             )
         )
-        custom = [[f"{PERIOD_PREFIX}{pd.Timestamp(p).date().isoformat()}"] for p in tl["period"]]
-        counts = tl["count"].astype(int).to_numpy()
-        labels = [
-            f"{period_label(pd.Timestamp(p), period)} · {n} article{'s' if n != 1 else ''}"
-            for p, n in zip(tl["period"], counts)
-        ]
+        custom = [[f"{PERIOD_PREFIX}{pd.Timestamp(p).date().isoformat()}"] for p in full["period"]]
         fig.add_trace(
             go.Scatter(
-                x=tl["period"], y=tl["mean"], mode="lines+markers", name=f"Mean per {PERIOD_NAMES[period]}",
-                line={"color": "#2c3e50", "width": 2}, marker={"size": 9 if many else 5},
-                customdata=custom, text=labels,
-                hovertemplate="%{text}<br>mean %{y:.1f}<extra></extra>",
+                x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
+                line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
+                **_px(period),
+            )
+        )
+        # Where the articles are drawn, a period of one article has its mean on that very point:
+        # no marker of its own there, so a click on the point opens the article, not the period.
+        marked = has if many else full["count"].to_numpy() > 1
+        fig.add_trace(
+            go.Scatter(
+                x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
+                marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
+                customdata=custom, text=_mean_labels(full, period, intervals),
+                hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
             )
         )
         fig.add_trace(
             go.Scatter(
-                x=tl["period"], y=tl["rolling"], mode="lines", name=f"Rolling mean ({rolling} {PERIOD_NAMES[period]}s)",
-                line={"color": "#e67e22", "width": 2, "dash": "dash"}, hoverinfo="skip",
+                x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
+                line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
+                # No hover of its own: its points sit on the articles' and would take their clicks.
+                # The volume bars' hover tells each window's mean and count.
+                text=windows, hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Bar(
+                x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
+                marker={"color": "#5d6d7e"}, customdata=custom,
+                text=[f"{iv}<br>{_articles(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
+                      + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
+                hovertemplate="%{text}<extra></extra>", textposition="none",
+                **_px(period),
+            )
+        )
+    for k, (name, other) in enumerate(c for c in compare if not c[1].empty):
+        color = COMPARE_COLORS[k % len(COMPARE_COLORS)]
+        name = pair_name(name)
+        full = with_gaps(other, period)
+        has = full["count"].to_numpy() > 0
+        fig.add_trace(
+            go.Scatter(
+                x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
+                line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
+                text=_mean_labels(full, period, _intervals(full, period)),
+                hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Bar(
+                x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
+                marker={"color": color}, text=_intervals(full, period),
+                hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
+                textposition="none", **_px(period),
             )
         )
     if level is not None and not level.empty:
@@ -300,7 +571,7 @@ def timeline_figure(
             go.Scatter(
                 x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
                 name="Level index" + (f" (half-life {half:g} days)" if half else ""),
-                hovertemplate="%{x|%Y-%m-%d}<br>level %{y:.1f}<extra></extra>",
+                hovertemplate="%{x|%Y-%m-%d}<br>level %{y:+.1f}<extra></extra>",
             )
         )
     if not many and not dated.empty:
@@ -309,11 +580,11 @@ def timeline_figure(
             go.Scatter(
                 x=dated["date"], y=dated["tension"], mode="markers", name="Article",
                 marker={
-                    "size": 9, "color": dated["tension"], "colorscale": "RdBu_r", "cmin": -100, "cmax": 100,
-                    "line": {"width": 0.5, "color": "white"}, "opacity": 0.85,
+                    "size": 9, "color": dated["tension"], "colorscale": POINT_SCALE, "cmin": -100, "cmax": 100,
+                    "line": {"width": 0.8, "color": "#333"}, "opacity": 0.9,
                 },
                 customdata=custom,
-                hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:.1f}<extra></extra>",
+                hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra></extra>",
             )
         )
     if selected is not None:
@@ -324,35 +595,48 @@ def timeline_figure(
                     x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
                     marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#111"}},
                     customdata=np.column_stack([sel["id"].to_numpy(), [_hover_title(t) for t in sel["title"]]]),
-                    hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:.1f}<extra>selected</extra>",
+                    hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra>selected</extra>",
                 )
             )
     if highlight is not None:
         lo, hi = period_start(highlight, period), period_end(highlight, period)
-        # A layout shape, not add_vrect: the same rectangle, without add_vrect's subplot
+        # Layout shapes, not add_vrect: the same rectangles, without add_vrect's subplot
         # bookkeeping, which took 170 ms of a 640 ms page run at 10,000 articles.
         fig.update_layout(shapes=[{
-            "type": "rect", "xref": "x", "yref": "y domain", "x0": lo, "x1": hi, "y0": 0, "y1": 1,
+            "type": "rect", "xref": "x", "yref": yref, "x0": lo, "x1": hi, "y0": 0, "y1": 1,
             "fillcolor": "rgba(241,196,15,0.25)", "line": {"width": 0}, "layer": "below",
-        }])
+        } for yref in ("y domain", "y2 domain")])
     title = None
     if many:
-        title = f"{len(dated):,} articles: drawn as {PERIOD_NAMES[period]}ly means; click a mean to list its articles"
+        title = f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles"
     fig.update_layout(
         title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"}
         if title else None,
-        height=450 if title else 430,
-        margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        height=600 if title else 580,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        # Under the plot: a legend above it runs under plotly's toolbar at the top right.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
         hovermode="closest",
         clickmode="event+select",
-        xaxis={"title": None},
-        yaxis={"title": "Tension  (−100 cooperation · +100 conflict)", "zeroline": True, "zerolinecolor": "#999"},
+        bargap=0.1,
+        barmode="group",
+        xaxis={"title": None, "anchor": "y2", "showgrid": True, "gridcolor": "#eee"},
+        yaxis={"title": "Tension  (−100 cooperation · +100 conflict)", "zeroline": True, "zerolinecolor": "#999",
+               "range": Y_RANGE, "tickvals": [-100, -50, 0, 50, 100], "domain": TENSION_DOMAIN,
+               "showgrid": True, "gridcolor": "#eee", "fixedrange": True},
+        yaxis2={"title": "articles", "domain": VOLUME_DOMAIN, "rangemode": "tozero", "showgrid": True,
+                "gridcolor": "#eee", "fixedrange": True},
         plot_bgcolor="white",
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eee")
     return fig
+
+
+def _px(period: str) -> dict:
+    # Period traces keep the period's first day as x (what a click reports) and are drawn in
+    # the middle of the period, among the articles they average; weeks start on a Monday.
+    day = 24 * 3600 * 1000
+    return {"xperiod": {"month": "M1", "week": 7 * day, "day": day}[period], "xperiod0": "2000-01-03",
+            "xperiodalignment": "middle"}
 
 
 def parse_selection(points: Iterable[Mapping]) -> tuple[str | None, pd.Timestamp | None]:
@@ -403,14 +687,37 @@ def period_drivers(prep: Prepared, weights: Mapping[str, float] | None, rows: np
     return mean[mean.abs() > 1e-9].rename(index=family_labels(prep.lexicon))
 
 
-def top_cues_of(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, k: int = 3) -> list[str]:
-    """``metrics.scoring.top_cues`` for the articles at ``rows`` only (a table page, not the corpus)."""
+def top_cues_of(prep: Prepared, weights: Mapping[str, float] | None, rows: np.ndarray, k: int = 3,
+                labels: bool = False) -> list[str]:
+    """``metrics.scoring.top_cues`` for the articles at ``rows`` only (a table page, not the
+    corpus); with ``labels``, the families' labels instead of their ids (what a person reads)."""
     idx = np.asarray(rows, dtype=np.int64)
     w, _ = prep.lexicon.weight_vector(weights)
     values = prep.cue_sums[idx] * w
     ids = np.array(prep.lexicon.ids)
     order = np.argsort(-np.abs(values), axis=1)[:, :k]
-    return ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in o if row[j] != 0) for row, o in zip(values, order)]
+    out = ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in o if row[j] != 0) for row, o in zip(values, order)]
+    return [label_top_cues(t, prep.lexicon) for t in out] if labels else out
+
+
+_TOP_CUE = re.compile(r"([A-Za-z0-9_]+)\(([+-][0-9.]+)\)")
+
+
+def label_top_cues(text: str, lexicon: Lexicon) -> str:
+    """``sanctions(+2.41); tone(-0.3)`` as ``Sanctions, export controls, tariffs +2.41; ...``."""
+    names = family_labels(lexicon)
+    return _TOP_CUE.sub(lambda m: f"{names.get(m.group(1), m.group(1))} {m.group(2)}", str(text or ""))
+
+
+def with_labels(table: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    """A score table (``metrics.scoring.score_table``) with a ``top_cues_labels`` column beside
+    ``top_cues``: the ids stay for scripts, the labels are for the person opening the CSV."""
+    if "top_cues" not in table:
+        return table
+    at = list(table.columns).index("top_cues") + 1
+    out = table.copy()
+    out.insert(at, "top_cues_labels", [label_top_cues(t, lexicon) for t in table["top_cues"]])
+    return out
 
 
 def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, period_name: str = "Period",
@@ -429,24 +736,34 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     def colors(v: pd.Series) -> list[str]:
         return [ESCALATION_COLOR if x > 0 else DEESCALATION_COLOR for x in v]
 
+    # The bars are coloured by sign, so a legend swatch would take the first bar's colour: the
+    # legend gets swatches of its own, grey, solid for the period and hatched for the article.
     fig.add_trace(
         go.Bar(
             y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
             hovertemplate="%{y}: %{x:+.2f}<extra>" + html.escape(period_name) + "</extra>",
+            showlegend=False, legendgroup="p",
         )
     )
+    fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
+                         marker={"color": NEUTRAL_COLOR}, hoverinfo="skip"))
     if article is not None:
         fig.add_trace(
             go.Bar(
                 y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
                 marker={"color": colors(both["a"]), "pattern": {"shape": "/", "fgcolor": "white"}},
-                hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>",
+                hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>", showlegend=False, legendgroup="a",
             )
         )
+        fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
+                             legendgroup="a", hoverinfo="skip",
+                             marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
+                                     "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))
     fig.update_layout(
         barmode="group",
-        height=max(220, 32 * len(both) + 90),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=max(240, 32 * len(both) + 110),
+        margin={"l": 10, "r": 10, "t": 34, "b": 10},
+        # Two entries at the top left: clear of plotly's toolbar (top right) and of the axis title.
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         xaxis={"title": "contribution to the raw score", "zeroline": True,
                "zerolinecolor": "#555"},
@@ -501,20 +818,43 @@ def _highlight(text: str, offset: int, cues: list[dict]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def _cue_line(c: dict) -> str:
+def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     notes = [n for n, flag in (("negated", c["negated"]), ("hedged", c["hedged"])) if flag]
     arrow = "▲" if c["direction"] == "escalation" else "▼"
+    sign = c.get("sign", 1.0 if c["direction"] == "escalation" else -1.0)
+    factors = (f"weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
+               + (f" ({', '.join(notes)})" if notes else "")
+               + f" × relevance {relevance:g}")
+    between = c.get("between_pair", True)
+    if not between:
+        factors += " × 0 (not an act between the pair)"
+    if norm is not None:
+        factors += f" / norm {norm:.3g}"
+    # Who did it to whom, as the extractor read it: codes from the gazetteer ("?" when unnamed).
+    who = ""
+    if "source" in c:
+        who = f" <i>{html.escape(c['source'] or '?')} → {html.escape(c['target'] or '?')}</i>"
+        if between and c.get("actor"):
+            who += f" (an act of {html.escape(c['actor'])})"
     return (
-        f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”: "
-        f"weight {c['weight']:g} × strength {c['strength']:g}"
-        + (f" ({', '.join(notes)})" if notes else "")
-        + f" → <b>{c['contribution']:+.2f}</b></li>"
+        f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”{who}: {factors}"
+        f" = <b>{c['contribution']:+.2f}</b></li>"
     )
 
 
-def article_html(doc: dict) -> str:
-    """The drill-down of one article (``metrics.scoring.explain``): passages in order, cues
-    highlighted, each passage's and each cue's contribution. All article text is escaped."""
+def _tone_line(p: dict, weight: float | None, norm: float | None) -> str:
+    if weight is None or norm is None or p["relevance"] == 0 or p["tone_contribution"] == 0:
+        return ""
+    return (f"<li>Tone (VADER): weight {weight:g} × −compound {p['tone']:+.3f} × relevance "
+            f"{p['relevance']:g} / norm {norm:.3g} = <b>{p['tone_contribution']:+.2f}</b></li>")
+
+
+def article_html(doc: dict, tone_weight: float | None = None) -> str:
+    """The drill-down of one article (``metrics.scoring.explain`` or ``metrics.drilldown.page``):
+    passages (in the doc's order), cues highlighted, each passage's and each cue's contribution
+    with every factor of it when the doc carries the article's ``norm``. All article text is
+    escaped."""
+    norm = doc.get("norm")
     parts = [_STYLE, '<div class="tp-art">']
     for p in doc["passages"]:
         rel = p["relevance"]
@@ -526,8 +866,9 @@ def article_html(doc: dict) -> str:
             head += f" · relevance {rel:g} · tone {p['tone_contribution']:+.2f}"
         parts.append(f'<div class="tp-p {cls}"><div class="tp-h">{head}</div>')
         parts.append(_highlight(p["text"], p["start"], p["cues"]))
-        if p["cues"]:
-            parts.append('<ul class="tp-c">' + "".join(_cue_line(c) for c in p["cues"]) + "</ul>")
+        lines = "".join(_cue_line(c, rel, norm) for c in p["cues"]) + _tone_line(p, tone_weight, norm)
+        if lines:
+            parts.append('<ul class="tp-c">' + lines + "</ul>")
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -535,13 +876,18 @@ def article_html(doc: dict) -> str:
 
 def explain_summary(doc: dict) -> str:
     """One line reconciling the passages with the score (plain text, safe for markdown)."""
-    total = sum(p["contribution"] for p in doc["passages"])
-    counted = sum(1 for p in doc["passages"] if p["relevance"] > 0)
+    total_n = doc.get("passages_total", len(doc["passages"]))
     if doc["tension"] is None:
-        return f"No passage of this article is about the chosen pair ({len(doc['passages'])} passages): it has no tension."
+        return f"No passage of this article is about the chosen pair ({total_n:,} passages): it has no tension."
+    counted = doc.get("counted", sum(1 for p in doc["passages"] if p["relevance"] > 0))
+    raw = doc.get("raw", sum(p["contribution"] for p in doc["passages"]))
+    norm = ""
+    if doc.get("norm") is not None:
+        norm = (f" Each contribution is divided by the article's size, norm = ({doc['relevant']:g} relevant + {PRIOR:g})"
+                f" / {UNIT:g} = {doc['norm']:.3g}.")
     return (
-        f"{counted} of {len(doc['passages'])} passages count. Their contributions add up to "
-        f"raw {total:+.2f}; tension = 100 × {total:+.2f} / √({total:+.2f}² + {SCALE:g}²) = {doc['tension']:+.1f}."
+        f"{counted:,} of {total_n:,} passages count.{norm} Their contributions add up to "
+        f"raw {raw:+.2f}; tension = 100 × raw / √(raw² + {SCALE:g}²) = {doc['tension']:+.1f}."
     )
 
 

@@ -259,6 +259,7 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         "raw": raw,
         **{name: float(v) for name, v in zip(side_names(prep), _sides_of(prep, row, weights))},
         "norm": float(prep.norm[row]),
+        "relevant": float(prep.relevant[row]),
         "aggregate": AGGREGATE,
         "scale": SCALE_FUNCTION,
         "passages": passages,

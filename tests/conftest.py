@@ -149,3 +149,16 @@ def raw_rows(location, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest leaves ``sys.modules['__main__']`` pointing at app.py; dask's
+    LocalCluster spawns workers that re-run ``__main__``, so a later test's workers would run the
+    dashboard script and die. Each test gets back the main module it started with."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main

@@ -101,20 +101,28 @@ def test_first_start_loads_the_sample_corpus(db):
     assert _latest(at) not in ("", "–")
 
 
-def test_slider_groups_start_closed_and_build_their_sliders_when_opened(few):
+def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):
     at = _run(_app(open_groups=False))
-    assert len(at.slider) == 0 and len(at.expander) >= len({f.category for f in default_lexicon().families})
+    lex = default_lexicon()
+    visible = [s.key for s in at.slider]
+    # No expander to open: the seed article's four cues and the cues moving this view most.
+    assert visible[:4] == [f"w_{c}" for c in ("channels_cut", "relations_bad", "invitation", "talks_positive")]
+    assert len(visible) == 8 and len(set(visible)) == 8
+    assert len(at.expander) >= len({f.category for f in lex.families}) - 2
     at.session_state["group_Cooperation"] = True
     _run(at)
-    ids = {s.key for s in at.slider}
-    assert ids == {f"w_{f.id}" for f in default_lexicon().families if f.category == "Cooperation"}
+    opened = {s.key for s in at.slider} - set(visible)
+    assert opened == {f"w_{f.id}" for f in lex.families if f.category == "Cooperation"} - set(visible)
+    assert opened  # the group still holds the cues not shown beside the chart
 
 
 def test_overview_has_timeline_metric_and_a_slider_per_family(few):
     at = _run(_app())
     lex = default_lexicon()
     assert len(at.slider) == len(lex.families) + 1  # one per cue family, plus tone
-    categories = {f.category for f in lex.families}
+    # every category has its group in the sidebar, except one whose cues all sit beside the chart
+    beside = set(at.session_state["key_cues"])
+    categories = {f.category for f in lex.families if f.id not in beside}
     labels = {e.label.split(" · ")[0] for e in at.expander}
     assert categories | {"Tone"} <= labels
     charts = at.get("plotly_chart")
@@ -136,8 +144,10 @@ def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     _run(at)
     assert _latest(at) != before
     assert at.query_params["w"] == "agreement:0"
-    # Only the charts reran: the sliders were not redrawn under the user's hand.
-    assert len(at.slider) == 0 and len(at.get("plotly_chart")) >= 1
+    # Only the charts (with the key sliders beside them) reran: the sidebar's sliders were not
+    # redrawn under the user's hand.
+    assert {s.key for s in at.slider} == {f"w_{c}" for c in at.session_state["key_cues"]}
+    assert len(at.get("plotly_chart")) >= 1
     default = default_lexicon().family("agreement").weight
     assert f"Agreement reached or signed 0 (default {default:g})" in " ".join(c.value for c in at.caption)
     _run(at)  # a full rerun, as after any other interaction
@@ -350,3 +360,30 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
     assert Store(few.path).last_fetched() is not None
     result = at.dataframe[0].value
     assert list(result.loc[result["status"] == "added", "file"]) == [f"{base}/story/0", f"{base}/story/1"]
+
+
+def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
+    at = _run(_app(pair="none", period="week", **{"from": "2022-01-01", "to": "2023-12-31"}, level="1",
+                   half="90", source="articles/", compare="US-CN", sel="2023-02-01", w="sanctions:12"))
+    assert at.selectbox(key="dyad").value == "none"
+    assert at.radio(key="period").value == "week"
+    assert at.date_input(key="dates").value == (date(2022, 1, 1), date(2023, 12, 31))
+    assert at.toggle(key="level_on").value is True and at.slider(key="level_half").value == 90
+    assert at.text_input(key="source_q").value == "articles/"
+    assert at.multiselect(key="compare").value == ["US-CN"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "Mean per week: US-CN" in [t.get("name") for t in spec["data"]]
+    # The chosen period (the week of Monday 30 January 2023, which holds 1 February) is the one listed.
+    assert any(s.value.startswith("What drove it: week of 30 Jan 2023") for s in at.subheader)
+    # Nothing was lost on the way back out: the page writes the same view into its URL.
+    for key, value in {"pair": "none", "period": "week", "from": "2022-01-01", "to": "2023-12-31", "level": "1",
+                       "half": "90", "source": "articles/", "compare": "US-CN", "sel": "2023-01-30",
+                       "w": "sanctions:12"}.items():
+        assert at.query_params[key] == value, key
+
+
+def test_a_url_part_that_does_not_parse_is_ignored_not_fatal(few):
+    at = _run(_app(period="year", half="lots", compare="XX-YY", sel="soon", **{"from": "2023-13-01"}))
+    assert at.radio(key="period").value == "month"
+    assert at.multiselect(key="compare").value == []
+    assert "period" not in at.query_params and "compare" not in at.query_params

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,9 +150,18 @@ def _shot(pg, name: str) -> None:
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def _scatter(pg, name: str):
+    """The SVG group of the timeline's scatter trace called ``name`` (the scatter layer holds the
+    scatter traces in the figure's order; the volume bars are in another layer)."""
+    nth = pg.evaluate(
+        "name => document.querySelector('.js-plotly-plot').data.filter(d => d.type === 'scatter')"
+        ".findIndex(d => d.name === name)", name)
+    assert nth >= 0, name
+    return pg.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").nth(nth)
+
+
 def _article_points(pg):
-    # The article points are the timeline's last marker trace (the selection ring, when present, comes after).
-    return pg.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").nth(3).locator(".point")
+    return _scatter(pg, "Article").locator(".point")
 
 
 def _transforms(pg) -> list[str]:
@@ -224,7 +234,7 @@ def test_clicking_a_point_shows_its_passages(page, server):
     passages = page.locator(".tp-p")
     assert passages.count() >= 3
     assert page.locator(".tp-p mark").count() >= 1
-    assert re.search(r"Passage 1 · contribution [+-]\d", passages.first.inner_text())
+    assert re.search(r"Passage \d+ · contribution [+-]\d", passages.first.inner_text())  # largest first
     assert "article=" in page.url  # the opened article is in the URL, shareable
     _shot(page, "drill-down")
     assert not page.errors
@@ -233,8 +243,9 @@ def test_clicking_a_point_shows_its_passages(page, server):
 def test_clicking_a_period_mean_lists_that_periods_articles(page, server):
     _open(page, server["url"], POINTS)
     assert page.get_by_text("What drove it: November 2023").count() == 1  # the latest period first
-    means = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").nth(1).locator(".point")
-    box = means.first.bounding_box()  # the first month with articles: May 2019
+    # Every month here has one article, drawn as its point: the month is clicked on its volume bar.
+    bars = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point")
+    box = bars.first.bounding_box()  # the first month with articles: May 2019
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("What drove it: May 2019").wait_for()
     _idle(page)
@@ -323,3 +334,168 @@ def test_hostile_html_in_uploaded_articles_never_runs(page, server, tmp_path):
     assert page.locator("script:has-text('__xss')").count() == 0
     assert page.locator("img[onerror]").count() == 0
     assert not page.errors
+
+
+# ----------------------------------------------------------------------------- issue 12: an honest, shareable page
+
+
+def _trace(pg, name: str) -> dict:
+    """A timeline trace's data as plotly.js holds it (x, y, customdata, ...), by its name."""
+    return pg.evaluate(
+        "name => { const gd = document.querySelector('.js-plotly-plot');"
+        " const arr = v => Array.from(v && v._inputArray ? v._inputArray : v || [], e => Number.isNaN(e) ? null : e);"
+        " const t = gd.data.find(d => d.name === name); return t ? {x: arr(t.x), y: arr(t.y)} : null; }",
+        name,
+    )
+
+
+def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month(page, server):
+    _open(page, server["url"], POINTS)
+    mean, volume = _trace(page, "Mean per month"), _trace(page, "Articles per month")
+    # (Other tests of this module store more articles: count what the page holds, not FEW.)
+    months = [y for y in mean["y"] if y is not None]
+    with_articles = [n for n in volume["y"] if n > 0]
+    assert len(months) == len(with_articles) >= len(FEW) and None in mean["y"]  # empty months are holes
+    assert sum(with_articles) == _article_points(page).count()
+    # The rolling mean runs over three calendar months: after a longer silence its line breaks.
+    rolling = _scatter(page, "Rolling mean (3 calendar months)").locator("path.js-line")
+    assert rolling.count() >= 3  # one path per run of months, none across a silence
+    bars = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point path")
+    heights = bars.evaluate_all("els => els.map(e => e.getBBox().height)")
+    assert sum(1 for h in heights if h > 0.5) == len(with_articles)  # a bar for each month with articles
+    # The axis is the whole scale, whatever the pair's scores are.
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot').layout.yaxis.range") == [-105, 105]
+    note = page.get_by_text(re.compile(r"^Mean of \d+ articles? \(\d{4}-\d\d-01 to \d{4}-\d\d-\d\d\)\."))
+    assert note.count() == 1
+    _shot(page, "dash-timeline")
+    assert not page.errors
+
+
+def test_the_seed_cues_sliders_are_visible_beside_the_chart_without_opening_anything(page, server):
+    _open(page, server["url"], POINTS)
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    for cue in ("channels_cut", "relations_bad", "invitation", "talks_positive"):
+        box = page.locator(f".st-key-w_{cue}").bounding_box()
+        assert box is not None and page.locator(f".st-key-w_{cue}").is_visible(), cue
+        assert box["x"] > chart["x"] + chart["width"] - 5 and box["y"] < 1800, cue  # right of the chart, on screen
+    thumb = page.locator(".st-key-w_channels_cut input[type='range']")
+    before = _transforms(page)
+    thumb.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => (new URL(location.href).searchParams.get('w') || '').startsWith('channels_cut:')")
+    _idle(page)
+    assert _transforms(page) != before
+    _shot(page, "dash-key-sliders")
+
+
+def test_the_url_holds_the_whole_view_and_a_new_browser_opens_the_same_page(page, browser, server):
+    _open(page, server["url"], POINTS)
+    page.locator("[data-testid='stSidebar'] label", has_text="week").click()
+    _idle(page)
+    page.locator(".st-key-level_on label").click()
+    _idle(page)
+    page.locator(".st-key-source_q input").fill("articles/")
+    page.keyboard.press("Enter")
+    _idle(page)
+    thumb = page.locator(".st-key-w_invitation input[type='range']")
+    thumb.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('w') === 'invitation:0'")
+    _idle(page)
+    point = _article_points(page).nth(len(FEW) - 3)
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("The article behind the point").wait_for()
+    _idle(page)
+    url = page.url
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    assert {"period": "week", "level": "1", "source": "articles/", "w": "invitation:0"}.items() <= params.items()
+    assert "article" in params and "sel" in params
+
+    def state(pg) -> dict:
+        return {
+            "drove": pg.get_by_text(re.compile(r"^What drove it: ")).inner_text(),
+            "latest": _metric(pg, "Latest tension"),
+            "title": pg.locator("[data-testid='stHtml']", has_text="tension").first.inner_text(),
+            "invitation": pg.locator(".st-key-w_invitation input[type='range']").input_value(),
+            "period": pg.locator(".st-key-period label[data-selected='true']").inner_text(),
+            "level": pg.locator(".st-key-level_on input").is_checked(),
+            "source": pg.locator(".st-key-source_q input").input_value(),
+            "level_line": pg.locator(".js-plotly-plot .legendtext").evaluate_all(
+                "els => els.filter(e => e.textContent.startsWith('Level index')).length"),
+        }
+
+    mine = state(page)
+    other = browser.new_context(viewport={"width": 1440, "height": 1800})  # a new browser profile
+    try:
+        pg2 = other.new_page()
+        pg2.set_default_timeout(60_000)
+        _open(pg2, url, ".tp-p")
+        assert state(pg2) == mine
+        assert mine["level"] and mine["source"] == "articles/" and mine["invitation"] == "0"
+        assert mine["period"] == "week" and mine["level_line"] == 1
+        assert mine["drove"].startswith("What drove it: week of")
+        _shot(pg2, "dash-url-round-trip")
+    finally:
+        other.close()
+
+
+def test_two_pairs_on_one_timeline(page, server):
+    _open(page, f"{server['url']}/?compare=none", POINTS)
+    names = page.locator(".js-plotly-plot").first.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")
+    assert "Mean per month: US-CN" in names and "Mean per month: any countries" in names
+    assert "Articles per month: any countries" in names
+    other, main = _trace(page, "Mean per month: any countries"), _trace(page, "Mean per month: US-CN")
+    # Every stored article is about US-CN, so counting every passage puts a mean in the same months,
+    # and reading more passages gives other values.
+    assert [y is None for y in other["y"]] == [y is None for y in main["y"]]
+    assert len([y for y in other["y"] if y is not None]) >= len(FEW) and other["y"] != main["y"]
+    # Chosen in the sidebar: a multiselect of the other pairs.
+    page.locator(".st-key-compare input").click()
+    page.keyboard.type("US-RU")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => (new URL(location.href).searchParams.get('compare') || '').split(',').includes('US-RU')")
+    _idle(page)
+    _shot(page, "dash-compare")
+    assert not page.errors
+
+
+def test_the_camera_button_downloads_the_timeline_as_png(page, server):
+    _open(page, server["url"], POINTS)
+    plot = page.locator(".js-plotly-plot").first
+    plot.hover()
+    with page.expect_download() as dl:
+        plot.locator(".modebar-btn[data-title^='Download plot as a']").click()
+    path = dl.value.path()
+    assert dl.value.suggested_filename.endswith(".png")
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_a_huge_articles_drill_down_comes_a_page_at_a_time_top_contributors_first(page, server):
+    filler = " ".join(f"Officials in Washington and Beijing met on day {i} of the review." for i in range(150))
+    text = ("Long review of ties\n" + filler + " China cut military communication channels with the United States. "
+            + filler + "\n")
+    (art,) = list(read_bytes("long-review.txt", text.encode()))
+    store = Store(server["db"])
+    try:
+        assert store.add(art).status == "added"
+        _open(page, f"{server['url']}/?article={art.id}", ".tp-p")
+        assert page.locator(".tp-p").count() == 25
+        assert "Channels cut or suspended" in page.locator(".tp-p").first.inner_text()  # the top contributor first
+        assert page.get_by_text(re.compile(r"Passages 1–25 of 30\d")).count() == 1
+        _shot(page, "dash-drill-down-pages")
+        first = page.locator(".tp-p").first.inner_text()
+        page.locator(".st-key-drill_page button[data-testid='stNumberInputStepUp']").click()
+        page.get_by_text(re.compile(r"Passages 26–50 of")).wait_for()
+        _idle(page)
+        assert page.locator(".tp-p").count() == 25 and page.locator(".tp-p").first.inner_text() != first
+        page.locator(".st-key-drill_order label", has_text="as written").click()
+        page.get_by_text(re.compile(r"Passages 1–25 of .*as written")).wait_for()
+        _idle(page)
+        assert page.locator(".tp-p").first.inner_text().startswith("Passage 1 ")
+        assert not page.errors
+    finally:
+        store.remove([art.id])
+        store.close()

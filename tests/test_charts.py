@@ -119,13 +119,17 @@ def test_filter_by_dates_and_source():
     assert charts.date_bounds(fr) == (date(2023, 1, 1), date(2023, 3, 1))
 
 
-def test_latest_change_compares_the_last_two_periods(prepared):
+def test_latest_change_compares_the_last_two_periods_only_when_both_have_enough_articles(prepared):
     tl = timeline(_points(prepared), "month")
-    latest, delta, start = charts.latest_change(tl)
-    assert start == pd.Timestamp("2023-03-01")
-    assert latest == pytest.approx(tl["mean"].iloc[-1])
-    assert delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
-    assert charts.latest_change(tl.iloc[:0]) == (None, None, None)
+    head = charts.latest_change(tl)
+    assert head.start == pd.Timestamp("2023-03-01") and head.count == 1
+    assert head.latest == pytest.approx(tl["mean"].iloc[-1])
+    assert head.previous == pytest.approx(tl["mean"].iloc[-2]) and head.previous_count == 2
+    assert head.delta is None  # one article against two: too few to read a change
+    note = charts.headline_note(head, "month")
+    assert "Mean of 1 article (2023-03-01 to 2023-03-31)" in note and "at least 3 articles" in note
+    assert charts.latest_change(tl, min_count=1).delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
+    assert charts.latest_change(tl.iloc[:0]).latest is None
 
 
 def test_period_start_and_mask_agree_with_the_timeline():
@@ -143,7 +147,10 @@ def test_timeline_has_a_point_per_article_with_its_id_and_the_band_and_rolling_m
     tl = timeline(points, "month")
     fig = charts.timeline_figure(points, tl)
     names = [t.name for t in fig.data]
-    assert names[:3] == ["95% interval of the mean", "Mean per month", "Rolling mean (3 months)"]
+    assert names[:5] == ["95% interval of the mean", "Mean per month", "Mean per month",
+                         "Rolling mean (3 calendar months)", "Articles per month"]
+    # A month of one article: its point is the mean, the month gets no marker of its own to click.
+    assert [y is not None and not np.isnan(y) for y in fig.data[2].y] == list(tl["count"] > 1)
     (art,) = [t for t in fig.data if t.name == "Article"]
     assert [row[0] for row in art.customdata] == list(points["id"])
     assert "%{customdata[1]}" in art.hovertemplate and "tension" in art.hovertemplate
@@ -157,7 +164,8 @@ def test_timeline_beyond_the_point_limit_draws_period_means_only(prepared):
     assert "Article" not in [t.name for t in fig.data]
     assert "drawn as monthly means" in fig.layout.title.text
     # A click on a mean is told apart from a click on an article.
-    mean = fig.data[1]
+    mean = fig.data[2]
+    assert list(mean.y) == list(tl["mean"])  # drawn as means only: every period gets its marker
     art, per = charts.parse_selection([{"customdata": list(mean.customdata[1])}])
     assert art is None and per == tl["period"].iloc[1]
     assert charts.parse_selection([{"customdata": ["abc", "t"]}]) == ("abc", None)
@@ -168,15 +176,58 @@ def test_the_highlighted_period_is_shaded_across_the_whole_plot(prepared):
     points = _points(prepared)
     tl = timeline(points, "month")
     start = tl["period"].iloc[1]
-    (shape,) = charts.timeline_figure(points, tl, highlight=start).layout.shapes
+    shape, volume = charts.timeline_figure(points, tl, highlight=start).layout.shapes
     assert (pd.Timestamp(shape.x0), pd.Timestamp(shape.x1)) == (start, start + pd.offsets.MonthBegin(1))
     assert (shape.yref, shape.y0, shape.y1) == ("y domain", 0, 1)
+    assert volume.yref == "y2 domain" and volume.x0 == shape.x0  # the volume bars' period too
     # Any day highlights the whole period that contains it: Wednesday 1 February 2023 is in the
     # week of Monday 30 January.
     week = charts.timeline_figure(points, timeline(points, "week"), period="week",
                                   highlight=pd.Timestamp("2023-02-01")).layout.shapes
     assert (pd.Timestamp(week[0].x0), pd.Timestamp(week[0].x1)) == (pd.Timestamp("2023-01-30"), pd.Timestamp("2023-02-06"))
     assert charts.timeline_figure(points, tl).layout.shapes == ()
+
+
+def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month():
+    points = pd.DataFrame({"id": list("abcd"), "title": list("abcd"),
+                           "date": pd.to_datetime(["2021-11-03", "2021-11-20", "2022-08-02", "2022-08-09"]),
+                           "tension": [40.0, 20.0, -10.0, -30.0]})
+    fig = charts.timeline_figure(points, timeline(points, "month"))
+    mean, marks = [t for t in fig.data if t.name == "Mean per month"]
+    ys = list(mean.y)
+    assert len(ys) == 10 and ys[0] == 30 and ys[-1] == -20
+    assert all(y is None or np.isnan(y) for y in ys[1:-1])  # December to July: no line across
+    assert mean.connectgaps is False
+    (bars,) = [t for t in fig.data if t.name == "Articles per month"]
+    assert list(bars.y) == [2, 0, 0, 0, 0, 0, 0, 0, 0, 2] and bars.yaxis == "y2"
+    assert "2021-11-01 to 2021-11-30<br>2 articles" in marks.text[0] and marks.y[0] == 30
+    band = fig.data[0]
+    assert None in band.x  # two separate shapes, not one across the gap
+    (roll,) = [t for t in fig.data if t.name.startswith("Rolling")]
+    assert "3 months, 2021-09-01 to 2021-11-30 · 2 articles" in roll.text[0]
+
+
+def test_every_pair_gets_the_whole_scale_and_points_near_zero_stay_visible(prepared):
+    points = _points(prepared).assign(tension=[1.0, -2.0, 0.5, 0.0])
+    fig = charts.timeline_figure(points, timeline(points, "month"))
+    assert tuple(fig.layout.yaxis.range) == (-105, 105)
+    (art,) = [t for t in fig.data if t.name == "Article"]
+    mid = [c for v, c in art.marker.colorscale if v == 0.5][0]
+    assert mid.lower() not in ("#ffffff", "white", "rgb(255,255,255)")
+    assert art.marker.line.color not in ("white", "#ffffff") and art.marker.line.width > 0
+    assert fig.layout.legend.y < 0  # under the plot, not under the toolbar
+
+
+def test_compared_pairs_get_their_own_mean_and_volume(prepared):
+    points = _points(prepared)
+    other = _points(prepared).assign(tension=-50.0)
+    fig = charts.timeline_figure(points, timeline(points, "month"), pair="US-CN",
+                                 compare=[("US-RU", timeline(other, "month"))])
+    names = [t.name for t in fig.data]
+    assert "Mean per month: US-CN" in names and "Mean per month: US-RU" in names
+    assert "Articles per month: US-RU" in names
+    (ru,) = [t for t in fig.data if t.name == "Mean per month: US-RU"]
+    assert [y for y in ru.y if y == y] == [-50.0, -50.0, -50.0]
 
 
 def test_hover_titles_are_escaped():
@@ -200,7 +251,11 @@ def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign
     bar = fig.data[0]
     for label, x, color in zip(bar.y, bar.x, bar.marker.color):
         assert color == (charts.ESCALATION_COLOR if x > 0 else charts.DEESCALATION_COLOR), label
-    assert len(fig.data) == 2
+    # Two bar series; the legend shows each once, in a grey that means neither sign.
+    legend = [t for t in fig.data if t.showlegend is not False]
+    assert len(legend) == 2 and legend[0].marker.color == charts.NEUTRAL_COLOR
+    assert legend[1].marker.pattern.shape == "/" and legend[1].marker.pattern.fgcolor == charts.NEUTRAL_COLOR
+    assert not legend[0].marker.pattern.shape
 
 
 # ----------------------------------------------------------------------------- drill-down
@@ -274,3 +329,14 @@ def test_fast_period_drivers_and_top_cues_match_the_scoring_module(prepared):
     pd.testing.assert_series_equal(fast.sort_index(), slow.sort_index(), check_names=False)
     assert charts.period_drivers(prepared, w, np.zeros(4, dtype=bool)).empty
     assert charts.top_cues_of(prepared, w, np.array([3, 1])) == [top_cues(prepared, w)[3], top_cues(prepared, w)[1]]
+
+
+def test_people_read_cue_labels_and_the_csv_keeps_the_ids_beside_them(prepared):
+    from metrics.scoring import score_table
+
+    (shown,) = charts.top_cues_of(prepared, None, np.array([1]), labels=True)
+    assert "Sanctions, export controls, tariffs +" in shown and "sanctions(" not in shown
+    table = charts.with_labels(score_table(prepared), LEX)
+    cols = list(table.columns)
+    assert cols[cols.index("top_cues") + 1] == "top_cues_labels"
+    assert "sanctions(" in table.loc[1, "top_cues"] and "Sanctions, export controls, tariffs" in table.loc[1, "top_cues_labels"]

@@ -58,7 +58,7 @@ if len(shown) > MAX_ROWS:
     st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
     shown = shown.head(MAX_ROWS)
 # Top cues for the rows shown only: formatting them for 100,000 articles would cost a second.
-shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy()), duplicate_of=None)
+shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy(), labels=True), duplicate_of=None)
 if len(copies):
     cmask = charts.search_mask(copies, query) & charts.filter_mask(copies, view["start"], view["end"], view["source"],
                                                                    keep_undated=True)
@@ -71,11 +71,17 @@ event = st.dataframe(
     key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
     on_select="rerun", selection_mode="multi-row",
     column_config={
-        "date": st.column_config.DateColumn("date"),
-        "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict"),
-        "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most"),
+        # Widths that fit every column in a laptop's page; a clipped cell shows in full on hover.
+        "date": st.column_config.DateColumn("date", width=90),
+        "title": st.column_config.TextColumn("title", width=240),
+        "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict",
+                                                 width=70),
+        "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most",
+                                                width=220),
+        "source": st.column_config.TextColumn("source", width=120),
+        "id": st.column_config.TextColumn("id", width=60),
         "duplicate_of": st.column_config.TextColumn(
-            "duplicate_of", help="A syndicated copy: the id of the story's first stored copy (counted once)"),
+            "duplicate_of", help="A syndicated copy: the id of the story's first stored copy (counted once)", width=110),
     },
 )
 rows = [r for r in (event.selection.rows if event and event.selection else []) if r < len(shown)]
@@ -83,7 +89,7 @@ picked = shown.iloc[rows]["id"].tolist() if rows else []
 
 c1, c2, c3 = st.columns([2, 2, 3])
 c1.download_button(
-    "Scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]), file_name="tension-scores.csv",
+    "Scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())), file_name="tension-scores.csv",
     mime="text/csv", on_click="ignore",
     help="Every article matching the search: id, date, title, source, tension, raw score, top cues.",
 )

@@ -9,6 +9,7 @@ import streamlit as st
 from metrics import charts
 from metrics.level import level_index
 from metrics.scoring import score_table, tension
+from metrics.sides import side_tensions, sides_figure, sides_timeline
 from metrics.timeline import timeline
 from ui import state
 
@@ -31,6 +32,11 @@ def _select_article(article_id: str | None) -> None:
     ss.selected_article = article_id
 
 
+# The key sliders beside the chart: chosen on a full run (a filter change, a page load) and kept
+# while sliders move, so a slider never jumps between the chart and the sidebar under the mouse.
+ss.key_cues = charts.key_cues(state.prepared(path, version, view["dyad"]), state.weights(), mask, state.lexicon())
+
+
 @st.fragment(key=state.CHARTS_FRAGMENT)
 def weighted_view() -> None:
     # Everything below depends on the weights: a slider move reruns this fragment only.
@@ -39,21 +45,26 @@ def weighted_view() -> None:
     prep = state.prepared(path, version, view["dyad"])
     t = tension(prep, w)
     points = fr.assign(tension=t)[mask]
-    tl = timeline(points, view["period"])
-    latest, delta, latest_start = charts.latest_change(tl)
+    full = timeline(points, view["period"], empty=True)  # every calendar period: empty ones are gaps
+    tl = full[full["count"] > 0].reset_index(drop=True)
+    head = charts.latest_change(tl)
 
     c1, c2, c3 = st.columns(3)
-    if latest is None:
+    if head.latest is None:
         c1.metric("Latest tension", "–")
     else:
         c1.metric(
-            f"Latest tension ({charts.period_label(latest_start, view['period'])})", f"{latest:+.1f}",
-            delta=None if delta is None else f"{delta:+.1f} vs {charts.period_label(tl['period'].iloc[-2], view['period'])}",
-            delta_color="inverse", help="Mean tension of the articles in the latest period with articles.",
+            f"Latest tension ({charts.period_label(head.start, view['period'])})", f"{head.latest:+.1f}",
+            delta=None if head.delta is None
+            else f"{head.delta:+.1f} vs {charts.period_label(head.previous_start, view['period'])}",
+            delta_color="inverse",
+            help=f"Mean tension of the articles in the latest period with articles. A change is shown only when "
+            f"both periods have at least {head.min_count} articles.",
         )
     c2.metric("Articles in view", f"{int(mask.sum()):,}", help=f"{len(fr):,} stored in all.")
     scored = int(np.isfinite(t[mask]).sum())
     c3.metric("About the pair", f"{scored:,}", help="Articles with at least one passage about the chosen pair.")
+    st.caption(charts.headline_note(head, view["period"]))
 
     if tl.empty:
         st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
@@ -70,11 +81,26 @@ def weighted_view() -> None:
     if sel_period is None or sel_period not in periods:
         sel_period = periods[-1]
     lvl = level_index(points, view["half_life"]) if view["level"] else None
-    fig = charts.timeline_figure(points, tl, period=view["period"], selected=selected, highlight=sel_period,
-                                 level=lvl)
-    event = st.plotly_chart(
-        fig, key="timeline", on_select="rerun", selection_mode="points", config=state.PLOT_CONFIG
-    )
+    compare = []
+    for other in view["compare"]:
+        t_other = tension(state.prepared(path, version, other), w)
+        compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
+    fig = charts.timeline_figure(points, full, period=view["period"], selected=selected, highlight=sel_period,
+                                 level=lvl, pair=view["dyad"], compare=compare)
+    chart_col, cue_col = st.columns([4, 1.25])
+    with cue_col:
+        state.key_cues_panel(ss.key_cues, len(charts.SEED_CUES))
+    with chart_col:
+        event = st.plotly_chart(
+            fig, key="timeline", on_select="rerun", selection_mode="points", config=state.PLOT_CONFIG
+        )
+        if prep.dyad.a is not None:
+            # Who escalates: the same periods, tension from each side's own acts.
+            side_tl = sides_timeline(points["date"], side_tensions(prep, w).iloc[np.flatnonzero(mask)], view["period"])
+            if not side_tl.empty:
+                st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=state.PLOT_CONFIG)
+                st.caption("Each side's acts toward the other (a cue's actors, as the drill-down names them), on the "
+                           "tension scale and averaged over the period's articles; joint acts and tone are in neither line.")
     st.caption(state.weights_note())
     points_sel = list(event.selection.points) if event and event.selection else []
     token = repr([p.get("customdata") for p in points_sel])
@@ -112,10 +138,11 @@ def weighted_view() -> None:
         st.caption("Select a row (or click a point on the timeline) to read the article.")
         rows = fr[pmask].assign(tension=np.round(t[pmask], 1)).sort_values("date")
         ev = st.dataframe(
-            rows[["date", "title", "tension"]], hide_index=True, width="stretch", height=min(320, 35 * (len(rows) + 1) + 3),
+            rows[["date", "tension", "title"]], hide_index=True, width="stretch", height=min(320, 35 * (len(rows) + 1) + 3),
             key=f"period_table_{sel_period:%Y%m%d}", on_select="rerun", selection_mode="single-row",
-            column_config={"date": st.column_config.DateColumn("date"),
-                           "tension": st.column_config.NumberColumn("tension", format="%+.1f")},
+            column_config={"date": st.column_config.DateColumn("date", width=100),
+                           "tension": st.column_config.NumberColumn("tension", format="%+.1f", width=80),
+                           "title": st.column_config.TextColumn("title", width="large")},
         )
         picked = list(ev.selection.rows) if ev and ev.selection else []
         token = f"{sel_period}:{picked}"
@@ -128,12 +155,12 @@ def weighted_view() -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "Timeline as CSV", data=charts.to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
-        on_click="ignore", help="Period, mean, count, sd, 95% interval and rolling mean.",
+        on_click="ignore", help="Period (first and last day), mean, count, sd, 95% interval, rolling mean and its article count.",
     )
     d2.download_button(
-        "Article scores as CSV", data=lambda: charts.to_csv(score_table(prep, w)[mask]),
+        "Article scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())),
         file_name="tension-scores.csv", mime="text/csv", on_click="ignore",
-        help="One row per article in view: id, date, title, source, tension, raw score, top cues.",
+        help="One row per article in view: id, date, title, source, tension, raw score, top cues (ids and labels).",
     )
 
     article = ss.get("selected_article")
@@ -143,9 +170,9 @@ def weighted_view() -> None:
         head.subheader("The article behind the point")
         close.button("Close", on_click=_select_article, args=(None,), key="close_article")
         state.show_article(article, view["dyad"], w, period_drivers, f"{pname} mean")
-    state.sync_selection()
+    state.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
 
 weighted_view()
 with st.sidebar:  # after the charts in script order, so the timeline reaches the browser first
-    state.weights_panel()
+    state.weights_panel(ss.key_cues)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -17,14 +18,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics import charts
+from metrics import charts, drilldown
 from metrics.dyad import DEFAULT_DYAD
 from metrics.errors import InputError, MetricsError, WeightsError
 from metrics.extract import Extractor, Features
 from metrics.intake import Intake
-from metrics.lexicon import Lexicon, default_lexicon, dump_weights
+from metrics.lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights
 from metrics.readers import read_path
-from metrics.scoring import Prepared, explain, family_contributions, prepare
+from metrics.scoring import Prepared, family_contributions, prepare
 from metrics.store import Store, default_db_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,9 +102,10 @@ def current() -> tuple[str, int]:
 # ----------------------------------------------------------------------------- first start
 
 
-def ensure_sample() -> None:
+def ensure_sample(bar=None) -> None:
     """On first start with an empty database, load the bundled sample corpus (with progress).
 
+    ``bar`` is a progress bar already on the page (the app's start-up bar), else one is made.
     Once per process and database: a user who deletes every article does not get it back until
     the next start.
     """
@@ -115,8 +117,10 @@ def ensure_sample() -> None:
             return
         s = store()
         if s.count() == 0 and SAMPLE_DIR.is_dir():
+            bar = bar or st.progress(0.0)
+            bar.progress(0.0, text="First start: reading the sample articles in data/articles/ …")
             items = list(read_path(SAMPLE_DIR))
-            bar = st.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
+            bar.progress(0.0, text=f"First start: loading {len(items)} sample articles from data/articles/ …")
             intake = Intake(s, extractor())
             for i, item in enumerate(items, 1):
                 if not isinstance(item, InputError):
@@ -134,17 +138,53 @@ def ensure_sample() -> None:
 # ----------------------------------------------------------------------------- filters (sidebar)
 
 
+def _load_view_from_url(options: list[str]) -> None:
+    """Once per session, before the widgets exist: the view a shared link describes."""
+    ss = st.session_state
+    if ss.get("url_view_loaded"):
+        return
+    ss.url_view_loaded = True
+    got = charts.view_from_params(st.query_params.to_dict(), options)
+    ss.setdefault("dyad", got.get("pair", DEFAULT_DYAD))
+    for key, name in (("period", "period"), ("level_on", "level"), ("level_half", "half"),
+                      ("source_q", "source"), ("compare", "compare")):
+        if name in got:
+            ss[key] = got[name]
+    if "dates" in got:
+        ss.dates, ss.dates_auto = got["dates"], False
+    if "sel" in got:
+        ss.selected_period = pd.Timestamp(got["sel"])
+
+
+def set_params(params: dict[str, str], keys) -> None:
+    """Make the URL's ``keys`` say ``params``: set what changed, drop what is no longer set."""
+    qp = st.query_params
+    for k in keys:
+        if k in params:
+            if qp.get(k) != params[k]:
+                qp[k] = params[k]
+        elif k in qp:
+            del qp[k]
+
+
 def sidebar_filters(fr: pd.DataFrame) -> dict:
     """Pair of countries, period, date range and source; the same on every page."""
     ss = st.session_state
     options = charts.dyad_options()
-    if "dyad" not in ss:
-        wanted = st.query_params.get("pair", DEFAULT_DYAD)
-        ss.dyad = wanted if wanted in options else DEFAULT_DYAD
+    _load_view_from_url(options)
+    if ss.get("dyad") not in options:
+        ss.dyad = DEFAULT_DYAD
     st.sidebar.header("View")
     dyad = st.sidebar.selectbox(
         "Pair of countries", options, key="dyad", format_func=charts.dyad_label,
         help="A passage counts when it concerns this pair. 'Any countries' counts every passage.",
+    )
+    if ss.get("compare"):
+        ss.compare = [c for c in ss.compare if c != dyad]
+    compare = st.sidebar.multiselect(
+        "Compare with pairs", [o for o in options if o != dyad], key="compare", format_func=charts.dyad_label,
+        placeholder="e.g. United States – Russia",
+        help="Draw these pairs' period means on the same timeline, scored from the same stored articles.",
     )
     period = st.sidebar.radio("Period", ["month", "week", "day"], key="period", horizontal=True,
                               help="How article scores are averaged on the timeline.")
@@ -169,18 +209,19 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
     )
     half_life = 30.0
     if show_level:
-        half_life = float(st.sidebar.slider("Level half-life (days)", 7, 365, 30, key="level_half",
+        lo, hi = charts.HALF_LIFE_RANGE
+        ss.setdefault("level_half", 30)  # the value lives in the session state (the URL may set it)
+        half_life = float(st.sidebar.slider("Level half-life (days)", lo, hi, key="level_half",
                                             help="An article's weight on the level halves every this many days."))
     source = st.sidebar.text_input(
         "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",
         help="Keep articles whose source (file name or table row) contains this text.",
     )
-    if dyad != DEFAULT_DYAD:
-        st.query_params["pair"] = dyad
-    elif "pair" in st.query_params:
-        del st.query_params["pair"]
-    return {"dyad": dyad, "period": period, "start": start, "end": end, "source": source,
-            "level": show_level, "half_life": half_life}
+    view = {"dyad": dyad, "period": period, "start": start, "end": end, "source": source,
+            "level": show_level, "half_life": half_life, "compare": list(compare)}
+    set_params(charts.view_to_params(view, not ss.get("dates_auto", True)),
+               [k for k in charts.URL_KEYS if k != "sel"])
+    return view
 
 
 # ----------------------------------------------------------------------------- weights
@@ -275,32 +316,55 @@ def sync_url() -> None:
         del st.query_params["w"]
 
 
+def _cue_slider(spec: charts.SliderSpec) -> None:
+    ss = st.session_state
+    key = _key(spec.id)
+    if key not in ss:
+        ss[key] = float(ss.weights[spec.id])
+    st.slider(spec.label, 0.0, spec.max, step=spec.step, key=key, help=spec.help,
+              on_change=_slider_moved, args=(spec.id,))
+
+
+def key_cues_panel(cue_ids: list[str], seed: int) -> None:
+    """The sliders of ``cue_ids`` (the seed's cues first, then those moving the view most),
+    open on the page: the cues a first-time user should find without opening anything."""
+    specs = charts.slider_specs(lexicon(), st.session_state.weights)
+    st.markdown("**Key cue weights**")
+    st.caption("▲ raises tension, ▼ lowers it: drag and the chart answers. Every other cue is in the sidebar.")
+    for i, cue_id in enumerate(cue_ids):
+        if i == seed:
+            st.caption("Moving this view most:")
+        _cue_slider(specs[cue_id])
+
+
 @st.fragment(key=WEIGHTS_FRAGMENT)
-def weights_panel() -> None:
+def weights_panel(shown: Iterable[str] = ()) -> None:
     """One slider per cue family, grouped by category, plus tone; reset, save and load presets.
 
-    Call it inside ``with st.sidebar``. Read the weights with ``weights()``.
+    Cues in ``shown`` have their slider beside the chart and are left out here. Call it inside
+    ``with st.sidebar``. Read the weights with ``weights()``.
     """
     init_weights()
     ss = st.session_state
     lex = lexicon()
+    shown = set(shown)
     st.header("Cue weights")
     st.caption(
         "▲ raises tension, ▼ lowers it. Open a group and drag a slider: the chart answers at once. "
         "Hover a ? for what a cue means and where its default weight comes from."
+        + (" The key cues are beside the chart." if shown else "")
     )
     for category, specs in charts.slider_groups(lex, ss.weights):
+        specs = [spec for spec in specs if spec.id not in shown]
+        if not specs:
+            continue
         # Sliders are built only in an open group: 30-odd hidden sliders slow the first page down.
         group = st.expander(category, key=f"group_{category}", on_change="rerun")
         if not group.open:
             continue
         with group:
             for spec in specs:
-                key = _key(spec.id)
-                if key not in ss:
-                    ss[key] = float(ss.weights[spec.id])
-                st.slider(spec.label, 0.0, spec.max, step=spec.step, key=key, help=spec.help,
-                          on_change=_slider_moved, args=(spec.id,))
+                _cue_slider(spec)
     c1, c2 = st.columns(2)
     c1.button("Reset all", on_click=_reset, width="stretch", help="Every weight back to its default.")
     held = ss.weights  # the live dict: the file is written when clicked, with the weights of that moment
@@ -339,13 +403,16 @@ def init_selection() -> None:
         st.session_state.selected_article = st.query_params.get("article")
 
 
-def sync_selection() -> None:
-    article = st.session_state.get("selected_article")
-    if article:
-        if st.query_params.get("article") != article:
-            st.query_params["article"] = article
-    elif "article" in st.query_params:
-        del st.query_params["article"]
+def sync_selection(selected_period: pd.Timestamp | None = None) -> None:
+    """The open article and the chosen period (when the user chose one) into the URL."""
+    ss = st.session_state
+    params = {}
+    if ss.get("selected_article"):
+        params["article"] = ss.selected_article
+    chosen = selected_period if selected_period is not None else ss.get("selected_period")
+    if chosen is not None:
+        params["sel"] = pd.Timestamp(chosen).date().isoformat()
+    set_params(params, ("article", "sel"))
 
 
 # ----------------------------------------------------------------------------- shared views
@@ -353,13 +420,19 @@ def sync_selection() -> None:
 
 def show_article(article_id: str, dyad: str, w: dict[str, float], period_drivers: pd.Series | None = None,
                  period_name: str = "") -> None:
-    """The drill-down: the article's passages in order, cues highlighted, every contribution."""
+    """The drill-down: the article's passages a page at a time (the largest contributions first,
+    or as written), cues highlighted, every contribution with its factors."""
     path, version = current()
     prep = article_prepared(path, version, article_id, dyad)
     if prep is None:
         st.info("That article is no longer stored.")
         return
-    doc = explain(prep, 0, w)
+    ss = st.session_state
+    total = len(prep.features.passages)
+    pages = max(1, -(-total // drilldown.PAGE_SIZE))
+    order = ss.get("drill_order", "top")
+    number = ss.get("drill_page", 1) if ss.get("drill_for") == article_id else 1
+    doc = drilldown.page(prep, w, number=min(number, pages), order=order)
     meta = " · ".join(x for x in (doc["date"] or "undated", doc["source"]) if x)
     tension = "no tension (not about the pair)" if doc["tension"] is None else f"tension {doc['tension']:+.1f}"
     st.html(
@@ -376,10 +449,30 @@ def show_article(article_id: str, dyad: str, w: dict[str, float], period_drivers
             ),
             key=f"drivers_article_{article_id}", config=PLOT_CONFIG,
         )
-    st.html(charts.article_html(doc))
-    table = charts.cue_table(doc)
-    with st.expander(f"All {len(table)} cue matches as a table"):
-        st.dataframe(table, hide_index=True, width="stretch")
+    c1, c2, c3 = st.columns([3, 2, 3])
+    c1.radio("Passages", drilldown.ORDERS, key="drill_order", horizontal=True,
+             format_func={"top": "largest contribution first", "text": "as written"}.get,
+             on_change=lambda: ss.__setitem__("drill_page", 1))
+    if pages > 1:
+        ss.drill_for = article_id
+        ss.drill_page = doc["page"]
+        c2.number_input(f"Page (of {pages:,})", 1, pages, step=1, key="drill_page")
+    last = doc["first"] + len(doc["passages"]) - 1
+    c3.caption(f"Passages {doc['first']:,}–{last:,} of {total:,}"
+               + (", the largest contributions first" if order == "top" else ", as written") + ".")
+    st.html(charts.article_html(doc, tone_weight=w.get(TONE_ID)))
+    table = drilldown.cue_table(prep, w)
+    with st.expander(f"All {len(table):,} cue matches as a table"):
+        st.dataframe(
+            table, hide_index=True, width="stretch",
+            column_config={
+                "passage": st.column_config.NumberColumn("passage", width=70),
+                "cue": st.column_config.TextColumn("cue", width="medium"),
+                "cue_id": st.column_config.TextColumn("cue id", width="small"),
+                "matched": st.column_config.TextColumn("matched", width="medium"),
+                "contribution": st.column_config.NumberColumn("contribution", format="%+.3f", width=100),
+            },
+        )
 
 
 PLOT_CONFIG = {

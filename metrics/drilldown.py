@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .dyad import gazetteer
-from .scoring import Prepared, contributions, raw_scores, tension
+from .scoring import Prepared, article_header, contributions, raw_scores, tension
 
 PAGE_SIZE = 25
 ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
@@ -89,15 +89,9 @@ def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: 
             "end": int(pas["end"].iat[pi]), "relevance": rel, "tone": float(pas["tone"].iat[pi]),
             "tone_contribution": float(t_contrib[pi]), "contribution": float(p_contrib[pi]), "cues": cues,
         })
-    art = f.articles.iloc[0]
     t = float(tension(prep, weights)[0])
-    date = art["date"]
     return {
-        "id": str(art["id"]),
-        "title": None if pd.isna(art["title"]) else str(art["title"]),
-        "date": None if date is None or pd.isna(date) else str(date),
-        "source": None if pd.isna(art["source"]) else str(art["source"]),
-        "dyad": prep.dyad.name,
+        **article_header(prep, 0),
         "tension": None if np.isnan(t) else t,
         "raw": float(raw_scores(prep, weights)[0]),
         "norm": float(prep.norm[0]),

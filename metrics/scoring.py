@@ -192,7 +192,6 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
     """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
     f = prep.features
     lex = prep.lexicon
-    art = f.articles.iloc[row]
     m_contrib, t_contrib = contributions(prep, weights)
     w, _ = lex.weight_vector(weights)
     pas_idx = np.flatnonzero(f.passages["article"].to_numpy() == row)
@@ -248,13 +247,8 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
             }
         )
     relevant = prep.relevant[row] > 0
-    date = art["date"]
     return {
-        "id": str(art["id"]),
-        "title": None if pd.isna(art["title"]) else str(art["title"]),
-        "date": None if date is None or pd.isna(date) else str(date),
-        "source": None if pd.isna(art["source"]) else str(art["source"]),
-        "dyad": prep.dyad.name,
+        **article_header(prep, row),
         "tension": float(to_tension(raw)) if relevant else None,
         "raw": raw,
         **{name: float(v) for name, v in zip(side_names(prep), _sides_of(prep, row, weights))},
@@ -263,6 +257,19 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         "aggregate": AGGREGATE,
         "scale": SCALE_FUNCTION,
         "passages": passages,
+    }
+
+
+def article_header(prep: Prepared, row: int) -> dict:
+    """The fields that name an article in ``explain`` and the drill-down: id, title, date, source, pair."""
+    art = prep.features.articles.iloc[row]
+    date = art["date"]
+    return {
+        "id": str(art["id"]),
+        "title": None if pd.isna(art["title"]) else str(art["title"]),
+        "date": None if date is None or pd.isna(date) else str(date),
+        "source": None if pd.isna(art["source"]) else str(art["source"]),
+        "dyad": prep.dyad.name,
     }
 
 

@@ -253,18 +253,11 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple | None = None,
-    floor: int | None | bool = True,
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
-    (start, end, group) of its passage in order, ``clause_end`` where its passage ends, ``ctx``
-    its ``actor_context`` and ``floor`` its ``subclause_floor`` (both computed here when not given)."""
-    if not spans:
-        return 0, 0
-    if ctx is None:
-        ctx = actor_context(norm, spans, spans[0][0], clause_end)
-    if floor is True:
-        floor = subclause_floor(norm, max(0, s - 200), s)
+    (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
+    ends, ``ctx`` the passage's ``actor_context`` and ``floor`` the cue's ``subclause_floor``."""
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
     after = before
     while after < len(spans) and spans[after][0] < e:
@@ -354,7 +347,7 @@ def _mention_flags(norm: str, start: int) -> int:
     return f
 
 
-def actor_context(norm: str, spans: list, p_start: int, p_end: int) -> tuple[list[int], list[int]]:
+def actor_context(norm: str, spans: list) -> tuple[list[int], list[int]]:
     """What attribution needs of a passage, computed once however many cues it has: each
     mention's end and its ``_mention_flags``."""
     return [sp[1] for sp in spans], [_mention_flags(norm, sp[0]) for sp in spans]
@@ -457,7 +450,7 @@ class Extractor:
             if spans:
                 ctx = contexts.get(pi)
                 if ctx is None:
-                    ctx = contexts[pi] = actor_context(norm, spans, passages[pi].start, passages[pi].end)
+                    ctx = contexts[pi] = actor_context(norm, spans)
                 sub_lo = max(passages[pi].start, s - 200)
                 floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(2, sub_lo, s, 40) else None
                 src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor)

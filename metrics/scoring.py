@@ -204,15 +204,18 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
     raw = 0.0
     g = gazetteer()
     by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
+    by_side = np.zeros(3)  # this article's acts of each side, as raw_by_side sums them
     for pi in pas_idx:
         p = f.passages.iloc[pi]
         cues = []
         total = float(t_contrib[pi])
+        by_side[SIDE_BOTH] += total
         for mi in by_passage.get(int(pi), []):
             c = int(mat["cue"].iat[mi])
             fam = lex.families[c]
             contrib = float(m_contrib[mi])
             total += contrib
+            by_side[prep.side[mi]] += contrib
             cues.append(
                 {
                     "id": fam.id,
@@ -251,7 +254,7 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         **article_header(prep, row),
         "tension": float(to_tension(raw)) if relevant else None,
         "raw": raw,
-        **{name: float(v) for name, v in zip(side_names(prep), _sides_of(prep, row, weights))},
+        **dict(zip(side_names(prep), map(float, by_side if prep.dyad.a is not None else [by_side.sum()]))),
         "norm": float(prep.norm[row]),
         "relevant": float(prep.relevant[row]),
         "aggregate": AGGREGATE,
@@ -271,8 +274,3 @@ def article_header(prep: Prepared, row: int) -> dict:
         "source": None if pd.isna(art["source"]) else str(art["source"]),
         "dyad": prep.dyad.name,
     }
-
-
-def _sides_of(prep: Prepared, row: int, weights: Mapping[str, float] | None) -> list[float]:
-    by_side = raw_by_side(prep, weights)[row]
-    return list(by_side) if prep.dyad.a is not None else [float(by_side.sum())]

@@ -13,7 +13,16 @@ from metrics.cli import main
 from metrics.dyad import gazetteer, set_actors
 from metrics.extract import Article, Extractor
 from metrics.readers import article_from_text
-from metrics.scoring import contributions, prepare, raw_by_side, raw_scores, score_table, side_names, tension
+from metrics.scoring import (
+    contributions,
+    explain,
+    prepare,
+    raw_by_side,
+    raw_scores,
+    score_table,
+    side_names,
+    tension,
+)
 from tests.conftest import SEED
 
 
@@ -123,6 +132,8 @@ def test_directed_scores_say_who_escalates():
     us, cn, both = by
     assert cn > 0 > us, by  # China's acts raise tension, the US's invitation lowers it
     assert us + cn + both == pytest.approx(raw)
+    doc = explain(prep, 0)  # the drill-down's figures are the table's
+    assert [doc["raw_by_US"], doc["raw_by_CN"], doc["raw_by_both"]] == pytest.approx(list(by))
     table = score_table(prep)
     assert {"raw_by_US", "raw_by_CN", "raw_by_both"} <= set(table.columns)
     assert side_names(prepare(prep.features, "none")) == ["raw_by_both"]

@@ -148,6 +148,13 @@ class ArticleFeatures:
     matches: list[Match]
 
 
+def _may_hold(window: str, words: tuple[str, ...]) -> bool:
+    if not window.isascii():
+        return True
+    window = window.lower()
+    return any(w in window for w in words)
+
+
 def _scope(norm: str, lo: int, start: int) -> str:
     window = norm[lo:start]
     breaks = list(_CLAUSE_BREAK.finditer(window))
@@ -177,9 +184,16 @@ def _conditional(norm: str, e: int, end: int) -> bool:
     return any(w in after for w in _CONDITION_WORDS) and _CONDITION.match(norm, e, end) is not None
 
 
+# Each _GOODS alternative holds one of these (lower-cased): a window with none cannot match.
+_GOODS_WORDS = (
+    "tariff", "duties", "levies", "quota", "controls", "curbs", "restrictions", "ban", "taxes", "import", "export",
+    "purchases", "sales", "shipments", "such as", "including", "ranging from", "goods like", "products like",
+)
+
+
 def _goods_list(norm: str, lo: int, s: int) -> bool:
     window = norm[lo:s]
-    if " on " not in window and " of " not in window and "such as" not in window and "including" not in window:
+    if not _may_hold(window, _GOODS_WORDS):
         return False
     m = _GOODS.search(window)
     return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
@@ -238,6 +252,70 @@ _SUBCLAUSE = re.compile(
 )
 
 
+# Substring tests before the regexes: each is true wherever its regex can match (an ASCII
+# window, lower-cased; a non-ASCII one goes to the regex, whose case-folding is wider), and most
+# windows hold none of the words (attribution runs for every cue).
+_SPEECH_VERBS = ("said", "says", "told", "added", "noted", "stated", "announced", "claimed", "warned", "insisted")
+
+
+_GAP_COMMA = re.compile(r",\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )", re.I)
+_ASCII_SPACE = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")  # what \s matches below 128
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _target_gap(norm: str, e: int, stop: int) -> int:
+    """Where ``_TARGET_GAP`` first matches in ``norm[e:stop]``, else ``stop``: the same answer
+    from a few substring searches, since the regex (no literal to start from) tries every
+    position and ran for most cues."""
+    w = norm[e:stop]
+    if not w.isascii():
+        m = _TARGET_GAP.search(norm, e, stop)
+        return m.start() if m else stop
+    best = len(w)
+    for ch in ";:":
+        i = w.find(ch, 0, best)
+        if i >= 0:
+            best = i
+    i = w.find(".", 0, best)
+    while i >= 0:
+        if i + 1 < len(w) and w[i + 1] in _ASCII_SPACE:
+            best = i
+            break
+        i = w.find(".", i + 1, best)
+    i = w.find(",", 0, best)
+    while i >= 0:
+        if _GAP_COMMA.match(norm, e + i, stop):
+            best = i
+            break
+        i = w.find(",", i + 1, best)
+    low = w.lower()
+    for word in ("said", "says", "told"):
+        i = low.find(word, 0, best)
+        while i >= 0:
+            a, b = e + i, e + i + 4
+            if (a == 0 or not _is_word(norm[a - 1])) and (b == stop or not _is_word(norm[b])):
+                best = i
+                break
+            i = low.find(word, i + 1, best)
+    return e + best
+
+
+def _has_by(norm: str, lo: int, hi: int) -> bool:
+    return _may_hold(norm[lo:hi], ("by",))
+
+
+def _speaker_after(norm: str, pos: int) -> bool:
+    # 30 characters of gap, then the verb
+    return _may_hold(norm[pos:pos + 45], _SPEECH_VERBS) and _SPEAKER_AFTER.match(norm, pos) is not None
+
+
+def _speaker_before(norm: str, lo: int, hi: int) -> bool:
+    return _may_hold(norm[lo:hi], ("said", "says", "according")) and _SPEAKER_BEFORE.search(norm, lo, hi) is not None
+
+
 def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, int]:
     """The mask of the actor at ``spans[i]`` and of those coordinated with it ("the US and its
     allies", "US-China"), walking in direction ``step``; returns (mask, index of the last one)."""
@@ -265,13 +343,14 @@ def attribute(
     inside = spans[before:after]
     src = tgt = 0
     stop = min(clause_end, e + TARGET_REACH)
-    gap = _TARGET_GAP.search(norm, e, stop)
-    if gap:
-        stop = gap.start()
-    # A passive agent: "was accused by China", "imposed by Washington on Beijing".
+    # The clause gap and the passive agent matter only for an actor after the cue within reach.
     agent = None
-    if after < len(spans) and spans[after][0] < stop and _PASSIVE_AGENT.fullmatch(norm, e, spans[after][0]):
-        agent = after
+    if after < len(spans) and spans[after][0] < stop:
+        stop = _target_gap(norm, e, stop)
+        # A passive agent: "was accused by China", "imposed by Washington on Beijing".
+        nxt = spans[after][0]
+        if nxt < stop and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
+            agent = after
     if agent is not None:
         src, last = _group(spans, agent, norm, 1, group_bit)
         if last + 1 < len(spans) and spans[last + 1][0] < stop:
@@ -283,7 +362,7 @@ def attribute(
         src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
     if not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
-        if _SPEAKER_AFTER.match(norm, spans[last][1]) or _SPEAKER_BEFORE.search(norm, max(e, spans[after][0] - 20), spans[after][0]):
+        if _speaker_after(norm, spans[last][1]) or _speaker_before(norm, max(e, spans[after][0] - 20), spans[after][0]):
             if not src:
                 src = mask
         else:
@@ -299,7 +378,7 @@ def attribute(
         for k in range(after, len(spans)):
             if spans[k][0] >= clause_end:
                 break
-            if _SPEAKER_AFTER.match(norm, spans[k][1]):
+            if _speaker_after(norm, spans[k][1]):
                 src, _ = _group(spans, k, norm, -1, group_bit)
                 if tgt == src:
                     tgt = 0
@@ -349,8 +428,9 @@ def _mention_flags(norm: str, start: int) -> int:
 
 def actor_context(norm: str, spans: list) -> tuple[list[int], list[int]]:
     """What attribution needs of a passage, computed once however many cues it has: each
-    mention's end and its ``_mention_flags``."""
-    return [sp[1] for sp in spans], [_mention_flags(norm, sp[0]) for sp in spans]
+    mention's end and its ``_mention_flags``, the latter filled in when first read (-1 until
+    then: a cue's subject search reads only the few mentions nearest before it)."""
+    return [sp[1] for sp in spans], [-1] * len(spans)
 
 
 def subclause_floor(norm: str, lo: int, s: int) -> int | None:
@@ -372,6 +452,8 @@ def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None,
         if floor is not None and spans[k][0] < floor:
             break
         f = flags[k]
+        if f < 0:
+            f = flags[k] = _mention_flags(norm, spans[k][0])
         if f & 1:
             continue
         if nearest is None:

@@ -361,3 +361,42 @@ def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
     fig = sides_figure(tl)
     assert [t.name for t in fig.data] == ["United States → China", "China → United States"]
     assert list(fig.layout.yaxis.range) == [-100, 100]
+
+
+# The substring tests that stand before attribution's regexes must never change an answer:
+# compared with the regexes themselves on text built from the words and marks they look for.
+def _pieces(*words: str, max_size: int = 30):
+    return st.lists(st.sampled_from(words), max_size=max_size).map("".join)
+
+
+_GAP_TEXT = _pieces(*"abst ,.;:\t\nSTé_1", "said", "told", "says", "Said", "which", "as", "an ", "a step", "by", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_GAP_TEXT, st.integers(0, 60), st.integers(0, 90))
+def test_target_gap_search_equals_its_regex(text, start, width):
+    from metrics import extract as X
+
+    e = min(start, len(text))
+    stop = min(len(text), e + width)
+    m = X._TARGET_GAP.search(text, e, stop)
+    assert X._target_gap(text, e, stop) == (m.start() if m else stop)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pieces(*"abcy ,'-.", "tariffs on", "imports of", "such as", "including", "Exports Of", "ban"))
+def test_goods_word_test_never_hides_a_goods_list(window):
+    from metrics import extract as X
+
+    if X._GOODS.search(window):
+        assert X._may_hold(window, X._GOODS_WORDS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pieces(*"ab .'-\t", "said", "Told", "according to", "the", "insisted", " by ", "ſaid"))
+def test_speaker_word_tests_never_hide_a_speaker(text):
+    from metrics import extract as X
+
+    assert X._speaker_after(text, 0) == (X._SPEAKER_AFTER.match(text, 0) is not None)
+    assert X._speaker_before(text, 0, len(text)) == (X._SPEAKER_BEFORE.search(text, 0, len(text)) is not None)
+    assert X._has_by(text, 0, len(text)) or X._PASSIVE_AGENT.fullmatch(text, 0, len(text)) is None

@@ -13,7 +13,6 @@ streams through in bounded memory on both sides.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -32,18 +31,6 @@ from .scoring import prepare, score_table
 
 ENGINES = ("local", "dask")
 CONNECT_TIMEOUT = "10s"
-
-
-def add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--engine", choices=ENGINES, default="local",
-        help="local: this process; dask: a dask.distributed cluster (default: local)",
-    )
-    p.add_argument(
-        "--scheduler", metavar="ADDRESS",
-        help="with --engine dask: the scheduler of a running cluster, e.g. tcp://host:8786 "
-        "(default: start a local cluster with one worker process per CPU core)",
-    )
 
 
 # --------------------------------------------------------------------------- the work itself

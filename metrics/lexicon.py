@@ -17,11 +17,12 @@ import yaml
 from .errors import LexiconError, WeightsError
 from .limits import MAX_WEIGHT, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_DEPTH, MAX_WEIGHTS_NODES
 from .prefilter import LazyPattern
+from .resources import data_dir
 
 # libyaml's loader when PyYAML has it: the same documents, parsed ten times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = data_dir()
 DEFAULT_LEXICON = DATA_DIR / "lexicon.yaml"
 
 # The VADER tone term is weighted like a cue so that one weights file and one slider set govern

@@ -56,7 +56,8 @@ from .extract import (
     Features,
     content_id,
 )
-from .lexicon import DATA_DIR, Lexicon, default_lexicon
+from .lexicon import Lexicon, default_lexicon
+from .resources import db_dir
 
 ENV_DB = "TENSION_DB"
 POOL_SIZE = 8  # idle connections kept for reuse; more are opened when more threads need one
@@ -77,7 +78,7 @@ def default_db_path() -> Path | str:
     env = os.environ.get(ENV_DB)
     if env and is_url(env):
         return env
-    return Path(env) if env else DATA_DIR / "tension.db"
+    return Path(env) if env else db_dir() / "tension.db"
 
 
 # --- schema -----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from metrics import cli, engine
+from metrics import engine
+from metrics.cli import score as score_cmd
 from metrics.bench import Corpus
 from metrics.cli import main
 from metrics.errors import MetricsError
@@ -53,7 +54,7 @@ def _score(capsys, *args):
 
 
 def test_dask_scores_equal_local_scores_row_for_row(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "BATCH", 16)  # many partitions, finishing out of order on two workers
+    monkeypatch.setattr(score_cmd, "BATCH", 16)  # many partitions, finishing out of order on two workers
     local_code, local_err = _score(capsys, corpus, "-o", tmp_path / "local.csv")
     dask_code, dask_err = _score(
         capsys, corpus, "-o", tmp_path / "dask.csv", "--engine", "dask", "--scheduler", cluster.scheduler_address
@@ -76,7 +77,7 @@ def cluster_extractors(cluster) -> dict:
 
 
 def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "BATCH", 16)
+    monkeypatch.setattr(score_cmd, "BATCH", 16)
     _score(capsys, corpus, "-o", tmp_path / "local.parquet")
     out = tmp_path / "dask.parquet"
     out.mkdir()
@@ -126,13 +127,13 @@ def test_a_worker_with_another_lexicon_stops_the_run():
 def test_a_worker_with_another_gazetteer_stores_nothing_as_current(tmp_path, monkeypatch):
     """Same lexicon, other countries.yaml on the worker: its features version differs, so the
     ingest stops in one line before anything is stored with the database's version."""
-    from metrics import store as store_mod
+    from metrics.resources import data_dir
     from metrics.store import Store
 
     db = Store(tmp_path / "t.db")
     version = db.features_version
     other = tmp_path / "countries.yaml"
-    other.write_text(store_mod.DATA_DIR.joinpath("countries.yaml").read_text(encoding="utf-8") + "\n# edited\n")
+    other.write_text(data_dir().joinpath("countries.yaml").read_text(encoding="utf-8") + "\n# edited\n")
     from metrics import dyad
 
     monkeypatch.setattr(dyad, "GAZETTEER", other)

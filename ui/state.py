@@ -25,11 +25,12 @@ from metrics.extract import Extractor, Features
 from metrics.intake import Intake
 from metrics.lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights
 from metrics.readers import read_path
+from metrics.resources import data_dir
 from metrics.scoring import Prepared, family_contributions, prepare
 from metrics.store import Store, default_db_path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = ROOT / "data" / "articles"
+SAMPLE_DIR = data_dir() / "articles"
 
 _seed_lock = threading.Lock()
 _seeded: set[str] = set()

@@ -7,13 +7,11 @@ import signal
 import time
 from datetime import date, datetime, timezone
 
-from .cli import Reporter, progress
-from .errors import MetricsError
-from .fetch import DEFAULT_DELAY, DEFAULT_MAX_MB, DEFAULT_TIMEOUT, Fetcher, articles
-from .intake import Intake
-from .readers import ReadOptions
-from .store import IngestSummary, Store
-from .storecmd import add_db_option
+from ..errors import MetricsError
+from ..fetch import DEFAULT_DELAY, DEFAULT_MAX_MB, DEFAULT_TIMEOUT, Fetcher
+from ..harvest import fetch_round
+from ..store import Store
+from .options import Reporter, add_db_option, add_quiet_option, progress
 
 
 def _since(value: str | None) -> date | None:
@@ -23,26 +21,6 @@ def _since(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise MetricsError(f"--since {value}: expected a date as YYYY-MM-DD") from None
-
-
-def fetch_round(store: Store, urls: list[str], fetcher: Fetcher, since: date | None = None,
-                max_items: int | None = None, reporter: Reporter | None = None, quiet: bool = True,
-                options: ReadOptions | None = None) -> IngestSummary:
-    """Fetch each URL (a page or a feed) and store what is new: one ``Intake`` batch. A link
-    already stored is not fetched again; an article is stored once per link even when two
-    processes fetch it at once (``metrics.intake.is_link``)."""
-    intake = Intake(store)
-    known_links: list[str] = []
-
-    def items():
-        for url in urls:
-            yield from articles(url, fetcher, options, since=since, max_items=max_items,
-                                known=lambda link: store.find_source(link) is not None, on_known=known_links.append)
-
-    summary = intake.run(progress(items(), quiet, unit=" pages"), reporter)
-    summary.present += len(known_links)
-    store.mark_fetched()
-    return summary
 
 
 def _fetcher(args: argparse.Namespace) -> Fetcher:
@@ -59,7 +37,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     store = Store(args.db)
     rep = Reporter()
     try:
-        summary = fetch_round(store, args.urls, fetcher, since, args.max_items, rep, args.quiet)
+        summary = fetch_round(store, args.urls, fetcher, since, args.max_items, rep,
+                              progress=lambda items: progress(items, args.quiet, unit=" pages"))
     finally:
         store.close()
     print(f"{summary} ({store.path})")
@@ -96,7 +75,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _web_options(p: argparse.ArgumentParser) -> None:
     add_db_option(p)
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"seconds per request, body included (default: {DEFAULT_TIMEOUT:g})")
@@ -118,8 +97,8 @@ def register(sub) -> None:
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="leave out feed items and pages dated before this day")
     p.add_argument("--max-items", type=int, metavar="N", help="at most this many items of each feed")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _common(p)
+    add_quiet_option(p)
+    _web_options(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser(
@@ -131,6 +110,6 @@ def register(sub) -> None:
     )
     p.add_argument("feeds", nargs="+", metavar="FEED")
     p.add_argument("--every", type=float, required=True, metavar="MINUTES", help="minutes between the starts of two rounds")
-    _common(p)
+    _web_options(p)
     p.set_defaults(func=cmd_watch)
 

@@ -9,36 +9,32 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .cli import (
+from ..dyad import parse_dyad
+from ..engine import extract_stream, open_engine
+from ..errors import MetricsError
+from ..export import passage_table, passages_path, with_duplicate_of
+from ..lexicon import load_weights
+from ..output import TableWriter, terminal_safe, to_csv_text
+from ..readers import read_paths
+from ..scoring import prepare, score_table
+from ..store import Store, ingest
+from .options import (
     Reporter,
     add_actors_option,
+    add_db_option,
+    add_engine_options,
     add_input_options,
+    add_quiet_option,
     add_scoring_options,
     progress,
     read_options,
     report_skipped,
 )
-from .dyad import parse_dyad
-from .engine import add_engine_options, extract_stream, open_engine
-from .errors import MetricsError
-from .lexicon import load_weights
-from .output import TableWriter, terminal_safe, to_csv_text
-from .readers import read_paths
-from .scoring import contributions, prepare, score_table
-from .store import ENV_DB, Store, ingest
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
 LIST_FORMATS = ("table", "csv", "json")
-
-
-def add_db_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db", metavar="FILE|URL",
-        help=f"SQLite database file or postgresql:// URL (default: ${ENV_DB} if set, else data/tension.db)",
-    )
 
 
 def _open(args: argparse.Namespace, create: bool) -> Store:
@@ -87,15 +83,9 @@ def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     return prep, weights
 
 
-def _with_duplicate_of(store: Store, table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with the ``duplicate_of`` column: the first stored copy of a syndicated story."""
-    dup = store.articles().set_index("id")["duplicate_of"]
-    return table.assign(duplicate_of=[None if pd.isna(d) else d for d in table["id"].map(dup)])
-
-
 def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
     prep, weights = _scores(store, args)
-    table = _with_duplicate_of(store, score_table(prep, weights)[["id", "date", "title", "source", "tension"]])
+    table = with_duplicate_of(store, score_table(prep, weights)[["id", "date", "title", "source", "tension"]])
     table["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in table["date"]]
     return table
 
@@ -196,42 +186,6 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
-def passage_table(prep, weights) -> pd.DataFrame:
-    """One row per passage: its article, offsets, relevance, tone and cue contributions, the
-    cues found (``id "matched" contribution; ...``) and its text."""
-    f = prep.features
-    pas, mat = f.passages, f.matches
-    m_contrib, t_contrib = contributions(prep, weights)
-    m_pass = mat["passage"].to_numpy(np.int64)
-    cue_total = np.bincount(m_pass, weights=m_contrib, minlength=len(pas))
-    ids = np.array(prep.lexicon.ids, dtype=object)
-    labels = [
-        f'{ids[c]} "{m}" {v:+.3f}' for c, m, v in zip(mat["cue"].to_numpy(), mat["matched"].astype(str), m_contrib)
-    ]
-    cues = [""] * len(pas)
-    for p, label in zip(m_pass.tolist(), labels):
-        cues[p] = f"{cues[p]}; {label}" if cues[p] else label
-    art = pas["article"].to_numpy(np.int64)
-    return pd.DataFrame(
-        {
-            "id": f.articles["id"].to_numpy()[art],
-            "passage": pas["idx"].to_numpy(),
-            "start": pas["start"].to_numpy(),
-            "end": pas["end"].to_numpy(),
-            "relevance": prep.relevance,
-            "tone_contribution": np.round(t_contrib, 4),
-            "cue_contribution": np.round(cue_total, 4),
-            "contribution": np.round(t_contrib + cue_total, 4),
-            "cues": cues,
-            "text": pas["text"].to_numpy(),
-        }
-    )
-
-
-def _passages_path(out: Path) -> Path:
-    return out.with_name(f"{out.stem}.passages{out.suffix}")
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     fmt = EXPORT_FORMATS.get(out.suffix.lower())
@@ -240,10 +194,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _open(args, create=False)
     try:
         prep, weights = _scores(store, args, include_text=True)
-        scores = _with_duplicate_of(store, score_table(prep, weights))
+        scores = with_duplicate_of(store, score_table(prep, weights))
     finally:
         store.close()
-    pas_out = _passages_path(out)
+    pas_out = passages_path(out)
     for path, table in ((out, scores), (pas_out, passage_table(prep, weights))):
         writer = TableWriter(str(path), fmt)
         try:
@@ -266,7 +220,7 @@ def register(sub) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     add_db_option(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_quiet_option(p)
     add_input_options(p)
     add_actors_option(p)
     add_engine_options(p)

@@ -1,0 +1,70 @@
+"""The command line: ``python -m metrics COMMAND ...``, or ``tension COMMAND ...`` once installed.
+
+The only package that parses arguments. Each module registers one group of commands
+(``register(subparsers)``), calling the library with plain parameters; options several commands
+share are declared once in ``options``. ``main(argv)`` is testable in-process: a command reports
+bad input by raising ``metrics.errors.MetricsError``, printed here once as ``error: ...`` with
+the error's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..errors import MetricsError
+from ..output import terminal_safe
+from . import bench, db, score, validate, web
+from .options import apply_actors
+
+PROG = "python -m metrics"
+
+# The groups of commands, in the order ``--help`` lists them.
+COMMANDS = (score, db, web, validate, bench)
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Options given before COMMAND; ``apply_global_options`` acts on them before any command runs."""
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+
+
+def apply_global_options(args: argparse.Namespace) -> None:
+    """What every command needs set up from the global options and the environment."""
+    apply_actors(args)
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Relations-tension index: score news articles for tension between two countries.",
+    )
+    add_global_options(parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMANDS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-line usage error
+        return int(exc.code or 0)
+    try:
+        apply_global_options(args)
+        return int(args.func(args) or 0)
+    except MetricsError as err:
+        print(f"error: {terminal_safe(err)}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def tension() -> int:
+    """The ``tension`` console script: ``python -m metrics`` under its installed name."""
+    return main(prog="tension")

@@ -1,0 +1,140 @@
+"""``score`` and ``explain``: read articles, score them, show why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+
+from ..dyad import parse_dyad
+from ..engine import PartitionedParquetWriter, open_engine, score_batch
+from ..extract import Article, Extractor
+from ..lexicon import default_lexicon, load_weights
+from ..output import FORMATS, TableWriter, infer_format, terminal_safe
+from ..readers import read_paths
+from ..scoring import explain, prepare
+from ..store import features_version
+from .options import (
+    Reporter,
+    add_engine_options,
+    add_input_options,
+    add_quiet_option,
+    add_scoring_options,
+    progress,
+    read_options,
+    report_skipped,
+)
+
+BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for a in items:
+        batch.append(a)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    dyad = parse_dyad(args.dyad)
+    weights = load_weights(args.weights, lexicon) if args.weights else None
+    fmt = infer_format(args.output, args.format)
+    rep = Reporter()
+    options = read_options(args)
+    articles = progress(rep.articles(read_paths(args.paths, options)), args.quiet)
+    with open_engine(args.engine, args.scheduler) as engine:
+        # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
+        parts = engine.name == "dask" and fmt == "parquet" and args.output
+        writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
+        try:
+            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, features_version(lexicon)):
+                writer.write(table)
+        finally:
+            writer.close()
+    report_skipped(options, args.verbose)
+    if writer.rows == 0 and not rep.failed:
+        rep.error("no articles found in " + ", ".join(args.paths))
+    return 1 if rep.failed else 0
+
+
+def _format_explain(doc: dict, show_all: bool) -> str:
+    t = doc["tension"]
+    lines = [
+        f"{terminal_safe(doc['title'] or doc['id'])}",
+        f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
+        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
+        "",
+    ]
+    for p in doc["passages"]:
+        if not show_all and not p["cues"] and abs(p["contribution"]) < 0.05:
+            continue
+        rel = "" if p["relevance"] == 1 else f" (relevance {p['relevance']:g})"
+        # A passage may span wrapped lines: shown on one line, with any control character escaped.
+        lines.append(f"[{p['contribution']:+.2f}] #{p['index']}{rel} {terminal_safe(' '.join(p['text'].split()))}")
+        if p["tone_contribution"]:
+            lines.append(f"         tone {p['tone']:+.2f} -> {p['tone_contribution']:+.2f}")
+        for c in p["cues"]:
+            flags = "".join([" negated" if c["negated"] else "", " hedged" if c["hedged"] else ""])
+            who = f" {c['source'] or '?'} -> {c['target'] or '?'}"
+            if not c["between_pair"]:
+                who += " (not between the pair)"
+            lines.append(
+                f"         {c['id']:<18} \"{terminal_safe(' '.join(c['matched'].split()))}\"{who} weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    lexicon = default_lexicon()
+    dyad = parse_dyad(args.dyad)
+    weights = load_weights(args.weights, lexicon) if args.weights else None
+    rep = Reporter()
+    options = read_options(args)
+    articles = list(rep.articles(read_paths([args.path], options)))
+    report_skipped(options, args.verbose)
+    if args.id:
+        articles = [a for a in articles if a.id == args.id]
+        if not articles:
+            rep.error(f"{args.path}: no article with id '{args.id}'")
+    if not articles:
+        if not rep.failed:
+            rep.error(f"{args.path}: no article to explain")
+        return 1
+    prep = prepare(Extractor(lexicon).extract_many(articles), dyad, lexicon)
+    docs = [explain(prep, i, weights) for i in range(len(articles))]
+    if args.format == "json":
+        json.dump(docs[0] if len(docs) == 1 else docs, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n\n".join(_format_explain(d, args.all) for d in docs))
+    return 1 if rep.failed else 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("score", help="score articles: one row per article", description=(
+        "Score articles (.txt, .md, .html, .htm, .pdf, .docx files, folders, or .csv/.tsv/.jsonl tables with one article per row). "
+        "Writes id, date, title, source, tension (-100..100, higher is more tension), raw, passages, "
+        "relevant_passages and top_cues."))
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from OUT's suffix, else csv)")
+    add_quiet_option(p)
+    add_scoring_options(p)
+    add_input_options(p)
+    add_engine_options(p)
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("explain", help="show an article's passages and the cues behind its score")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--id", help="with a table or folder: only the article with this id")
+    p.add_argument("--all", action="store_true", help="text format: show passages that moved nothing too")
+    add_scoring_options(p)
+    add_input_options(p)
+    p.set_defaults(func=cmd_explain)

@@ -1,0 +1,41 @@
+"""Where the shipped data files (lexicon, gazetteer, sample articles) and the default database live.
+
+The repository keeps ``data/`` at its top; a wheel carries the same files as ``metrics/data``
+(pyproject.toml maps them), so an installed copy, a Dask worker included, reads its own copy
+from any folder. Every module finds them here, never by walking up from its own file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+PROJECT = "relations-tension-index"
+
+
+def data_dir() -> Path:
+    """The installed package's ``metrics/data`` when there is one, else the checkout's ``data/``."""
+    installed = _PACKAGE / "data"
+    return installed if installed.is_dir() else _PACKAGE.parent / "data"
+
+
+def installed() -> bool:
+    """Whether this is an installed copy (its data inside the package) rather than a checkout."""
+    return (_PACKAGE / "data").is_dir()
+
+
+def db_dir() -> Path:
+    """The folder of the default database: the checkout's ``data/``; for an installed copy the
+    user's data folder (``$XDG_DATA_HOME/relations-tension-index``, else
+    ``~/.local/share/relations-tension-index``), created on first use: a database inside
+    site-packages would be lost on reinstall and is often not writable."""
+    if not installed():
+        return data_dir()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    folder = base / PROJECT
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # Store names the folder in its one-line error
+    return folder

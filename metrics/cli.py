@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from . import __version__
+from . import __version__, settings
 from .dyad import DEFAULT_DYAD, ENV_ACTORS, parse_dyad, set_actors
 from .engine import PartitionedParquetWriter, add_engine_options, open_engine, score_batch
 from .errors import InputError, MetricsError
@@ -19,11 +19,8 @@ from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format, terminal_safe
 from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
-from .scoring import explain, prepare
+from .scoring import explain, prepare, versions
 from .store import features_version
-
-BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
-PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
 
 # Commands defined in their own modules; each module has ``register(subparsers)``.
 COMMAND_MODULES: list[str] = ["storecmd", "fetchcmd", "validation", "bench"]
@@ -128,8 +125,8 @@ def progress(items: Iterable, quiet: bool, unit: str = " articles") -> Iterable:
         return items
     from tqdm import tqdm
 
-    # The bar appears only once a run has lasted PROGRESS_DELAY seconds: short runs stay silent.
-    return tqdm(items, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY, mininterval=0.5)
+    # The bar appears only once a run has lasted progress_delay_seconds: short runs stay silent.
+    return tqdm(items, unit=unit, file=sys.stderr, delay=settings.get("progress_delay_seconds"), mininterval=0.5)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -143,9 +140,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     with open_engine(args.engine, args.scheduler) as engine:
         # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output
-        writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
+        meta = versions(lexicon)  # in a Parquet file's metadata
+        writer = PartitionedParquetWriter(args.output, meta) if parts else TableWriter(args.output, fmt, meta)
         try:
-            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, features_version(lexicon)):
+            for table in engine.map(score_batch, _batches(articles, settings.get("score_batch")), dyad.name, weights, features_version(lexicon)):
                 writer.write(table)
         finally:
             writer.close()
@@ -214,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Relations-tension index: score news articles for tension between two countries.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    settings.add_setting_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("score", help="score articles: one row per article", description=(
@@ -250,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its one-line usage error
         return int(exc.code or 0)
     try:
+        settings.apply_cli(args)  # defaults, then --setting NAME VALUE
         apply_actors(args)
         return int(args.func(args) or 0)
     except MetricsError as err:

@@ -27,7 +27,7 @@ from .errors import MetricsError
 from .lexicon import load_weights
 from .output import TableWriter, terminal_safe, to_csv_text
 from .readers import read_paths
-from .scoring import contributions, prepare, score_table
+from .scoring import contributions, prepare, score_table, versions
 from .store import ENV_DB, Store, ingest
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
@@ -245,7 +245,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.close()
     pas_out = _passages_path(out)
     for path, table in ((out, scores), (pas_out, passage_table(prep, weights))):
-        writer = TableWriter(str(path), fmt)
+        writer = TableWriter(str(path), fmt, versions(prep.lexicon))
         try:
             writer.write(table)
         finally:

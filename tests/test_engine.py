@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from metrics import cli, engine
+from metrics import engine
 from metrics.bench import Corpus
 from metrics.cli import main
 from metrics.errors import MetricsError
@@ -48,12 +48,12 @@ def corpus(tmp_path_factory):
 
 
 def _score(capsys, *args):
-    code = main(["score", *map(str, args), "--quiet"])
+    # batches of 16: many partitions, finishing out of order on two workers
+    code = main(["--setting", "score_batch", "16", "score", *map(str, args), "--quiet"])
     return code, capsys.readouterr().err
 
 
 def test_dask_scores_equal_local_scores_row_for_row(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "BATCH", 16)  # many partitions, finishing out of order on two workers
     local_code, local_err = _score(capsys, corpus, "-o", tmp_path / "local.csv")
     dask_code, dask_err = _score(
         capsys, corpus, "-o", tmp_path / "dask.csv", "--engine", "dask", "--scheduler", cluster.scheduler_address
@@ -76,7 +76,6 @@ def cluster_extractors(cluster) -> dict:
 
 
 def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "BATCH", 16)
     _score(capsys, corpus, "-o", tmp_path / "local.parquet")
     out = tmp_path / "dask.parquet"
     out.mkdir()

@@ -65,9 +65,9 @@ def test_a_proxied_request_is_never_taken_for_a_local_one():
 
 def test_limits_have_defaults_and_refuse_bad_overrides():
     assert settings.resolve() == {s.name: s.default for s in settings.SETTINGS}
-    assert all(s.help and s.default > 0 for s in settings.SETTINGS)
+    assert all(s.help and s.check(s.default, "default") == s.default for s in settings.SETTINGS)
     assert settings.resolve({"fetch_per_hour": 5})["fetch_per_hour"] == 5
-    for bad, says in [({"fetch_per_day": 5}, "unknown limit 'fetch_per_day'"), ({"upload_max_files": 0}, "positive"),
+    for bad, says in [({"fetch_per_day": 5}, "unknown setting 'fetch_per_day'; did you mean fetch_per_hour"), ({"upload_max_files": 0}, "positive"),
                       ({"upload_max_mb": "10"}, "positive"), ({"upload_max_files": True}, "positive")]:
         with pytest.raises(MetricsError, match=says):
             settings.resolve(bad)

@@ -96,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_weights_bytes", 1_000_000, "bytes", "size of a weights file or preset"),
     Setting("max_weights_nodes", 10_000, "values", "YAML/JSON values in a weights file"),
     Setting("max_weights_depth", 2, "levels", "nesting of a weights file (a mapping of numbers is 2)", low=2, low_open=False),
-    Setting("max_weight", 100.0, "", "the largest cue or tone weight"),
+    Setting("max_weight", 100.0, "weight", "the largest cue or tone weight"),
     # extraction: how scope words change a cue's strength (README: "How the score is computed")
     Setting("hedge_factor", 0.5, "x strength", "a hedge before a cue (\"might\", \"could\", \"plans to\") multiplies its strength by this",
             low=0, low_open=False, high=1, features=True),

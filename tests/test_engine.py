@@ -84,6 +84,11 @@ def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, c
     parts = sorted(p.name for p in out.iterdir())
     assert len(parts) > 3 and all(p.startswith("part-") for p in parts) and "part-00099.parquet" not in parts
     pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(tmp_path / "local.parquet"))
+    import pyarrow.parquet as pq
+
+    local_meta = pq.read_schema(tmp_path / "local.parquet").metadata
+    assert all(pq.read_schema(out / p).metadata == local_meta for p in parts)  # every part is versioned alike
+    assert local_meta[b"scale"] == b"tension.scale.algebraic.v2" and b"features_version" in local_meta
 
 
 def test_dask_ingest_stores_what_local_ingest_stores(cluster, corpus, tmp_path, capsys):

@@ -150,6 +150,23 @@ def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     assert at.get("file_uploader") and "Signed in as ana (editor)" in _text(at)
 
 
+def test_the_dashboard_takes_any_setting_from_the_secrets_and_refuses_a_bad_one_in_one_line(few):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["settings"] = {"drilldown_page_size": 40}
+    at.secrets["limits"] = {"parse_cpu_seconds": 5, "fetch_per_hour": 7}
+    try:
+        _run(at)
+        assert not at.error and at.metric
+        assert (settings.get("drilldown_page_size"), settings.get("parse_cpu_seconds"), settings.get("fetch_per_hour")) == (40, 5.0, 7)
+        bad = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        bad.secrets["settings"] = {"drilldown_page_size": 2.5}
+        _run(bad)
+        assert len(bad.error) == 1 and not bad.metric
+        assert "Settings are not usable" in _text(bad) and "[settings]: drilldown_page_size must be a positive whole number" in _text(bad)
+    finally:
+        settings.configure()
+
+
 def test_a_broken_signin_configuration_is_one_line(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = {"users": {"ana": {"password_hash": "secret"}}}

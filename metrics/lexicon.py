@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import LexiconError, WeightsError
 from . import settings
+from .errors import LexiconError, MetricsError, WeightsError
 from .prefilter import LazyPattern
 
 # libyaml's loader when PyYAML has it: the same documents, parsed ten times faster.
@@ -170,16 +170,21 @@ def lazy_family(family: CueFamily, where: str = "") -> LazyPattern:
         raise LexiconError(f"{where}family '{family.id}': bad pattern: {err}") from None
 
 
-def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
-    path = Path(path)
+def read_yaml(path: Path, what: str, error: type[MetricsError] = LexiconError) -> tuple[str, object]:
+    """A shipped data file's text and its YAML value; ``error`` in one line naming the file."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise LexiconError(f"{path}: cannot read lexicon: {err.strerror or err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot read {what}: {getattr(err, 'strerror', None) or err}") from None
     try:
-        raw = yaml.load(text, Loader=YAML_LOADER)
+        return text, yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as err:
-        raise LexiconError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+        raise error(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+
+
+def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+    path = Path(path)
+    text, raw = read_yaml(path, "lexicon")
     families = _parse(raw, path)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     version = f"{raw.get('version', 0)}-{digest}"

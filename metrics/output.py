@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import IO
 
 import pandas as pd

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import settings
 from .dates import dateline, parse_date
 from .errors import InputError
 from .extract import Article
-from . import settings
 
 MAX_TITLE = 200
 _DOTTED = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b")  # "19.06.2023 08:00": day-first everywhere

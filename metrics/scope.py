@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .errors import MetricsError
-from .lexicon import DATA_DIR, YAML_LOADER
+from .lexicon import DATA_DIR, read_yaml
 
 DEFAULT_SCOPE = DATA_DIR / "scope.yaml"
 LISTS = ("negation", "refusal", "hedge", "appeal", "demand", "background")
@@ -66,14 +64,7 @@ def _compile(name: str, entry: object, path: Path) -> re.Pattern[str]:
 
 def load_scope(path: str | Path = DEFAULT_SCOPE) -> ScopeWords:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise MetricsError(f"{path}: cannot read scope words: {getattr(err, 'strerror', None) or err}") from None
-    try:
-        raw = yaml.load(text, Loader=YAML_LOADER)
-    except yaml.YAMLError as err:
-        raise MetricsError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    text, raw = read_yaml(path, "scope words", MetricsError)
     if not isinstance(raw, dict):
         raise MetricsError(f"{path}: expected a mapping with version and the lists {', '.join(LISTS)}")
     number = raw.get("version")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import intake, settings
+from metrics import settings
 from metrics.cli import main
 from metrics.errors import InputError, MetricsError
 from metrics.extract import Article, Extractor

@@ -18,7 +18,7 @@ from .errors import InputError, MetricsError
 from .extract import Article, Extractor
 from .lexicon import default_lexicon, load_weights
 from .output import FORMATS, TableWriter, infer_format, terminal_safe
-from .readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions, read_paths
+from .readers import ReadOptions, read_paths
 from .scoring import explain, prepare, versions
 from .store import features_version
 
@@ -32,10 +32,10 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-column", metavar="C", help="table column with the date (default: date if present, else the text's dateline)")
     p.add_argument("--title-column", metavar="C", help="table column with the title (default: title if present, else the first line)")
     p.add_argument("--day-first", action="store_true", help="read slashed dates as day/month/year (default: US month/day/year)")
-    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
-                   help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
-    p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
-                   help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
+    p.add_argument("--max-size", type=float, metavar="MB",  # None: the setting max_file_mb
+                   help=f"refuse files larger than this, checked before reading (default: max_file_mb, {settings.DEFAULTS['max_file_mb']:g})")
+    p.add_argument("--max-pdf-pages", type=int, metavar="N",
+                   help=f"refuse PDFs with more pages (default: max_pdf_pages, {settings.DEFAULTS['max_pdf_pages']})")
     p.add_argument("--verbose", action="store_true", help="name each file skipped in a folder (unsupported type)")
 
 
@@ -78,11 +78,13 @@ def apply_actors(args: argparse.Namespace) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
-    if not math.isfinite(args.max_size) or args.max_size <= 0 or args.max_pdf_pages <= 0:
+    max_mb = settings.get("max_file_mb") if args.max_size is None else args.max_size
+    max_pages = settings.get("max_pdf_pages") if args.max_pdf_pages is None else args.max_pdf_pages
+    if not math.isfinite(max_mb) or max_mb <= 0 or max_pages <= 0:
         raise MetricsError("--max-size and --max-pdf-pages must be finite positive numbers")
     return ReadOptions(
-        max_mb=args.max_size,
-        max_pdf_pages=args.max_pdf_pages,
+        max_mb=max_mb,
+        max_pdf_pages=max_pages,
         text_column=args.text_column,
         id_column=args.id_column,
         date_column=args.date_column,

@@ -35,8 +35,6 @@ _DATE_ONLY = re.compile(r"^[\d\s/.:,()\-+a-zA-Z]{0,12}\d{1,4}[/.\-]\d{1,2}[/.\-]
 
 MB = 1024 * 1024
 # Limits a user can raise; each is checked before the expensive step it protects.
-DEFAULT_MAX_MB = 25.0  # per file, checked with stat() before the file is read
-DEFAULT_MAX_PDF_PAGES = 500  # a news article or a long report, not a book scan
 MAX_ZIP_ENTRIES = 5000  # a real .docx has a few dozen parts
 # A web page whose main text has fewer words than this is a menu, a paywall or an error page.
 MIN_PAGE_WORDS = 15
@@ -67,8 +65,9 @@ class ReadOptions:
     date_column: str | None = None
     title_column: str | None = None
     day_first: bool = False
-    max_mb: float = DEFAULT_MAX_MB
-    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    # per file, checked with stat() before the file is read; a PDF's pages: settings max_file_mb, max_pdf_pages
+    max_mb: float = field(default_factory=lambda: settings.get("max_file_mb"))
+    max_pdf_pages: int = field(default_factory=lambda: settings.get("max_pdf_pages"))
     # the sum of the uncompressed parts, from the zip directory (zip bombs): the setting max_docx_mb
     max_docx_mb: float = field(default_factory=lambda: settings.get("max_docx_mb"))
     # Files of unsupported types met inside folders: reported as skipped, not passed over.

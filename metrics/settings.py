@@ -82,7 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_mb", 100, "MB", "megabytes all files of one upload may hold together"),
     Setting("upload_max_articles", 2000, "articles", "articles one upload may store (a table holds one per row; the rest are refused)"),
     Setting("fetch_per_hour", 60, "fetches", "pages or feeds one user may fetch per hour (per server process)"),
-    # reading untrusted files (README: "Hostile files")
+    # reading untrusted files (README: "Limits and bad input", "Hostile files")
+    Setting("max_file_mb", 25.0, "MB", "a file to read, judged from its size on disk before it is read (the default of --max-size)"),
+    Setting("max_pdf_pages", 500, "pages", "pages in one PDF (the default of --max-pdf-pages)"),
     Setting("parse_cpu_seconds", 20.0, "s", "CPU time to parse one HTML, PDF or .docx file"),
     Setting("parse_memory_mb", 1024.0, "MB", "memory the parsing worker may add for one file"),
     Setting("parse_wall_seconds", 120.0, "s", "wall-clock time to parse one file on a loaded machine"),
@@ -92,6 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_pdf_content_mb", 32.0, "MB", "decoded page content of one PDF, summed over its pages before any is read"),
     Setting("max_passage_chars", 1000, "characters", "longest passage; longer ones are cut at a clause break or a space",
             low=20, low_open=False, features=True),
+    # fetching pages and feeds (README: "News from the web"); the dashboard's fetches too
+    Setting("fetch_timeout_seconds", 20.0, "s", "one request, the whole body included (the default of fetch and watch --timeout)"),
+    Setting("fetch_max_mb", 10.0, "MB", "one response, declared or read (the default of fetch and watch --max-size)"),
+    Setting("fetch_delay_seconds", 1.0, "s", "between two requests to the same host (the default of fetch and watch --delay)",
+            low=0, low_open=False),
+    Setting("fetch_max_redirects", 5, "redirects", "redirects followed for one link, each checked again", low=0, low_open=False),
     # weights files and presets
     Setting("max_weights_bytes", 1_000_000, "bytes", "size of a weights file or preset"),
     Setting("max_weights_nodes", 10_000, "values", "YAML/JSON values in a weights file"),

@@ -216,3 +216,18 @@ def test_explain_json_carries_the_versions(capsys, tmp_path):
     assert {k: doc[k] for k in _versions("")} == _versions(default_lexicon().version)
     shipped = yaml.safe_load((README.parent / "data" / "lexicon.yaml").read_text(encoding="utf-8"))["version"]
     assert doc["lexicon_version"].startswith(f"{shipped}-")  # data/lexicon.yaml's version: and a digest
+
+
+def test_an_options_default_is_its_setting_and_the_option_still_wins(capsys, tmp_path):
+    text = tmp_path / "a.txt"
+    text.write_text(HEDGED + "\n" + "Both sides said the talks were constructive.\n" * 40, encoding="utf-8")
+    code, _, err = run(capsys, "--setting", "max_file_mb", "0.001", "score", text, "--quiet")
+    assert code == 1 and "over the 0.001 MB size limit" in err
+    code, out, err = run(capsys, "--setting", "max_file_mb", "0.001", "score", text, "--quiet", "--max-size", "1")
+    assert code == 0 and "constructive" not in err and len(out.splitlines()) == 2, err
+    from metrics.fetch import Fetcher
+
+    settings.configure({"fetch_timeout_seconds": 3, "fetch_max_mb": 2, "fetch_delay_seconds": 0})
+    f = Fetcher()  # the dashboard's fetcher: the settings' values
+    assert (f.timeout, f.max_bytes, f.delay) == (3.0, 2 * 1024 * 1024, 0.0)
+    assert Fetcher(timeout=7).timeout == 7

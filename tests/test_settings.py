@@ -231,3 +231,20 @@ def test_an_options_default_is_its_setting_and_the_option_still_wins(capsys, tmp
     f = Fetcher()  # the dashboard's fetcher: the settings' values
     assert (f.timeout, f.max_bytes, f.delay) == (3.0, 2 * 1024 * 1024, 0.0)
     assert Fetcher(timeout=7).timeout == 7
+
+
+def test_a_malformed_shipped_scope_file_stops_the_command_in_one_line(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    root = README.parent
+    shutil.copytree(root / "metrics", tmp_path / "metrics", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "data").mkdir()
+    for name in ("lexicon.yaml", "countries.yaml"):
+        shutil.copy(root / "data" / name, tmp_path / "data" / name)
+    (tmp_path / "data" / "scope.yaml").write_text("version: 1\nnegation: {words: ['(']}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "metrics", "score", str(root / "data" / "articles")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"error: {tmp_path / 'data' / 'scope.yaml'}: missing list 'refusal'"]

@@ -18,6 +18,11 @@ from metrics.errors import MetricsError  # noqa: E402
 from ui import auth, state  # noqa: E402
 
 try:
+    auth.apply_settings()  # the secrets' [limits] and [settings], before anything reads a setting
+except MetricsError as err:
+    st.error(charts.md_escape(f"Settings are not usable: {err}"))
+    st.stop()
+try:
     auth.gate()  # with sign-in configured, nothing below runs before signing in
 except MetricsError as err:
     st.error(charts.md_escape(f"Sign-in is not usable: {err}"))

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import limits
+from . import settings
 from .errors import InputError
 
 try:
@@ -49,9 +49,9 @@ class Budget:
     """CPU seconds, memory (MB) and wall-clock seconds for one parse."""
 
     def __init__(self, cpu_seconds: float | None = None, memory_mb: float | None = None, wall_seconds: float | None = None):
-        self.cpu_seconds = limits.PARSE_CPU_SECONDS if cpu_seconds is None else cpu_seconds
-        self.memory_mb = limits.PARSE_MEMORY_MB if memory_mb is None else memory_mb
-        self.wall_seconds = limits.PARSE_WALL_SECONDS if wall_seconds is None else wall_seconds
+        self.cpu_seconds = settings.get("parse_cpu_seconds") if cpu_seconds is None else cpu_seconds
+        self.memory_mb = settings.get("parse_memory_mb") if memory_mb is None else memory_mb
+        self.wall_seconds = settings.get("parse_wall_seconds") if wall_seconds is None else wall_seconds
 
 
 # --- the worker side ----------------------------------------------------------------------------
@@ -84,7 +84,8 @@ def _serve() -> None:  # pragma: no cover - runs in the worker process
     while True:
         try:
             (n,) = _HEADER.unpack(_read_exact(stdin, _HEADER.size))
-            fn, args, cpu, mem = pickle.loads(_read_exact(stdin, n))
+            fn, args, cpu, mem, current = pickle.loads(_read_exact(stdin, n))
+            settings.configure(current)  # the parent's settings (reading limits) apply here too
         except EOFError:
             return
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
@@ -213,7 +214,7 @@ def run(fn: Callable[..., Iterable[Any]], args: tuple, source: str, budget: Budg
     budget = budget or Budget()
     if not available():
         return list(fn(*args))
-    payload = pickle.dumps((fn, args, budget.cpu_seconds, budget.memory_mb), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps((fn, args, budget.cpu_seconds, budget.memory_mb, settings.values()), protocol=pickle.HIGHEST_PROTOCOL)
     slow = InputError(f"{source}: took longer than {budget.cpu_seconds:g} s to read (a hostile or broken file?)")
     worker = _take()
     try:

@@ -14,11 +14,18 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .dyad import gazetteer
 from .scoring import Prepared, article_header, contributions, raw_scores, tension
 
-PAGE_SIZE = 25
 ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
+
+
+def __getattr__(name: str):
+    # PAGE_SIZE, as the dashboard reads it: the setting drilldown_page_size when asked, not a copy
+    if name == "PAGE_SIZE":
+        return settings.get("drilldown_page_size")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def passage_contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
@@ -41,7 +48,7 @@ def passage_order(prep: Prepared, weights: Mapping[str, float] | None = None, or
 
 
 def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: int = 1,
-         size: int = PAGE_SIZE, order: str = "top") -> dict:
+         size: int | None = None, order: str = "top") -> dict:
     """The one-article ``Prepared``'s drill-down: the article's totals and one page of passages.
 
     Keys: id, title, date, source, tension (None when no passage is about the pair), raw,
@@ -52,6 +59,7 @@ def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: 
     f = prep.features
     lex = prep.lexicon
     n = len(f.passages)
+    size = settings.get("drilldown_page_size") if size is None else size
     pages = max(1, -(-n // size))
     number = min(max(1, int(number)), pages)
     chosen = passage_order(prep, weights, order)[(number - 1) * size: number * size]

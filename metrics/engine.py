@@ -238,8 +238,9 @@ class PartitionedParquetWriter:
     files, one per batch, with one schema. ``pandas.read_parquet(OUT)``, ``pyarrow.dataset`` and
     ``dask.dataframe.read_parquet`` read the folder as one table, in part order."""
 
-    def __init__(self, out: str):
+    def __init__(self, out: str, metadata: dict[str, str] | None = None):
         self.folder = Path(out)
+        self.metadata = metadata  # in every part, as TableWriter's (metrics.scoring.versions)
         try:
             if self.folder.is_file():
                 self.folder.unlink()  # -o names the output: it replaces what was there
@@ -256,14 +257,11 @@ class PartitionedParquetWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .output import _iso_dates
+        from .output import _iso_dates, parquet_schema
 
         table = pa.Table.from_pandas(_iso_dates(df), preserve_index=False)
         if self._schema is None:
-            # As TableWriter does: a column all null in the first batch is text, not null.
-            self._schema = pa.schema(
-                [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-            )
+            self._schema = parquet_schema(table, self.metadata)  # one schema, as TableWriter's
         pq.write_table(table.cast(self._schema), self.folder / f"part-{self._parts:05d}.parquet")
         self._parts += 1
         self.rows += len(df)
@@ -273,4 +271,4 @@ class PartitionedParquetWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({}), self.folder / "part-00000.parquet")
+            pq.write_table(pa.table({}).replace_schema_metadata(self.metadata), self.folder / "part-00000.parquet")

@@ -17,9 +17,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .dyad import gazetteer
 from .lexicon import Lexicon, default_lexicon
 from .prefilter import may_match, multi_finder, resolve_overlaps, short_key
+from .scope import scope_words
 from .segment import normalise, split_passages
 from .tone import compound
 
@@ -31,37 +33,30 @@ EXTRACTOR_VERSION = "3"  # 2: actors (source, target) of every cue match; 3: wra
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
 # refusal ("refused to meet", "failed to agree"), partly after a bare "not". A negated hostile
 # act ("did not cut") is cancelled rather than turned into cooperation.
-HEDGE = 0.5
-NEGATED_COOPERATION = -0.6
-REFUSED_COOPERATION = -1.0
-NEGATED_CONFLICT = 0.0
+# The numbers here and below are settings (metrics.settings: hedge_factor, negated_cooperation,
+# ...); these names hold their current values, rebound by _use_settings whenever the settings
+# change, so the loops below read them as plain globals. A changed one is part of the features
+# version (settings.features_key): stored features made with other values are recomputed.
+HEDGE: float
+NEGATED_COOPERATION: float
+REFUSED_COOPERATION: float
+NEGATED_CONFLICT: float
+# The scope word lists are data (data/scope.yaml, metrics.scope), compiled once.
+_WORDS = scope_words()
 
 # A cue inside a temporal or causal background clause ("five years after crowds stormed its
 # embassy", "amid rising tensions", "in response to the visit") reports the past or the setting,
 # not the event of the sentence, which is coded from the main clause (as PETRARCH does): it keeps
 # only this share of its strength.
-BACKGROUND = 0.35
-BACKGROUND_WORDS = 8
-_BACKGROUND = re.compile(
-    r"\b(?:after|since|following|amid|amidst|despite|in (?:the )?wake of|in response to|in retaliation for|"
-    r"(?:days|weeks|years|months|decades) of)\b",
-    re.I,
-)
+BACKGROUND: float
+BACKGROUND_WORDS: int
+_BACKGROUND = _WORDS.background
 
 # How far back a negator or hedge may stand: the same clause, at most this many words.
-SCOPE_WORDS = 5
+SCOPE_WORDS: int
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\b(?:but|and|while|whereas|although|though|after|before|because)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|never|no|without|neither|nor|cannot|no longer)\b|n't\b", re.I)
-_REFUSAL = re.compile(
-    r"\b(?:refus\w*|declin\w*|fail\w*|unwilling|reluctan\w*|reject\w*|rul\w* out|halt\w*|suspend\w*|"
-    r"cancel\w*|stopp?\w*|end(?:ed|s|ing)?|abandon\w*|withdr[ae]w\w*|froze|freez\w*|scrap\w*|refrain\w*|"
-    r"denied|denies|deny|postpon\w*|block\w*|obstruct\w*|thwart\w*|undermin\w*|sabotag\w*|"
-    # opposing an act (CAMEO 12 reject) and reducing a cooperative programme (CAMEO 16 reduce relations)
-    r"oppos(?:e|ed|es|ing)|object(?:ed|s|ing)? to|resist\w*|vetoe?\w*|"
-    r"cut|cuts|cutting|reduc\w*|scal\w* back|curtail\w*|slash\w*|downgrad\w*|trimm?\w*|wound down|wind\w* down|"
-    r"phas\w* out|pull\w* back|limit(?:ed|s|ing)?|restrict\w*)\b",
-    re.I,
-)
+_NEGATION = _WORDS.negation
+_REFUSAL = _WORDS.refusal
 # Completion is not a cut: "ended two days of talks", "concluded his visit", "wrapped up a round".
 _COMPLETION = re.compile(
     r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)(?:\s+(?:a|an|the|their|his|her|its|two|three|"
@@ -69,12 +64,8 @@ _COMPLETION = re.compile(
     re.I,
 )
 # A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
-_APPEAL = re.compile(
-    r"\b(?:urg\w*|call(?:s|ed|ing)? (?:on|upon|for)|appeal\w*|ask\w*|press(?:es|ed|ing)? (?:\w+ )?(?:to|for)|"
-    r"push\w* for|lobb\w*|encourag\w*|invit\w* \w+ to)\b",
-    re.I,
-)
-_DEMAND = re.compile(r"\b(?:demand\w*|insist\w*|must|ultimatum|pressur\w*)\b", re.I)
+_APPEAL = _WORDS.appeal
+_DEMAND = _WORDS.demand
 # "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
 _WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
 # A condition after the act ("would sign the deal only if ...", "would skip the meeting if ...").
@@ -86,14 +77,21 @@ _GOODS = re.compile(
     re.I,
 )
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)
-APPEALED = 1.0  # strength of the appeal a demanded cooperative act is re-coded as
-CONDITIONAL = 0.5  # a cooperative act made a condition: a demand, at half strength
-_HEDGE = re.compile(
-    r"\b(?:might|may|could|would|possibly|perhaps|whether|if|consider\w*|mull\w*|weigh\w*|"
-    r"potential\w*|possible|threaten\w*|plan\w*|propos\w*|expected|likely|unlikely|reportedly|seek\w*|sought|"
-    r"hope\w*|wants?|wanted|calls? for|called for|urg\w*)\b",
-    re.I,
-)
+APPEALED: float  # strength of the appeal a demanded cooperative act is re-coded as
+CONDITIONAL: float  # a cooperative act made a condition: a demand, at half strength
+_HEDGE = _WORDS.hedge
+
+
+def _use_settings(values) -> None:
+    global HEDGE, NEGATED_COOPERATION, REFUSED_COOPERATION, NEGATED_CONFLICT, BACKGROUND, BACKGROUND_WORDS
+    global SCOPE_WORDS, APPEALED, CONDITIONAL
+    HEDGE, NEGATED_COOPERATION = values["hedge_factor"], values["negated_cooperation"]
+    REFUSED_COOPERATION, NEGATED_CONFLICT = values["refused_cooperation"], values["negated_conflict"]
+    BACKGROUND, BACKGROUND_WORDS = values["background_factor"], values["background_words"]
+    SCOPE_WORDS, APPEALED, CONDITIONAL = values["scope_words"], values["appeal_strength"], values["conditional_strength"]
+
+
+settings.subscribe(_use_settings)
 
 
 @dataclass

@@ -25,16 +25,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.message import Message
 
-from . import __version__
+from . import __version__, settings
 from .errors import InputError
 from .extract import Article
 from .readers import ReadOptions, parse_html
 
 USER_AGENT = f"relations-tension-index/{__version__} (news reader for research; python-urllib)"
-DEFAULT_TIMEOUT = 20.0  # seconds per request, connection and whole body
-DEFAULT_MAX_MB = 10.0  # a news page or a feed; larger is not an article
-DEFAULT_DELAY = 1.0  # seconds between two requests to the same host
-MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _FEED_MARKS = (b"<rss", b"<feed", b"<rdf:rdf", b"<?xml")
@@ -72,17 +68,18 @@ class Fetcher:
 
     def __init__(
         self,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_mb: float = DEFAULT_MAX_MB,
-        delay: float = DEFAULT_DELAY,
-        max_redirects: int = MAX_REDIRECTS,
+        timeout: float | None = None,
+        max_mb: float | None = None,
+        delay: float | None = None,
+        max_redirects: int | None = None,
         user_agent: str = USER_AGENT,
         robots: bool = True,
     ) -> None:
-        self.timeout = timeout
-        self.max_bytes = int(max_mb * 1024 * 1024)
-        self.delay = delay
-        self.max_redirects = max_redirects
+        # None: the settings fetch_timeout_seconds, fetch_max_mb, fetch_delay_seconds, fetch_max_redirects
+        self.timeout = settings.get("fetch_timeout_seconds") if timeout is None else timeout
+        self.max_bytes = int((settings.get("fetch_max_mb") if max_mb is None else max_mb) * 1024 * 1024)
+        self.delay = settings.get("fetch_delay_seconds") if delay is None else delay
+        self.max_redirects = settings.get("fetch_max_redirects") if max_redirects is None else max_redirects
         self.user_agent = user_agent
         self.robots = robots
         self._opener = urllib.request.build_opener(_NoRedirect)

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .errors import InputError, MetricsError
 from .extract import Article, ArticleFeatures, Extractor, content_id
 from .store import IngestSummary, Store, features_version
@@ -35,8 +36,8 @@ NEW, PRESENT, REPEATED, FAILED, ADDED = "new", "already present", "repeated", "f
 # Near-duplicates: word 3-gram shingles, 128-permutation MinHash, LSH candidates confirmed by
 # the estimated Jaccard similarity. The same wire story under another headline, with other
 # boilerplate and a sentence more or less, shares 0.6 to 0.9 of its shingles with the first copy
-# (tests/test_intake.py); two reports of the same event written apart share under 0.1.
-NEAR_DUPLICATE = 0.5
+# (tests/test_intake.py); two reports of the same event written apart share under 0.1. The
+# threshold is the setting near_duplicate_similarity (0.5).
 NUM_PERM = 128
 SHINGLE = 3
 MIN_SHINGLES = 20  # shorter texts (a headline, a caption) are too short to call copies
@@ -110,9 +111,9 @@ class NearDuplicates:
     """The stored articles' MinHash signatures in an LSH index, kept up to date incrementally:
     before each lookup it reads the signatures stored since (by any process)."""
 
-    def __init__(self, store: Store, threshold: float = NEAR_DUPLICATE):
+    def __init__(self, store: Store, threshold: float | None = None):
         self.store = store
-        self.threshold = threshold
+        self.threshold = settings.get("near_duplicate_similarity") if threshold is None else threshold
         self._lsh = None  # built at the first lookup: a preview that saves nothing never pays for it
         self._sigs: dict[str, object] = {}
         self._root: dict[str, str | None] = {}

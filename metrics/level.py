@@ -26,11 +26,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .timeline import PERIODS
 
 LEVEL_FUNCTION = "tension.level.v1"
-DEFAULT_HALF_LIFE_DAYS = 30.0
-DEFAULT_PRIOR = 1.0
 # Accepted ``freq`` values -> pandas period; weeks start on Monday, as in metrics.timeline.
 FREQUENCIES = {
     **{alias: PERIODS["day"] for alias in ("D", "day")},
@@ -41,9 +40,9 @@ FREQUENCIES = {
 
 def level_index(
     scores: pd.DataFrame,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    half_life_days: float | None = None,
     freq: str = "D",
-    prior: float = DEFAULT_PRIOR,
+    prior: float | None = None,
     end: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The level of tension over time, from article scores (columns ``date`` and ``tension``).
@@ -53,7 +52,10 @@ def level_index(
     (``"week"``/``"W"``, ``"month"``/``"MS"``), one row per period: the level at the close of
     the period, labelled by the period's first day like ``metrics.timeline``.
     Undated articles and articles with no tension are left out; no article gives no rows.
+    ``half_life_days`` and ``prior`` default to the settings level_half_life_days and level_prior.
     """
+    half_life_days = settings.get("level_half_life_days") if half_life_days is None else half_life_days
+    prior = settings.get("level_prior") if prior is None else prior
     if not half_life_days > 0:
         raise ValueError("half_life_days must be > 0")
     if not prior > 0:

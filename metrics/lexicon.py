@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import LexiconError, WeightsError
-from .limits import MAX_WEIGHT, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_DEPTH, MAX_WEIGHTS_NODES
+from . import settings
+from .errors import LexiconError, MetricsError, WeightsError
 from .prefilter import LazyPattern
 from .resources import data_dir
 
@@ -171,16 +171,21 @@ def lazy_family(family: CueFamily, where: str = "") -> LazyPattern:
         raise LexiconError(f"{where}family '{family.id}': bad pattern: {err}") from None
 
 
-def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
-    path = Path(path)
+def read_yaml(path: Path, what: str, error: type[MetricsError] = LexiconError) -> tuple[str, object]:
+    """A shipped data file's text and its YAML value; ``error`` in one line naming the file."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise LexiconError(f"{path}: cannot read lexicon: {err.strerror or err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot read {what}: {getattr(err, 'strerror', None) or err}") from None
     try:
-        raw = yaml.load(text, Loader=YAML_LOADER)
+        return text, yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as err:
-        raise LexiconError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+        raise error(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+
+
+def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+    path = Path(path)
+    text, raw = read_yaml(path, "lexicon")
     families = _parse(raw, path)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     version = f"{raw.get('version', 0)}-{digest}"
@@ -226,8 +231,8 @@ def parse_weights(raw: object, lexicon: Lexicon, source: str) -> dict[str, float
             raise WeightsError(f"{source}: weight for '{key}' is not a finite number: {shown(value)}")
         if value < 0:
             raise WeightsError(f"{source}: weight for '{key}' is negative ({shown(value)}); direction is fixed by the lexicon")
-        if value > MAX_WEIGHT:
-            raise WeightsError(f"{source}: weight for '{key}' is {shown(value)}, over the maximum of {MAX_WEIGHT:g}")
+        if value > settings.get("max_weight"):
+            raise WeightsError(f"{source}: weight for '{key}' is {shown(value)}, over the maximum of {settings.get('max_weight'):g}")
         out[key] = float(value)
     return out
 
@@ -241,20 +246,20 @@ def _check_yaml_shape(text: str, name: str) -> None:
             raise WeightsError(f"{name}: YAML aliases (*name) are not allowed in a weights file")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
-            if depth > MAX_WEIGHTS_DEPTH:
+            if depth > settings.get("max_weights_depth"):
                 raise WeightsError(f"{name}: nested too deeply to be a weights file (a mapping of cue id to number)")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
-            if nodes > MAX_WEIGHTS_NODES:
-                raise WeightsError(f"{name}: more than {MAX_WEIGHTS_NODES:,} values, too many for a weights file")
+            if nodes > settings.get("max_weights_nodes"):
+                raise WeightsError(f"{name}: more than {settings.get('max_weights_nodes'):,} values, too many for a weights file")
 
 
 def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
     """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML); errors name ``name``."""
-    if len(data) > MAX_WEIGHTS_BYTES:
-        raise WeightsError(f"{name}: {len(data):,} bytes, over the {MAX_WEIGHTS_BYTES:,}-byte limit for a weights file")
+    if len(data) > settings.get("max_weights_bytes"):
+        raise WeightsError(f"{name}: {len(data):,} bytes, over the {settings.get('max_weights_bytes'):,}-byte limit for a weights file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

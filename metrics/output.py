@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -66,6 +67,16 @@ def display_text(text: str) -> str:
     return _UNSAFE.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
 
 
+def parquet_schema(table, metadata: Mapping[str, str] | None = None):
+    """The schema of every chunk of one Parquet file, from its first chunk ``table``: a column
+    all null there is text (it would otherwise fix a null type); ``metadata`` as key-value
+    metadata (pandas' own is left out, as before: it describes the first chunk only)."""
+    import pyarrow as pa
+
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    return pa.schema(fields, metadata=dict(metadata) if metadata else None)
+
+
 def infer_format(out: str | None, fmt: str | None) -> str:
     if fmt:
         return fmt
@@ -84,14 +95,16 @@ def _iso_dates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 class TableWriter:
-    """Append chunks of one table to a file or stdout; close() finishes the file."""
+    """Append chunks of one table to a file or stdout; close() finishes the file. ``metadata``
+    (``metrics.scoring.versions``) goes into a Parquet file's key-value metadata."""
 
-    def __init__(self, out: str | None, fmt: str):
+    def __init__(self, out: str | None, fmt: str, metadata: Mapping[str, str] | None = None):
         if fmt not in FORMATS:
             raise MetricsError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
         if fmt == "parquet" and not out:
             raise MetricsError("--format parquet needs -o FILE (Parquet is binary, not for a terminal)")
         self.out, self.fmt = out, fmt
+        self.metadata = dict(metadata or {})
         self._stream: IO[str] | None = None
         self._parquet = None
         self._header = True
@@ -119,11 +132,7 @@ class TableWriter:
 
             table = pa.Table.from_pandas(df, preserve_index=False)
             if self._parquet is None:
-                # Columns that are all null in the first chunk would otherwise fix a null type.
-                fields = [
-                    pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema
-                ]
-                self._schema = pa.schema(fields)
+                self._schema = parquet_schema(table, self.metadata)
                 self._parquet = pq.ParquetWriter(self._stream, self._schema)
             self._parquet.write_table(table.cast(self._schema))
         self._header = False
@@ -136,7 +145,7 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({}), self._stream)
+            pq.write_table(pa.table({}).replace_schema_metadata(self.metadata), self._stream)
         if self._stream is not None and self._stream is not sys.stdout:
             self._stream.close()
         elif self._stream is sys.stdout:

@@ -27,12 +27,12 @@ import psycopg
 from psycopg import errors as pgerrors
 from psycopg.pq import TransactionStatus
 
+from . import settings
 from . import store as _store
 from .errors import MetricsError
 from .lexicon import Lexicon
 
 T = TypeVar("T")
-CONNECT_TIMEOUT = 10  # seconds to reach the server before saying so in one line
 _MIGRATION_LOCK = 0x74656E73  # pg_advisory_xact_lock key held while migrating ("tens")
 _RETRYABLE = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
 
@@ -111,7 +111,7 @@ class PgStore(_store.Store):
 
     def _connect(self) -> _Conn:  # type: ignore[override]
         try:
-            raw = psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name="tension")
+            raw = psycopg.connect(self._url, autocommit=True, connect_timeout=settings.get("pg_connect_timeout_seconds"), application_name="tension")
         except psycopg.Error as err:
             raise MetricsError(f"{self.path}: cannot connect to the database: {_first_line(err)}") from None
         return _Conn(raw)
@@ -130,7 +130,7 @@ class PgStore(_store.Store):
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` (a whole transaction) again after a deadlock or serialisation failure."""
-        deadline = time.monotonic() + _store.LOCK_PATIENCE
+        deadline = time.monotonic() + settings.get("db_lock_patience_seconds")
         pause = 0.005
         while True:
             try:

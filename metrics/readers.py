@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import settings
 from .dates import dateline, parse_date
 from .errors import InputError
 from .extract import Article
-from .limits import MAX_DOCX_BLOCKS, MAX_HTML_TAGS, MAX_PDF_CONTENT_MB
 
 MAX_TITLE = 200
 _DOTTED = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b")  # "19.06.2023 08:00": day-first everywhere
@@ -35,9 +35,6 @@ _DATE_ONLY = re.compile(r"^[\d\s/.:,()\-+a-zA-Z]{0,12}\d{1,4}[/.\-]\d{1,2}[/.\-]
 
 MB = 1024 * 1024
 # Limits a user can raise; each is checked before the expensive step it protects.
-DEFAULT_MAX_MB = 25.0  # per file, checked with stat() before the file is read
-DEFAULT_MAX_PDF_PAGES = 500  # a news article or a long report, not a book scan
-DEFAULT_MAX_DOCX_MB = 100.0  # sum of the uncompressed parts, from the zip directory (zip bombs)
 MAX_ZIP_ENTRIES = 5000  # a real .docx has a few dozen parts
 # A web page whose main text has fewer words than this is a menu, a paywall or an error page.
 MIN_PAGE_WORDS = 15
@@ -68,9 +65,11 @@ class ReadOptions:
     date_column: str | None = None
     title_column: str | None = None
     day_first: bool = False
-    max_mb: float = DEFAULT_MAX_MB
-    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
-    max_docx_mb: float = DEFAULT_MAX_DOCX_MB
+    # per file, checked with stat() before the file is read; a PDF's pages: settings max_file_mb, max_pdf_pages
+    max_mb: float = field(default_factory=lambda: settings.get("max_file_mb"))
+    max_pdf_pages: int = field(default_factory=lambda: settings.get("max_pdf_pages"))
+    # the sum of the uncompressed parts, from the zip directory (zip bombs): the setting max_docx_mb
+    max_docx_mb: float = field(default_factory=lambda: settings.get("max_docx_mb"))
     # Files of unsupported types met inside folders: reported as skipped, not passed over.
     skipped: list[str] = field(default_factory=list)
 
@@ -349,8 +348,8 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
 
         _quiet("trafilatura", "htmldate", "courlan", "justext", "readability")
         tags = data.count(b"<") - data.count(b"</")  # opening tags (and comments, doctypes)
-        if tags > MAX_HTML_TAGS:
-            raise InputError(f"{source}: {tags:,} tags, over the limit of {MAX_HTML_TAGS:,} for one page")
+        if tags > (limit := settings.get("max_html_tags")):
+            raise InputError(f"{source}: {tags:,} tags, over the limit of {limit:,} for one page (max_html_tags)")
         html = decode_html(data, source)
         try:
             doc = trafilatura.bare_extraction(
@@ -429,7 +428,7 @@ def _pdf_pages(reader, source: str) -> list[str]:
     5 MB stream."""
     from pypdf.generic import IndirectObject
 
-    budget = MAX_PDF_CONTENT_MB * MB
+    budget = settings.get("max_pdf_content_mb") * MB
     used = 0
     sizes: dict[int, int] = {}
     keys: list[tuple | None] = []
@@ -451,7 +450,7 @@ def _pdf_pages(reader, source: str) -> list[str]:
                     sizes[r.idnum] = n
             used += n
             if used > budget:
-                raise InputError(f"{source}: page content decodes to more than {MAX_PDF_CONTENT_MB:g} MB (a hostile PDF?)")
+                raise InputError(f"{source}: page content decodes to more than {settings.get('max_pdf_content_mb'):g} MB (a hostile PDF?)")
     done: dict[tuple, str] = {}
     pages = []
     for page, key in zip(reader.pages, keys):
@@ -550,8 +549,8 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
         parts = _inflate_capped(zf, infos, limit, source, options)
         body = parts.get("word/document.xml", b"")
         blocks = len(_DOCX_BLOCK.findall(body))
-        if blocks > MAX_DOCX_BLOCKS:
-            raise InputError(f"{source}: {blocks:,} paragraphs and tables, over the limit of {MAX_DOCX_BLOCKS:,}")
+        if blocks > (limit := settings.get("max_docx_blocks")):
+            raise InputError(f"{source}: {blocks:,} paragraphs and tables, over the limit of {limit:,} (max_docx_blocks)")
         import docx
         from docx.table import Table
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dyad
-from .extract import Features
+from .extract import EXTRACTOR_VERSION, Features
 from .lexicon import TONE_ID, Lexicon, default_lexicon
 
 AGGREGATE = "tension.aggregate.shrunk_mean.v2"
@@ -45,6 +46,22 @@ UNIT = 5.0  # raw is expressed per this many passages, so one sanction (weight 8
 # approaches +-100 polynomially (71 at SCALE, 89 at 2 x SCALE, 95 at 3 x SCALE), so a weight
 # change still shows. SCALE chosen on the sample corpus and generated articles (README).
 SCALE = 10.0
+
+
+def versions(lexicon: Lexicon) -> dict[str, str]:
+    """What scores were computed with, by versioned name (spaCy's style): the lexicon's version,
+    the features' (extractor and scope words, plus any setting that changes features and differs
+    from its default), the aggregate and the scale. ``explain --format json`` fields and the
+    key-value metadata of every Parquet file ``score`` and ``export`` write."""
+    from .scope import scope_words
+
+    features = [f"tension.extractor.v{EXTRACTOR_VERSION}", scope_words().name, settings.features_key()]
+    return {
+        "aggregate": AGGREGATE,
+        "scale": SCALE_FUNCTION,
+        "lexicon_version": lexicon.version,
+        "features_version": "+".join(filter(None, features)),
+    }
 
 
 def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
@@ -257,8 +274,7 @@ def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None
         **dict(zip(side_names(prep), map(float, by_side if prep.dyad.a is not None else [by_side.sum()]))),
         "norm": float(prep.norm[row]),
         "relevant": float(prep.relevant[row]),
-        "aggregate": AGGREGATE,
-        "scale": SCALE_FUNCTION,
+        **versions(lex),  # aggregate, scale, lexicon_version, features_version
         "passages": passages,
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .limits import MAX_PASSAGE_CHARS
+from . import settings
 
 # Same-length substitutions only, so every offset found in the normalised text is valid in the
 # original: typographic quotes and dashes become their ASCII twins before matching.
@@ -104,17 +104,18 @@ def split_passages(text: str, norm: str | None = None) -> list[Passage]:
     heading, a dateline, a list item, a short line before a capital (a title) or a line that
     ends a sentence ends the passage. Within a block of lines a sentence ends at ``.``, ``!`` or
     ``?`` (with any closing quotes) followed by a capital or a digit, unless the period closes an
-    abbreviation or an initial. A passage longer than ``MAX_PASSAGE_CHARS`` is cut at a clause
+    abbreviation or an initial. A passage longer than the setting ``max_passage_chars`` is cut at a clause
     break or a space. Offsets index the original text: ``text[p.start:p.end] == p.text``.
     ``norm`` is ``normalise(text)`` when the caller has it already. Linear in the text.
     """
     if norm is None:
         norm = normalise(text)
     out: list[Passage] = []
+    limit = settings.get("max_passage_chars")
     for start, end in _blocks(norm):
         for p in _paragraph(text, norm, start, end):
-            if p.end - p.start > MAX_PASSAGE_CHARS:
-                out.extend(_cut(text, norm, p.start, p.end))
+            if p.end - p.start > limit:
+                out.extend(_cut(text, norm, p.start, p.end, limit))
             else:
                 out.append(p)
     return out
@@ -196,12 +197,12 @@ def _blocks(norm: str) -> list[tuple[int, int]]:
     return blocks
 
 
-def _cut(text: str, norm: str, start: int, end: int) -> list[Passage]:
-    """Pieces of at most MAX_PASSAGE_CHARS: cut after the last clause break (, ; : or a dash) in
+def _cut(text: str, norm: str, start: int, end: int, limit: int) -> list[Passage]:
+    """Pieces of at most ``limit`` characters: cut after the last clause break (, ; : or a dash) in
     the second half of each window, else at its last space, else at the limit."""
     out = []
-    while end - start > MAX_PASSAGE_CHARS:
-        lo, hi = start + MAX_PASSAGE_CHARS // 2, start + MAX_PASSAGE_CHARS
+    while end - start > limit:
+        lo, hi = start + limit // 2, start + limit
         cut = max(norm.rfind(", ", lo, hi), norm.rfind("; ", lo, hi), norm.rfind(": ", lo, hi))
         if cut >= 0:
             cut += 1

@@ -43,6 +43,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
+from . import settings
 from .errors import InputError, MetricsError
 from .extract import (
     ARTICLE_COLUMNS,
@@ -61,8 +62,6 @@ from .resources import db_dir
 
 ENV_DB = "TENSION_DB"
 POOL_SIZE = 8  # idle connections kept for reuse; more are opened when more threads need one
-BUSY_TIMEOUT = 10.0  # seconds SQLite itself waits for a lock before we back off and retry
-LOCK_PATIENCE = 300.0  # seconds of retries before giving up on a lock held by someone else
 _ORDER = "a.date IS NULL, a.date, a.pk"  # articles by date, undated last, then as added
 
 T = TypeVar("T")
@@ -180,19 +179,24 @@ _LIVE = "a.deleted_at IS NULL"
 
 def _extraction_fingerprint() -> str:
     from . import dyad
+    from .scope import scope_words
 
-    return _fingerprint(dyad.gazetteer().fingerprint)
+    return _fingerprint(dyad.gazetteer().fingerprint, scope_words().version, settings.features_key())
 
 
 @lru_cache(maxsize=8)
-def _fingerprint(gazetteer_fingerprint: str) -> str:
+def _fingerprint(gazetteer_fingerprint: str, scope_version: str = "", features_settings: str = "") -> str:
     """What besides the lexicon shapes stored features: the extractor's declared version, the
-    gazetteer's content and VADER's version, so a change there also marks them stale. Code edits
-    that leave features unchanged (comments, speed-ups) bump nothing and cost no recompute."""
+    gazetteer's content, the scope words (data/scope.yaml), the settings that change features
+    when they differ from their defaults (hedge_factor, ...) and VADER's version, so a change
+    there also marks them stale. Code edits that leave features unchanged (comments, speed-ups)
+    bump nothing and cost no recompute."""
     from . import extract
 
     h = hashlib.sha256(extract.EXTRACTOR_VERSION.encode())
     h.update(gazetteer_fingerprint.encode())  # the shipped gazetteer plus any --actors file
+    h.update(scope_version.encode())
+    h.update(features_settings.encode())
     try:
         from importlib.metadata import version
 
@@ -313,7 +317,7 @@ class Store:
         try:
             if self.readonly:
                 return self._connect_readonly()
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=settings.get("sqlite_busy_timeout_seconds"), isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA foreign_keys = ON")
             # NORMAL in WAL mode: a commit survives a killed process; only a power cut can lose
             # the last commits, and it never leaves the file inconsistent. FULL costs an fsync
@@ -330,7 +334,7 @@ class Store:
         # Without write access to the folder SQLite cannot create the WAL index (-shm) a
         # read needs; "immutable" reads the file as it is (it cannot change under us).
         for uri in ([self._uri] if self._uri else [base, base + "&immutable=1"]):
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(uri, uri=True, timeout=settings.get("sqlite_busy_timeout_seconds"), isolation_level=None, check_same_thread=False)
             try:
                 conn.execute("PRAGMA user_version").fetchone()
             except sqlite3.OperationalError:
@@ -365,7 +369,8 @@ class Store:
 
     def _retry(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` again with growing random pauses while the database is locked."""
-        deadline = time.monotonic() + LOCK_PATIENCE
+        patience = settings.get("db_lock_patience_seconds")
+        deadline = time.monotonic() + patience
         pause = 0.005
         while True:
             try:
@@ -374,7 +379,7 @@ class Store:
                 if not _is_busy(err):
                     raise MetricsError(f"{self.path}: {err}") from None
                 if time.monotonic() > deadline:
-                    raise MetricsError(f"{self.path}: still locked by another writer after {LOCK_PATIENCE:g} s") from None
+                    raise MetricsError(f"{self.path}: still locked by another writer after {patience:g} s") from None
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.5)
 

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from metrics import engine
-from metrics.cli import score as score_cmd
 from metrics.bench import Corpus
 from metrics.cli import main
 from metrics.errors import MetricsError
@@ -49,12 +48,12 @@ def corpus(tmp_path_factory):
 
 
 def _score(capsys, *args):
-    code = main(["score", *map(str, args), "--quiet"])
+    # batches of 16: many partitions, finishing out of order on two workers
+    code = main(["--setting", "score_batch", "16", "score", *map(str, args), "--quiet"])
     return code, capsys.readouterr().err
 
 
 def test_dask_scores_equal_local_scores_row_for_row(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(score_cmd, "BATCH", 16)  # many partitions, finishing out of order on two workers
     local_code, local_err = _score(capsys, corpus, "-o", tmp_path / "local.csv")
     dask_code, dask_err = _score(
         capsys, corpus, "-o", tmp_path / "dask.csv", "--engine", "dask", "--scheduler", cluster.scheduler_address
@@ -77,7 +76,6 @@ def cluster_extractors(cluster) -> dict:
 
 
 def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(score_cmd, "BATCH", 16)
     _score(capsys, corpus, "-o", tmp_path / "local.parquet")
     out = tmp_path / "dask.parquet"
     out.mkdir()
@@ -86,6 +84,11 @@ def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, c
     parts = sorted(p.name for p in out.iterdir())
     assert len(parts) > 3 and all(p.startswith("part-") for p in parts) and "part-00099.parquet" not in parts
     pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(tmp_path / "local.parquet"))
+    import pyarrow.parquet as pq
+
+    local_meta = pq.read_schema(tmp_path / "local.parquet").metadata
+    assert all(pq.read_schema(out / p).metadata == local_meta for p in parts)  # every part is versioned alike
+    assert local_meta[b"scale"] == b"tension.scale.algebraic.v2" and b"features_version" in local_meta
 
 
 def test_dask_ingest_stores_what_local_ingest_stores(cluster, corpus, tmp_path, capsys):

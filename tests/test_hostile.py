@@ -15,7 +15,7 @@ import hostile_files as H
 import pandas as pd
 import pytest
 
-from metrics import budget, limits
+from metrics import budget, settings
 from metrics.charts import article_frame, read_upload, to_csv
 from metrics.cli import main
 from metrics.errors import InputError
@@ -86,7 +86,7 @@ def test_huge_but_valid_file_is_read_with_the_good_file(tmp_path, capsys, name, 
     assert sorted(_stored_sources(store)) == sorted([name, "good.txt"])
     feats = store.features(include_text=True)
     lengths = (feats.passages["end"] - feats.passages["start"]).to_numpy()
-    assert lengths.max() <= limits.MAX_PASSAGE_CHARS  # VADER never sees a huge passage
+    assert lengths.max() <= settings.get("max_passage_chars")  # VADER never sees a huge passage
 
 
 def test_markdown_heading_of_spaces_gives_the_title(tmp_path):
@@ -98,7 +98,7 @@ def test_markdown_heading_of_spaces_gives_the_title(tmp_path):
 def test_long_passages_are_cut_at_clause_breaks_then_spaces():
     text = "the two sides talked, " * 200 + "x" * 2500
     ps = split_passages(text)
-    assert all(p.end - p.start <= limits.MAX_PASSAGE_CHARS for p in ps)
+    assert all(p.end - p.start <= settings.get("max_passage_chars") for p in ps)
     assert all(text[p.start:p.end] == p.text for p in ps)
     assert ps[0].text.endswith("talked,")  # a clause break, not the middle of a word
     assert "".join(text.split()) == "".join("".join(p.text for p in ps).split())  # nothing lost

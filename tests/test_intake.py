@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import intake
+from metrics import settings
 from metrics.cli import main
 from metrics.errors import InputError, MetricsError
 from metrics.extract import Article, Extractor
@@ -70,8 +70,8 @@ def test_wire_copies_are_over_the_threshold_and_an_own_report_is_far_under():
     first = COPIES["outlet-a.txt"]
     for name, text in COPIES.items():
         if name != "outlet-a.txt":
-            assert jaccard(first, text) >= intake.NEAR_DUPLICATE + 0.1, name
-    assert jaccard(first, OWN_REPORT) < intake.NEAR_DUPLICATE / 3
+            assert jaccard(first, text) >= settings.get("near_duplicate_similarity") + 0.1, name
+    assert jaccard(first, OWN_REPORT) < settings.get("near_duplicate_similarity") / 3
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import raw_rows
 
+from metrics import settings
 from metrics import store as store_mod
 from metrics.errors import InputError, MetricsError
 from metrics.extract import Article, Extractor
@@ -324,9 +325,10 @@ def test_threads_sharing_one_store(db):
     assert len(db.features().articles["id"].unique()) == 30
 
 
-def test_a_writer_holding_the_lock_is_waited_for_not_failed(tmp_path, monkeypatch):
+def test_a_writer_holding_the_lock_is_waited_for_not_failed(tmp_path, monkeypatch, request):
     # SQLite's own wait is made tiny so that the retry with backoff is what rides out the lock.
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT", 0.01)
+    settings.configure({"sqlite_busy_timeout_seconds": 0.01})
+    request.addfinalizer(settings.configure)
     path = tmp_path / "t.db"
     s = Store(path)
     blocker = sqlite3.connect(path, isolation_level=None)

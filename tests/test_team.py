@@ -65,9 +65,9 @@ def test_a_proxied_request_is_never_taken_for_a_local_one():
 
 def test_limits_have_defaults_and_refuse_bad_overrides():
     assert settings.resolve() == {s.name: s.default for s in settings.SETTINGS}
-    assert all(s.help and s.default > 0 for s in settings.SETTINGS)
+    assert all(s.help and s.check(s.default, "default") == s.default for s in settings.SETTINGS)
     assert settings.resolve({"fetch_per_hour": 5})["fetch_per_hour"] == 5
-    for bad, says in [({"fetch_per_day": 5}, "unknown limit 'fetch_per_day'"), ({"upload_max_files": 0}, "positive"),
+    for bad, says in [({"fetch_per_day": 5}, "unknown setting 'fetch_per_day'; did you mean fetch_per_hour"), ({"upload_max_files": 0}, "positive"),
                       ({"upload_max_mb": "10"}, "positive"), ({"upload_max_files": True}, "positive")]:
         with pytest.raises(MetricsError, match=says):
             settings.resolve(bad)
@@ -148,6 +148,23 @@ def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     at.switch_page("ui/upload.py")
     _run(at)
     assert at.get("file_uploader") and "Signed in as ana (editor)" in _text(at)
+
+
+def test_the_dashboard_takes_any_setting_from_the_secrets_and_refuses_a_bad_one_in_one_line(few):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["settings"] = {"drilldown_page_size": 40}
+    at.secrets["limits"] = {"parse_cpu_seconds": 5, "fetch_per_hour": 7}
+    try:
+        _run(at)
+        assert not at.error and at.metric
+        assert (settings.get("drilldown_page_size"), settings.get("parse_cpu_seconds"), settings.get("fetch_per_hour")) == (40, 5.0, 7)
+        bad = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        bad.secrets["settings"] = {"drilldown_page_size": 2.5}
+        _run(bad)
+        assert len(bad.error) == 1 and not bad.metric
+        assert "Settings are not usable" in _text(bad) and "[settings]: drilldown_page_size must be a positive whole number" in _text(bad)
+    finally:
+        settings.configure()
 
 
 def test_a_broken_signin_configuration_is_one_line(few):

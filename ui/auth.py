@@ -116,8 +116,19 @@ def config() -> SignIn | None:
     return parse_signin(_secrets())
 
 
-def limits() -> dict[str, int]:
-    return settings.resolve(_secrets().get("limits"), where=f"{SECRETS} [limits]")
+def apply_settings() -> dict[str, int | float]:
+    """Make the secrets' ``[limits]`` and ``[settings]`` tables (either may set any setting of
+    ``metrics.settings``; ``[settings]`` wins) this server process's settings; every value."""
+    secrets, overrides = _secrets(), {}
+    for table in ("limits", "settings"):
+        if secrets.get(table) is not None:
+            settings.resolve(secrets[table], where=f"{SECRETS} [{table}]")  # an error names its table
+            overrides.update(secrets[table])
+    return settings.configure(overrides, where=SECRETS)
+
+
+def limits() -> dict[str, int | float]:
+    return apply_settings()
 
 
 def _local_request() -> bool:

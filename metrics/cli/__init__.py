@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import __version__
+from .. import __version__, settings
 from ..errors import MetricsError
 from ..output import terminal_safe
 from . import bench, db, score, validate, web
@@ -27,10 +27,15 @@ COMMANDS = (score, db, web, validate, bench)
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     """Options given before COMMAND; ``apply_global_options`` acts on them before any command runs."""
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), dest="settings",
+        help="set a setting for this run (repeatable; README.md, \"Settings\", lists them with their defaults)",
+    )
 
 
 def apply_global_options(args: argparse.Namespace) -> None:
     """What every command needs set up from the global options and the environment."""
+    settings.apply_pairs(args.settings)  # defaults, then --setting NAME VALUE
     apply_actors(args)
 
 

@@ -18,7 +18,7 @@ from ..export import passage_table, passages_path, with_duplicate_of
 from ..lexicon import load_weights
 from ..output import TableWriter, terminal_safe, to_csv_text
 from ..readers import read_paths
-from ..scoring import prepare, score_table
+from ..scoring import prepare, score_table, versions
 from ..store import Store, ingest
 from .options import (
     Reporter,
@@ -199,7 +199,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.close()
     pas_out = passages_path(out)
     for path, table in ((out, scores), (pas_out, passage_table(prep, weights))):
-        writer = TableWriter(str(path), fmt)
+        writer = TableWriter(str(path), fmt, versions(prep.lexicon))
         try:
             writer.write(table)
         finally:

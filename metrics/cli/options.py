@@ -10,15 +10,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .. import settings
 from ..dyad import DEFAULT_DYAD, ENV_ACTORS, set_actors
 from ..engine import ENGINES
 from ..errors import InputError, MetricsError
 from ..extract import Article
 from ..output import terminal_safe
-from ..readers import DEFAULT_MAX_MB, DEFAULT_MAX_PDF_PAGES, ReadOptions
+from ..readers import ReadOptions
 from ..store import ENV_DB
-
-PROGRESS_DELAY = 1.0  # seconds before a progress bar appears on stderr
 
 DYAD_HELP = (
     "pair of countries a passage must concern, as two codes (US-CN, RU-UA, ...), or 'none' to count every passage "
@@ -94,10 +93,10 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-column", metavar="C", help="table column with the date (default: date if present, else the text's dateline)")
     p.add_argument("--title-column", metavar="C", help="table column with the title (default: title if present, else the first line)")
     p.add_argument("--day-first", action="store_true", help="read slashed dates as day/month/year (default: US month/day/year)")
-    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
-                   help=f"refuse files larger than this, checked before reading (default: {DEFAULT_MAX_MB:g})")
-    p.add_argument("--max-pdf-pages", type=int, default=DEFAULT_MAX_PDF_PAGES, metavar="N",
-                   help=f"refuse PDFs with more pages (default: {DEFAULT_MAX_PDF_PAGES})")
+    p.add_argument("--max-size", type=float, metavar="MB",  # None: the setting max_file_mb
+                   help=f"refuse files larger than this, checked before reading (default: max_file_mb, {settings.DEFAULTS['max_file_mb']:g})")
+    p.add_argument("--max-pdf-pages", type=int, metavar="N",
+                   help=f"refuse PDFs with more pages (default: max_pdf_pages, {settings.DEFAULTS['max_pdf_pages']})")
     add_verbose_option(p)
 
 
@@ -128,11 +127,13 @@ def apply_actors(args: argparse.Namespace) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
-    if not math.isfinite(args.max_size) or args.max_size <= 0 or args.max_pdf_pages <= 0:
+    max_mb = settings.get("max_file_mb") if args.max_size is None else args.max_size
+    max_pages = settings.get("max_pdf_pages") if args.max_pdf_pages is None else args.max_pdf_pages
+    if not math.isfinite(max_mb) or max_mb <= 0 or max_pages <= 0:
         raise MetricsError("--max-size and --max-pdf-pages must be finite positive numbers")
     return ReadOptions(
-        max_mb=args.max_size,
-        max_pdf_pages=args.max_pdf_pages,
+        max_mb=max_mb,
+        max_pdf_pages=max_pages,
         text_column=args.text_column,
         id_column=args.id_column,
         date_column=args.date_column,
@@ -177,5 +178,5 @@ def progress(items: Iterable, quiet: bool, unit: str = " articles") -> Iterable:
         return items
     from tqdm import tqdm
 
-    # The bar appears only once a run has lasted PROGRESS_DELAY seconds: short runs stay silent.
-    return tqdm(items, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY, mininterval=0.5)
+    # The bar appears only once a run has lasted progress_delay_seconds: short runs stay silent.
+    return tqdm(items, unit=unit, file=sys.stderr, delay=settings.get("progress_delay_seconds"), mininterval=0.5)

@@ -7,13 +7,14 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 
+from .. import settings
 from ..dyad import parse_dyad
 from ..engine import PartitionedParquetWriter, open_engine, score_batch
 from ..extract import Article, Extractor
 from ..lexicon import default_lexicon, load_weights
 from ..output import FORMATS, TableWriter, infer_format, terminal_safe
 from ..readers import read_paths
-from ..scoring import explain, prepare
+from ..scoring import explain, prepare, versions
 from ..store import features_version
 from .options import (
     Reporter,
@@ -25,9 +26,6 @@ from .options import (
     read_options,
     report_skipped,
 )
-
-BATCH = 256  # articles scored and written per chunk: bounds memory on any corpus size
-
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     batch: list[Article] = []
@@ -51,9 +49,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     with open_engine(args.engine, args.scheduler) as engine:
         # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output
-        writer = PartitionedParquetWriter(args.output) if parts else TableWriter(args.output, fmt)
+        meta = versions(lexicon)  # in a Parquet file's metadata
+        writer = PartitionedParquetWriter(args.output, meta) if parts else TableWriter(args.output, fmt, meta)
         try:
-            for table in engine.map(score_batch, _batches(articles, BATCH), dyad.name, weights, features_version(lexicon)):
+            for table in engine.map(score_batch, _batches(articles, settings.get("score_batch")), dyad.name, weights, features_version(lexicon)):
                 writer.write(table)
         finally:
             writer.close()

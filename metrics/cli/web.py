@@ -8,8 +8,9 @@ import time
 from datetime import date, datetime, timezone
 
 from ..errors import MetricsError
-from ..fetch import DEFAULT_DELAY, DEFAULT_MAX_MB, DEFAULT_TIMEOUT, Fetcher
+from ..fetch import Fetcher
 from ..harvest import fetch_round
+from ..settings import DEFAULTS
 from ..store import Store
 from .options import Reporter, add_db_option, add_quiet_option, progress
 
@@ -24,7 +25,7 @@ def _since(value: str | None) -> date | None:
 
 
 def _fetcher(args: argparse.Namespace) -> Fetcher:
-    if args.timeout <= 0:
+    if args.timeout is not None and args.timeout <= 0:
         raise MetricsError("--timeout must be positive")
     return Fetcher(timeout=args.timeout, delay=args.delay, max_mb=args.max_size)
 
@@ -77,12 +78,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def _web_options(p: argparse.ArgumentParser) -> None:
     add_db_option(p)
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                   help=f"seconds per request, body included (default: {DEFAULT_TIMEOUT:g})")
-    p.add_argument("--delay", type=float, default=DEFAULT_DELAY, metavar="S",
-                   help=f"seconds between two requests to the same host (default: {DEFAULT_DELAY:g})")
-    p.add_argument("--max-size", type=float, default=DEFAULT_MAX_MB, metavar="MB",
-                   help=f"refuse responses larger than this (default: {DEFAULT_MAX_MB:g})")
+    p.add_argument("--timeout", type=float, metavar="S",  # None: the settings fetch_timeout_seconds, ...
+                   help=f"seconds per request, body included (default: fetch_timeout_seconds, {DEFAULTS['fetch_timeout_seconds']:g})")
+    p.add_argument("--delay", type=float, metavar="S",
+                   help=f"seconds between two requests to the same host (default: fetch_delay_seconds, {DEFAULTS['fetch_delay_seconds']:g})")
+    p.add_argument("--max-size", type=float, metavar="MB",
+                   help=f"refuse responses larger than this (default: fetch_max_mb, {DEFAULTS['fetch_max_mb']:g})")
 
 
 def register(sub) -> None:

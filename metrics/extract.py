@@ -502,6 +502,7 @@ class Extractor:
                 by_passage[pi].append(sp)
         group_bit = self._gazetteer.group_bit
         contexts: dict[int, tuple] = {}
+        passage_marks: dict[int, tuple[bool, ...]] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
         # Overlapping finds keep the longest ("declined to meet" beats "meet").
@@ -513,7 +514,12 @@ class Extractor:
             # Most cues have no negator, hedge or background word anywhere before them in the
             # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
             sign = self._signs[cue]
-            if scan.may_occur(0, lo, s, SCOPE_WORDS):
+            marked = passage_marks.get(pi)
+            if marked is None:
+                marked = passage_marks[pi] = scan.marked(passages[pi].start, passages[pi].end)
+            # may_occur says True for a window ending inside a word whatever the marks
+            mid_word = s > 0 and (norm[s - 1].isalnum() or norm[s - 1] == "_")
+            if (marked[0] or mid_word) and scan.may_occur(0, lo, s, SCOPE_WORDS):
                 strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
                 strength, negated, hedged, kind = self._unscoped[cue]
@@ -526,7 +532,7 @@ class Extractor:
                     cue, strength = self._demand, CONDITIONAL
             if _goods_list(norm, lo, s):
                 strength = 0.0
-            if scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
+            if (marked[1] or mid_word) and scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
             spans = by_passage[pi]
             if spans:
@@ -534,7 +540,7 @@ class Extractor:
                 if ctx is None:
                     ctx = contexts[pi] = actor_context(norm, spans)
                 sub_lo = max(passages[pi].start, s - 200)
-                floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(2, sub_lo, s, 40) else None
+                floor = subclause_floor(norm, sub_lo, s) if (marked[2] or mid_word) and scan.may_occur(2, sub_lo, s, 40) else None
                 src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor)
             else:
                 src = tgt = 0

@@ -528,6 +528,22 @@ class Scan:
         return False
 
 
+    def marked(self, lo: int, hi: int) -> tuple[bool, ...]:
+        """For each marker, whether any of its hits begins in ``text[lo:hi]`` (always True for a
+        marker that is never located). With none there, ``may_occur`` on a window inside that
+        range is False unless the window ends inside a word: checked once for a passage instead
+        of once per cue."""
+        out = []
+        for marks in self._marks if ENABLED else ():
+            if marks is None:
+                out.append(True)
+                continue
+            starts = marks[0]
+            i = bisect.bisect_left(starts, lo)
+            out.append(i < len(starts) and starts[i] < hi)
+        return tuple(out) if ENABLED else (True,) * 8
+
+
 class MultiFinder:
     """``finditer`` of several compiled regexes over the same text, with one shared scan.
 

@@ -22,12 +22,14 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, MetricsError
 from .extract import Article, ArticleFeatures, Extractor, content_id
+from .readers import ReadOptions, read_bytes
 from .store import IngestSummary, Store, features_version
 
 NEW, PRESENT, REPEATED, FAILED, ADDED = "new", "already present", "repeated", "failed", "added"
@@ -292,6 +294,15 @@ def tally(summary: IngestSummary, s: Staged, reporter: _Reporter | None = None) 
         summary.failed += 1
         if reporter is not None:
             reporter.error(s.reason)
+
+
+def read_upload(name: str, data: bytes, options: ReadOptions | None = None) -> list[Article | InputError]:
+    """The articles of one uploaded file, through the command line's readers; never raises."""
+    safe = Path(name).name or "upload"
+    try:
+        return list(read_bytes(safe, data, options))
+    except Exception as err:  # noqa: BLE001 - a reader bug on one file must not stop the other files
+        return [InputError(f"{safe}: cannot read: {type(err).__name__}: {err}")]
 
 
 PREVIEW_COLUMNS = ["file", "title", "date", "tension", "top_cues", "status", "reason"]

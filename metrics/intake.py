@@ -30,7 +30,7 @@ import pandas as pd
 from .errors import InputError, MetricsError
 from .extract import Article, ArticleFeatures, Extractor, content_id
 from .readers import ReadOptions, read_bytes
-from .store import IngestSummary, Store, features_version
+from .store import IngestSummary, NewSignature, Store, features_version
 
 NEW, PRESENT, REPEATED, FAILED, ADDED = "new", "already present", "repeated", "failed", "added"
 
@@ -127,20 +127,21 @@ class NearDuplicates:
             from datasketch import MinHashLSH
 
             self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
-        computed: list[tuple[int, bytes]] = []
-        for pk, aid, dup, blob in self.store.signatures(after=self._last):
-            self._last = max(self._last, pk)
+        computed: list[NewSignature] = []
+        for row in self.store.signatures(after=self._last):
+            self._last = max(self._last, row.pk)
+            aid = row.id
             if aid in self._sigs:
                 continue
-            if blob:
-                m = _unpack(blob)
+            if row.sig:
+                m = _unpack(row.sig)
             else:
                 # Stored before signatures existed (or too short to have one): computed from
                 # the stored text once, and kept.
                 m = signature(self.store.article_text(aid))
                 if m is not None:
-                    computed.append((pk, _pack(m)))
-            self._root[aid], self._order[aid] = dup, pk
+                    computed.append(NewSignature(row.pk, _pack(m)))
+            self._root[aid], self._order[aid] = row.duplicate_of, row.pk
             if m is not None:
                 self._sigs[aid] = m
                 self._lsh.insert(aid, m)

@@ -11,9 +11,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-import hostile_files as H
 import pandas as pd
 import pytest
+from helpers import hostile_files as H
 
 from metrics import budget, limits
 from metrics.cli import main
@@ -231,10 +231,9 @@ def test_what_ends_a_passage():
 
 
 def test_huge_integer_weight_is_one_line_in_the_cli_and_the_dashboard(tmp_path, capsys):
-    from metrics.presets import parse_preset
-
     from metrics.errors import WeightsError
     from metrics.lexicon import default_lexicon
+    from metrics.presets import parse_preset
 
     data = ('{"tone": ' + "1" * 5000 + "}").encode()
     with pytest.raises(WeightsError, match="too many digits"):

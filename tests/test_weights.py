@@ -93,10 +93,10 @@ def test_hostile_yaml_weights_are_refused_before_expanding(tmp_path, lex, conten
 
 
 def test_alias_bomb_is_refused_in_one_line_by_the_cli_and_the_preset_parser(tmp_path, lex, capsys):
-    import hostile_files as H
+    from helpers import hostile_files as H
 
-    from metrics.presets import parse_preset
     from metrics.cli import main
+    from metrics.presets import parse_preset
 
     bomb = H.yaml_alias_bomb()
     assert len(bomb) < 500

@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE
-from helpers.apptest import APP, FEW, TIMEOUT, fill, run
+from helpers import SAMPLE, fill
+from helpers.apptest import APP, FEW, TIMEOUT, run
 from streamlit.testing.v1 import AppTest
 
 from metrics.lexicon import TONE_ID, default_lexicon

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import bcrypt
 import pytest
-from helpers.apptest import APP, FEW, TIMEOUT, fill, run
+from helpers import fill
+from helpers.apptest import APP, FEW, TIMEOUT, run
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 

@@ -10,22 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from metrics.readers import read_path
-from metrics.store import Store
-
-from . import SAMPLE
+from . import SAMPLE_FEW, fill
 from .browser import CHROMIUM, IDLE, ServerFailed, start_streamlit, stop
 
-FEW = [
-    "2019-05-10-tariffs-raised-to-25-percent.txt",
-    "2020-01-15-phase-one-trade-deal-signed.txt",
-    "2020-07-22-houston-consulate-ordered-closed.txt",
-    "2022-08-04-pla-drills-around-taiwan.txt",
-    "2022-11-14-biden-xi-bali-meeting.txt",
-    "2023-02-04-balloon-shot-down.txt",
-    "2023-06-19-blinken-wang-yi-talks-seed.txt",
-    "2023-11-15-woodside-summit.txt",
-]
+FEW = SAMPLE_FEW
 NEW_ARTICLE = (
     "March 12, 2024\n"
     "Kestrel harbour agreement eases shipping dispute\n"
@@ -49,11 +37,7 @@ def launch(tmp: Path, *options: str):
     articles and extra command-line ``options``; yields the server's url, db, log and port."""
     require_chromium()
     db = tmp / "tension.db"
-    store = Store(db)
-    for name in FEW:
-        (art,) = list(read_path(SAMPLE / name))
-        store.add(art)
-    store.close()
+    fill(db, FEW).close()
     log = tmp / "server.log"
     try:
         proc, url = start_streamlit(db, log, "app.py", *options)

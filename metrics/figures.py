@@ -133,123 +133,137 @@ def timeline_figure(
     fig = go.Figure()
     dated = points.dropna(subset=["date", "tension"])
     many = len(dated) > max_points
-    unit = PERIOD_NAMES[period]
     suffix = f": {pair_name(pair)}" if pair and compare else ""
     if not tl.empty:
-        full = with_gaps(tl, period)
-        has = full["count"].to_numpy() > 0
-        intervals, windows = _intervals(full, period), _rolling_labels(full, period, rolling)
-        bx, by = _band(full)
-        fig.add_trace(
-            go.Scatter(
-                x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
-                hoverinfo="skip", name="95% interval of the mean", **_px(period),
-            )
-        )
-        custom = [[f"{PERIOD_PREFIX}{pd.Timestamp(p).date().isoformat()}"] for p in full["period"]]
-        fig.add_trace(
-            go.Scatter(
-                x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
-                line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
-                **_px(period),
-            )
-        )
-        # Where the articles are drawn, a period of one article has its mean on that very point:
-        # no marker of its own there, so a click on the point opens the article, not the period.
-        marked = has if many else full["count"].to_numpy() > 1
-        fig.add_trace(
-            go.Scatter(
-                x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
-                marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
-                customdata=custom, text=_mean_labels(full, period, intervals),
-                hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
-                line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
-                # No hover of its own: its points sit on the articles' and would take their clicks.
-                # The volume bars' hover tells each window's mean and count.
-                text=windows, hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Bar(
-                x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
-                marker={"color": "#5d6d7e"}, customdata=custom,
-                text=[f"{iv}<br>{articles_label(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
-                      + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
-                hovertemplate="%{text}<extra></extra>", textposition="none",
-                **_px(period),
-            )
-        )
+        fig.add_traces(_period_traces(with_gaps(tl, period), period, rolling, many, suffix))
     for k, (name, other) in enumerate(c for c in compare if not c[1].empty):
         color = COMPARE_COLORS[k % len(COMPARE_COLORS)]
-        name = pair_name(name)
-        full = with_gaps(other, period)
-        has = full["count"].to_numpy() > 0
-        fig.add_trace(
-            go.Scatter(
-                x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
-                line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
-                text=_mean_labels(full, period, _intervals(full, period)),
-                hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
-            )
-        )
-        fig.add_trace(
-            go.Bar(
-                x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
-                marker={"color": color}, text=_intervals(full, period),
-                hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
-                textposition="none", **_px(period),
-            )
-        )
+        fig.add_traces(_compared_traces(pair_name(name), with_gaps(other, period), period, color))
     if level is not None and not level.empty:
-        half = level.attrs.get("half_life_days")
-        fig.add_trace(
-            go.Scatter(
-                x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
-                name="Level index" + (f" (half-life {half:g} days)" if half else ""),
-                hovertemplate="%{x|%Y-%m-%d}<br>level %{y:+.1f}<extra></extra>",
-            )
-        )
+        fig.add_trace(_level_trace(level))
     if not many and not dated.empty:
-        custom = np.column_stack([dated["id"].to_numpy(), [_hover_title(t) for t in dated["title"]]])
-        fig.add_trace(
-            go.Scatter(
-                x=dated["date"], y=dated["tension"], mode="markers", name="Article",
-                marker={
-                    "size": 9, "color": dated["tension"], "colorscale": POINT_SCALE, "cmin": -100, "cmax": 100,
-                    "line": {"width": 0.8, "color": "#333"}, "opacity": 0.9,
-                },
-                customdata=custom,
-                hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra></extra>",
-            )
-        )
+        fig.add_trace(_article_trace(dated))
     if selected is not None:
         sel = dated[dated["id"] == selected]
         if not sel.empty:
-            fig.add_trace(
-                go.Scatter(
-                    x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
-                    marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#111"}},
-                    customdata=np.column_stack([sel["id"].to_numpy(), [_hover_title(t) for t in sel["title"]]]),
-                    hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra>selected</extra>",
-                )
-            )
+            fig.add_trace(_selected_trace(sel))
     if highlight is not None:
-        lo, hi = period_start(highlight, period), period_end(highlight, period)
         # Layout shapes, not add_vrect: the same rectangles, without add_vrect's subplot
         # bookkeeping, which took 170 ms of a 640 ms page run at 10,000 articles.
-        fig.update_layout(shapes=[{
-            "type": "rect", "xref": "x", "yref": yref, "x0": lo, "x1": hi, "y0": 0, "y1": 1,
-            "fillcolor": "rgba(241,196,15,0.25)", "line": {"width": 0}, "layer": "below",
-        } for yref in ("y domain", "y2 domain")])
-    title = None
-    if many:
-        title = f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles"
-    fig.update_layout(
+        fig.update_layout(shapes=_highlight_shapes(highlight, period))
+    unit = PERIOD_NAMES[period]
+    fig.update_layout(**_timeline_layout(
+        f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles" if many else None))
+    return fig
+
+
+def _period_traces(full: pd.DataFrame, period: str, rolling: int, many: bool, suffix: str) -> list:
+    """The main pair's band, mean line and markers, rolling mean and volume bars (``full``: the
+    timeline with its empty periods)."""
+    unit = PERIOD_NAMES[period]
+    has = full["count"].to_numpy() > 0
+    intervals, windows = _intervals(full, period), _rolling_labels(full, period, rolling)
+    bx, by = _band(full)
+    custom = [[f"{PERIOD_PREFIX}{pd.Timestamp(p).date().isoformat()}"] for p in full["period"]]
+    # Where the articles are drawn, a period of one article has its mean on that very point:
+    # no marker of its own there, so a click on the point opens the article, not the period.
+    marked = has if many else full["count"].to_numpy() > 1
+    return [
+        go.Scatter(
+            x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
+            hoverinfo="skip", name="95% interval of the mean", **_px(period),
+        ),
+        go.Scatter(
+            x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
+            line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
+            **_px(period),
+        ),
+        go.Scatter(
+            x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
+            marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
+            customdata=custom, text=_mean_labels(full, period, intervals),
+            hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
+        ),
+        go.Scatter(
+            x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
+            line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
+            # No hover of its own: its points sit on the articles' and would take their clicks.
+            # The volume bars' hover tells each window's mean and count.
+            text=windows, hoverinfo="skip",
+        ),
+        go.Bar(
+            x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
+            marker={"color": "#5d6d7e"}, customdata=custom,
+            text=[f"{iv}<br>{articles_label(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
+                  + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
+            hovertemplate="%{text}<extra></extra>", textposition="none",
+            **_px(period),
+        ),
+    ]
+
+
+def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> list:
+    """A compared pair's period means and volume bars, in its own colour."""
+    unit = PERIOD_NAMES[period]
+    has = full["count"].to_numpy() > 0
+    return [
+        go.Scatter(
+            x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
+            line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
+            text=_mean_labels(full, period, _intervals(full, period)),
+            hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
+        ),
+        go.Bar(
+            x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
+            marker={"color": color}, text=_intervals(full, period),
+            hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
+            textposition="none", **_px(period),
+        ),
+    ]
+
+
+def _level_trace(level: pd.DataFrame) -> go.Scatter:
+    half = level.attrs.get("half_life_days")
+    return go.Scatter(
+        x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
+        name="Level index" + (f" (half-life {half:g} days)" if half else ""),
+        hovertemplate="%{x|%Y-%m-%d}<br>level %{y:+.1f}<extra></extra>",
+    )
+
+
+def _article_trace(dated: pd.DataFrame) -> go.Scatter:
+    custom = np.column_stack([dated["id"].to_numpy(), [_hover_title(t) for t in dated["title"]]])
+    return go.Scatter(
+        x=dated["date"], y=dated["tension"], mode="markers", name="Article",
+        marker={
+            "size": 9, "color": dated["tension"], "colorscale": POINT_SCALE, "cmin": -100, "cmax": 100,
+            "line": {"width": 0.8, "color": "#333"}, "opacity": 0.9,
+        },
+        customdata=custom,
+        hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra></extra>",
+    )
+
+
+def _selected_trace(sel: pd.DataFrame) -> go.Scatter:
+    return go.Scatter(
+        x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
+        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#111"}},
+        customdata=np.column_stack([sel["id"].to_numpy(), [_hover_title(t) for t in sel["title"]]]),
+        hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra>selected</extra>",
+    )
+
+
+def _highlight_shapes(highlight: pd.Timestamp, period: str) -> list[dict]:
+    """The period that contains ``highlight``, shaded over the tension plot and the volume bars."""
+    lo, hi = period_start(highlight, period), period_end(highlight, period)
+    return [{
+        "type": "rect", "xref": "x", "yref": yref, "x0": lo, "x1": hi, "y0": 0, "y1": 1,
+        "fillcolor": "rgba(241,196,15,0.25)", "line": {"width": 0}, "layer": "below",
+    } for yref in ("y domain", "y2 domain")]
+
+
+def _timeline_layout(title: str | None) -> dict:
+    return dict(
         title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"}
         if title else None,
         height=600 if title else 580,
@@ -268,7 +282,6 @@ def timeline_figure(
                 "gridcolor": "#eee", "fixedrange": True},
         plot_bgcolor="white",
     )
-    return fig
 
 
 def _px(period: str) -> dict:

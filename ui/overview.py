@@ -52,8 +52,32 @@ def weighted_view() -> None:
     points = fr.assign(tension=t)[mask]
     full = timeline(points, view["period"], empty=True)  # every calendar period: empty ones are gaps
     tl = full[full["count"] > 0].reset_index(drop=True)
-    head = latest_change(tl)
+    _headline(tl, t)
+    if tl.empty:
+        st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
+        return
+    sel_period = _chosen_period(tl)
+    event = _timeline(prep, w, points, full, sel_period)
+    st.caption(weights.weights_note())
+    _follow_click(event)
+    pmask = period_mask(fr, sel_period, view["period"]) & mask
+    pname = period_label(sel_period, view["period"])
+    period_drivers = labelled(mean_family_contributions(prep, w, pmask), prep.lexicon)
+    _period(sel_period, pname, pmask, period_drivers, t)
+    _downloads(tl, prep, w)
+    article_id = ss.get("selected_article")
+    if article_id is not None and article_id in cache.ids(path, version):
+        st.divider()
+        head, close = st.columns([6, 1])
+        head.subheader("The article behind the point")
+        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
+        article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
+    article.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
+
+def _headline(tl: pd.DataFrame, t: np.ndarray) -> None:
+    """The latest period's mean, the articles in view and about the pair, and what they rest on."""
+    head = latest_change(tl)
     c1, c2, c3 = st.columns(3)
     if head.latest is None:
         c1.metric("Latest tension", "–")
@@ -71,13 +95,13 @@ def weighted_view() -> None:
     c3.metric("About the pair", f"{scored:,}", help="Articles with at least one passage about the chosen pair.")
     st.caption(headline_note(head, view["period"]))
 
-    if tl.empty:
-        st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
-        return
 
+def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
+    """The period whose drivers and articles are shown: the one chosen, else the open article's,
+    else the latest."""
     periods = list(pd.to_datetime(tl["period"]))
-    selected = ss.get("selected_article")
     sel_period = ss.get("selected_period")
+    selected = ss.get("selected_article")
     if sel_period is None and selected is not None:
         d = fr.loc[fr["id"] == selected, "date"]
         sel_period = d.iloc[0] if len(d) and pd.notna(d.iloc[0]) else None
@@ -85,13 +109,19 @@ def weighted_view() -> None:
         sel_period = period_start(sel_period, view["period"])  # the period length may have changed
     if sel_period is None or sel_period not in periods:
         sel_period = periods[-1]
+    return sel_period
+
+
+def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp):
+    """The timeline (with compared pairs and the level index), the key sliders beside it and who
+    escalates under it; returns the timeline's selection event."""
     lvl = level_index(points, view["half_life"]) if view["level"] else None
     compare = []
     for other in view["compare"]:
         t_other = tension(cache.prepared(path, version, other), w)
         compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
-    fig = timeline_figure(points, full, period=view["period"], selected=selected, highlight=sel_period,
-                                 level=lvl, pair=view["dyad"], compare=compare)
+    fig = timeline_figure(points, full, period=view["period"], selected=ss.get("selected_article"),
+                          highlight=sel_period, level=lvl, pair=view["dyad"], compare=compare)
     chart_col, cue_col = st.columns([4, 1.25])
     with cue_col:
         weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
@@ -106,7 +136,10 @@ def weighted_view() -> None:
                 st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=PLOT_CONFIG)
                 st.caption("Each side's acts toward the other (a cue's actors, as the drill-down names them), on the "
                            "tension scale and averaged over the period's articles; joint acts and tone are in neither line.")
-    st.caption(weights.weights_note())
+    return event
+
+
+def _follow_click(event) -> None:
     points_sel = list(event.selection.points) if event and event.selection else []
     token = repr([p.get("customdata") for p in points_sel])
     if points_sel and token != ss.get("timeline_token"):
@@ -123,10 +156,9 @@ def weighted_view() -> None:
         st.rerun(scope="fragment")  # redraw with the selection ringed and its period listed
     ss.timeline_token = token
 
-    pmask = period_mask(fr, sel_period, view["period"]) & mask
-    pname = period_label(sel_period, view["period"])
-    period_drivers = labelled(mean_family_contributions(prep, w, pmask), prep.lexicon)
 
+def _period(sel_period: pd.Timestamp, pname: str, pmask: np.ndarray, period_drivers: pd.Series, t: np.ndarray) -> None:
+    """What drove the chosen period, and its articles (a row opens one)."""
     left, right = st.columns([1, 1])
     with left:
         st.subheader(f"What drove it: {pname}")
@@ -157,6 +189,8 @@ def weighted_view() -> None:
             st.rerun(scope="fragment")  # ring the article on the timeline too
         ss.period_table_token = token
 
+
+def _downloads(tl: pd.DataFrame, prep, w) -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "Timeline as CSV", data=to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
@@ -167,15 +201,6 @@ def weighted_view() -> None:
         file_name="tension-scores.csv", mime="text/csv", on_click="ignore",
         help="One row per article in view: id, date, title, source, tension, raw score, top cues (ids and labels).",
     )
-
-    article_id = ss.get("selected_article")
-    if article_id is not None and article_id in cache.ids(path, version):
-        st.divider()
-        head, close = st.columns([6, 1])
-        head.subheader("The article behind the point")
-        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
-        article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
-    article.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
 
 weighted_view()

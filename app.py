@@ -1,7 +1,7 @@
 """The dashboard: ``streamlit run app.py``.
 
 A thin entry point: the store and the sample corpus on first start, the view filters in the
-sidebar, and three pages (``ui/``). Figures and view logic live in ``metrics/charts.py``.
+sidebar, and three pages (``ui/``). Figures and view logic live in ``metrics/`` (figures, filters, labels, ...), the pages' Streamlit glue in ``ui/``.
 """
 
 import sys
@@ -11,38 +11,43 @@ import streamlit as st
 st.set_page_config(page_title="Relations-tension index", page_icon="📈", layout="wide")
 # The first run in a server process imports pandas, plotly and the readers (seconds): show a
 # progress bar at once instead of a blank page. Later runs find the modules imported.
-_boot = None if "ui.state" in sys.modules else st.progress(0.0, text="Starting the dashboard …")
+_boot = None if "ui.filters" in sys.modules else st.progress(0.0, text="Starting the dashboard …")
 
-from metrics import charts  # noqa: E402 - after the progress bar, on purpose
-from metrics.errors import MetricsError  # noqa: E402
-from ui import auth, state  # noqa: E402
+from metrics.errors import MetricsError  # noqa: E402 - after the progress bar, on purpose
+from metrics.mdtext import md_escape  # noqa: E402
+
+try:
+    from ui import article, auth, cache, filters, firststart, weights  # noqa: E402
+except MetricsError as err:  # the shipped data read at import (data/scope.yaml, the lexicon) is malformed
+    st.error(md_escape(f"Cannot start the dashboard: {err}"))
+    st.stop()
 
 try:
     auth.apply_settings()  # the secrets' [limits] and [settings], before anything reads a setting
 except MetricsError as err:
-    st.error(charts.md_escape(f"Settings are not usable: {err}"))
+    st.error(md_escape(f"Settings are not usable: {err}"))
     st.stop()
 try:
     auth.gate()  # with sign-in configured, nothing below runs before signing in
 except MetricsError as err:
-    st.error(charts.md_escape(f"Sign-in is not usable: {err}"))
+    st.error(md_escape(f"Sign-in is not usable: {err}"))
     st.stop()
 try:
-    state.ensure_sample(_boot)
-    path, version = state.current()
-    fr = state.frame(path, version)
+    firststart.ensure_sample(_boot)
+    path, version = cache.current()
+    fr = cache.frame(path, version)
 except MetricsError as err:
     if _boot is not None:
         _boot.empty()
     # A database that cannot be opened or read (damaged, not a database, locked out): one line
     # naming the file, never a traceback.
-    st.error(charts.md_escape(f"Cannot read the article database: {err}"))
+    st.error(md_escape(f"Cannot read the article database: {err}"))
     st.stop()
 if _boot is not None:
     _boot.empty()
-state.init_weights()
-state.init_selection()
-st.session_state["view"] = state.sidebar_filters(fr)
+weights.init_weights()
+article.init_selection()
+st.session_state["view"] = filters.sidebar_filters(fr)
 
 page = st.navigation(
     [

@@ -31,27 +31,20 @@ import json
 import math
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.helpers.browser import CHROMIUM, IDLE, WINDOW, ServerFailed, launch_chromium, start_streamlit, stop  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
 DISTINCT = 10_000  # articles written and extracted; more are copies of their features
 POINT = ".js-plotly-plot .scatterlayer .trace .point"
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 # ------------------------------------------------------------------------------ corpus
 # Our own sentences. Slots are filled at random, and every article carries a serial number, so
@@ -202,12 +195,6 @@ def build(db: Path, n: int, workers: int) -> dict:
 # ------------------------------------------------------------------------------ measuring
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 FLOOR_APP = """import plotly.graph_objects as go
 import streamlit as st
 
@@ -215,24 +202,11 @@ st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2], mode="markers")))
 """
 
 
-def _serve(db: Path, log: Path, script: str = "app.py") -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=dict(os.environ, TENSION_DB=str(db)), stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"streamlit did not start; see {log}")
+def _serve(db: Path, log: Path, script: str = "app.py"):
+    try:
+        return start_streamlit(db, log, script)
+    except ServerFailed:
+        raise SystemExit(f"streamlit did not start; see {log}") from None
 
 
 _OBSERVE = """() => {
@@ -257,7 +231,7 @@ _DONE = """t0 => {
 
 
 def _first_chart(browser, url: str) -> tuple[float, object, object]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx = browser.new_context(viewport=WINDOW)
     page = ctx.new_page()
     t0 = time.perf_counter()
     page.goto(url)
@@ -277,7 +251,7 @@ def floor(visits: int) -> float:
     proc, url = _serve(OUT / "floor-unused.db", OUT / "floor.log", str(script))
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(p)
             times = []
             for _ in range(visits + 1):
                 seconds, ctx, _page = _first_chart(browser, url)
@@ -285,8 +259,7 @@ def floor(visits: int) -> float:
                 ctx.close()
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     return statistics.median(times[1:])
 
 
@@ -295,7 +268,7 @@ def measure(url: str, moves: int, visits: int) -> dict:
 
     out: dict = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         cold, ctx, page = _first_chart(browser, url)
         out["first_chart_cold_s"] = round(cold, 2)
         # A returning visitor: same browser profile (its cache holds Streamlit's scripts), page reloaded.
@@ -367,11 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         result["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         result["cpus"] = os.cpu_count()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     if not args.no_floor:
         result["floor_first_chart_s_median"] = round(floor(args.visits), 2)
         result["first_chart_over_floor"] = round(result["first_chart_warm_s_median"] / result["floor_first_chart_s_median"], 2)

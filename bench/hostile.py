@@ -2,7 +2,7 @@
 
     python bench/hostile.py [--root PROJECT] [--timeout 60] [--only NAME,...]
 
-Builds each file (tests/hostile_files.py) in a temporary folder and runs
+Builds each file (tests/helpers/hostile_files.py) in a temporary folder and runs
 ``python -m metrics ingest FILE good.txt --db tmp.db --quiet`` (or ``score --weights`` for
 weights files) from ``--root`` (default: this checkout; give a checkout of another commit to
 compare), under ``/usr/bin/time`` with a timeout. Prints one line per case: wall seconds, peak
@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(HERE / "tests"))
+sys.path.insert(0, str(HERE))
 
-import hostile_files as H  # noqa: E402
+from tests.helpers import hostile_files as H  # noqa: E402
 
 GOOD = "Officials of both countries met in Beijing for talks and agreed to keep channels of communication open.\n"
 

@@ -4,18 +4,17 @@
 passages is a minute of Python and a page no browser wants. Here the per-passage contributions
 are computed for the whole article with numpy, ordered (the largest contributions first, or in
 reading order), and only the passages of the page asked for become dictionaries, in the same
-shape as ``explain``'s so that ``metrics.charts.article_html`` draws them.
+shape as ``explain``'s so that ``metrics.articlehtml.article_html`` draws them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import settings
 from .dyad import gazetteer
+from .lexicon import WeightsLike
 from .scoring import Prepared, article_header, contributions, raw_scores, tension
 
 ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
@@ -28,14 +27,14 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def passage_contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+def passage_contributions(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
     """Each passage's contribution (its cues' plus its tone's), positional like the passages."""
     m_contrib, t_contrib = contributions(prep, weights)
     passage = prep.features.matches["passage"].to_numpy(np.int64)
     return t_contrib + np.bincount(passage, weights=m_contrib, minlength=len(t_contrib))
 
 
-def passage_order(prep: Prepared, weights: Mapping[str, float] | None = None, order: str = "top") -> np.ndarray:
+def passage_order(prep: Prepared, weights: WeightsLike = None, order: str = "top") -> np.ndarray:
     """Passage positions in display order."""
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}")
@@ -47,7 +46,7 @@ def passage_order(prep: Prepared, weights: Mapping[str, float] | None = None, or
     return np.lexsort((np.arange(n), -np.abs(contrib), prep.relevance <= 0))
 
 
-def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: int = 1,
+def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
          size: int | None = None, order: str = "top") -> dict:
     """The one-article ``Prepared``'s drill-down: the article's totals and one page of passages.
 
@@ -58,13 +57,14 @@ def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: 
     """
     f = prep.features
     lex = prep.lexicon
+    weights = lex.checked(weights)
     n = len(f.passages)
     size = settings.get("drilldown_page_size") if size is None else size
     pages = max(1, -(-n // size))
     number = min(max(1, int(number)), pages)
     chosen = passage_order(prep, weights, order)[(number - 1) * size: number * size]
     m_contrib, t_contrib = contributions(prep, weights)
-    w, _ = lex.weight_vector(weights)
+    w = weights.cues
     mat = f.matches
     m_passage = mat["passage"].to_numpy(np.int64)
     p_contrib = t_contrib + np.bincount(m_passage, weights=m_contrib, minlength=n)
@@ -112,12 +112,13 @@ def page(prep: Prepared, weights: Mapping[str, float] | None = None, *, number: 
     }
 
 
-def cue_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def cue_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     """Every cue match of the article with the factors of its contribution, one row each."""
     mat = prep.features.matches
     lex = prep.lexicon
+    weights = lex.checked(weights)
     m_contrib, _ = contributions(prep, weights)
-    w, _ = lex.weight_vector(weights)
+    w = weights.cues
     cue = mat["cue"].to_numpy(np.int64)
     passage = mat["passage"].to_numpy(np.int64)
     labels = np.array([f.label for f in lex.families], dtype=object)

@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,8 @@ import pandas as pd
 from . import settings
 from .errors import InputError, MetricsError
 from .extract import Article, ArticleFeatures, Extractor, content_id
-from .store import IngestSummary, Store, features_version
+from .readers import ReadOptions, read_bytes
+from .store import IngestSummary, NewSignature, Store, features_version
 
 NEW, PRESENT, REPEATED, FAILED, ADDED = "new", "already present", "repeated", "failed", "added"
 
@@ -126,20 +128,21 @@ class NearDuplicates:
             from datasketch import MinHashLSH
 
             self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
-        computed: list[tuple[int, bytes]] = []
-        for pk, aid, dup, blob in self.store.signatures(after=self._last):
-            self._last = max(self._last, pk)
+        computed: list[NewSignature] = []
+        for row in self.store.signatures(after=self._last):
+            self._last = max(self._last, row.pk)
+            aid = row.id
             if aid in self._sigs:
                 continue
-            if blob:
-                m = _unpack(blob)
+            if row.sig:
+                m = _unpack(row.sig)
             else:
                 # Stored before signatures existed (or too short to have one): computed from
                 # the stored text once, and kept.
                 m = signature(self.store.article_text(aid))
                 if m is not None:
-                    computed.append((pk, _pack(m)))
-            self._root[aid], self._order[aid] = dup, pk
+                    computed.append(NewSignature(row.pk, _pack(m)))
+            self._root[aid], self._order[aid] = row.duplicate_of, row.pk
             if m is not None:
                 self._sigs[aid] = m
                 self._lsh.insert(aid, m)
@@ -293,6 +296,15 @@ def tally(summary: IngestSummary, s: Staged, reporter: _Reporter | None = None) 
         summary.failed += 1
         if reporter is not None:
             reporter.error(s.reason)
+
+
+def read_upload(name: str, data: bytes, options: ReadOptions | None = None) -> list[Article | InputError]:
+    """The articles of one uploaded file, through the command line's readers; never raises."""
+    safe = Path(name).name or "upload"
+    try:
+        return list(read_bytes(safe, data, options))
+    except Exception as err:  # noqa: BLE001 - a reader bug on one file must not stop the other files
+        return [InputError(f"{safe}: cannot read: {type(err).__name__}: {err}")]
 
 
 PREVIEW_COLUMNS = ["file", "title", "date", "tension", "top_cues", "status", "reason"]

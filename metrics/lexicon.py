@@ -6,10 +6,12 @@ import hashlib
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 import yaml
@@ -37,6 +39,8 @@ TONE_HELP = (
 TONE_GROUNDING = "GDELT's average tone plays the same role beside its event codes; weight fitted on labelled sentences."
 
 DIRECTIONS = {"escalation": 1.0, "de-escalation": -1.0}
+# The key of a weights file (a dashboard preset) naming the lexicon version it was made for.
+LEXICON_VERSION_KEY = "lexicon_version"
 
 # A space in a pattern stands for any run of spaces, quotes, brackets or dashes, so that
 # quotation marks inside a phrase do not break a match.
@@ -97,15 +101,84 @@ class Lexicon:
         weights[TONE_ID] = TONE_DEFAULT_WEIGHT
         return weights
 
-    def weight_vector(self, weights: Mapping[str, float] | None) -> tuple[np.ndarray, float]:
-        """Cue weights aligned with ``families`` and the tone weight; unset ids keep defaults."""
+    @property
+    def declared_version(self) -> str:
+        """The ``version:`` the lexicon file declares (``version`` adds a digest of the file):
+        what a weights preset names as the lexicon it was made for."""
+        return self.version.rsplit("-", 1)[0]
+
+    @cached_property
+    def _default(self) -> Weights:
+        return self._build({})
+
+    def _build(self, checked: Mapping[str, float]) -> Weights:
         merged = self.default_weights()
-        if weights:
-            merged.update(weights)
-        return (
-            np.array([merged[f.id] for f in self.families], dtype=np.float64),
-            float(merged[TONE_ID]),
-        )
+        merged.update(checked)
+        cues = np.array([merged[f.id] for f in self.families], dtype=np.float64)
+        cues.flags.writeable = False
+        defaults = self.default_weights()
+        return Weights(cues, float(merged[TONE_ID]), self.version, tuple(self.ids),
+                       tuple(defaults[k] for k in [*self.ids, TONE_ID]))
+
+    def weights(self, mapping: Mapping[str, float] | None = None, source: str = "weights") -> Weights:
+        """The checked ``Weights`` of ``mapping`` (cue id -> weight; ids it omits keep their
+        defaults): unknown ids, non-numbers and out-of-range weights raise ``WeightsError``
+        naming ``source``. Build it once per change and pass it on."""
+        if not mapping:
+            return self._default
+        return self._build(parse_weights(mapping, self, source))
+
+    def checked(self, weights: Weights | Mapping[str, float] | None) -> Weights:
+        """``weights`` as a ``Weights`` of this lexicon: a value built by ``weights`` passes as
+        it is, a plain mapping (or None, the defaults) is checked once here."""
+        if isinstance(weights, Weights):
+            if weights.lexicon_version != self.version:
+                raise ValueError(f"weights built for lexicon {weights.lexicon_version}, not {self.version}")
+            return weights
+        return self.weights(weights)
+
+    def weight_vector(self, weights: Weights | Mapping[str, float] | None) -> tuple[np.ndarray, float]:
+        """Cue weights aligned with ``families`` and the tone weight; unset ids keep defaults."""
+        w = self.checked(weights)
+        return w.cues, w.tone
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """Every cue's weight and the tone's, checked once against one lexicon (``Lexicon.weights``).
+
+    Scoring reads ``cues`` (aligned with the lexicon's families, read-only) and ``tone`` as they
+    are: no merge with the defaults, no validation at each call.
+    """
+
+    cues: np.ndarray = field(repr=False)
+    tone: float
+    lexicon_version: str
+    ids: tuple[str, ...] = field(repr=False)
+    defaults: tuple[float, ...] = field(repr=False)  # the lexicon's defaults, cues then tone
+
+    def as_dict(self) -> dict[str, float]:
+        """Every weight by id, tone last (the ``--weights`` file format's mapping)."""
+        return dict(zip([*self.ids, TONE_ID], [*map(float, self.cues), self.tone]))
+
+    def non_default(self) -> dict[str, float]:
+        """The weights that differ from the lexicon's defaults, in lexicon order."""
+        return {k: v for (k, v), d in zip(self.as_dict().items(), self.defaults) if not math.isclose(v, d)}
+
+    def __getitem__(self, cue_id: str) -> float:
+        return self.tone if cue_id == TONE_ID else float(self.cues[self.ids.index(cue_id)])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Weights):
+            return NotImplemented
+        return self.lexicon_version == other.lexicon_version and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# What the scoring functions take: a checked value, or a plain mapping (None: the defaults) that
+# they check once at the top, for the command line's --weights and for tests.
+WeightsLike = Union[Weights, Mapping[str, float], None]  # noqa: UP007 - a runtime alias
 
 
 def _require(entry: Mapping, key: str, where: str, kind: type | tuple[type, ...]):
@@ -256,8 +329,9 @@ def _check_yaml_shape(text: str, name: str) -> None:
                 raise WeightsError(f"{name}: more than {settings.get('max_weights_nodes'):,} values, too many for a weights file")
 
 
-def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
-    """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML); errors name ``name``."""
+def read_weights(data: bytes, name: str, lexicon: Lexicon) -> tuple[dict[str, float], str | None]:
+    """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML): the weights
+    and the lexicon version the file says it was made for (None when it does not say)."""
     if len(data) > settings.get("max_weights_bytes"):
         raise WeightsError(f"{name}: {len(data):,} bytes, over the {settings.get('max_weights_bytes'):,}-byte limit for a weights file")
     try:
@@ -278,19 +352,57 @@ def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, fl
         raise WeightsError(f"{name}: nested too deeply to be a weights file") from None
     except ValueError:  # Python's limit on digits in an integer (4,300 by default)
         raise WeightsError(f"{name}: a number with too many digits for a weight") from None
-    return parse_weights(raw, lexicon, name)
+    made_for = None
+    if isinstance(raw, Mapping) and LEXICON_VERSION_KEY in raw:
+        raw = dict(raw)
+        value = raw.pop(LEXICON_VERSION_KEY)
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            raise WeightsError(f"{name}: {LEXICON_VERSION_KEY} is not a version: {shown(value)}")
+        made_for = str(value).strip()[:40]
+    try:
+        return parse_weights(raw, lexicon, name), made_for
+    except WeightsError as err:
+        # A cue a newer lexicon renamed or dropped: say the file was made for another lexicon.
+        note = version_warning(made_for, lexicon, name)
+        if note is None:
+            raise
+        raise WeightsError(f"{err} (the file was made for lexicon version {made_for}, "
+                           f"this is version {lexicon.declared_version})") from None
+
+
+def version_warning(made_for: str | None, lexicon: Lexicon, name: str) -> str | None:
+    """One line when a weights file was made for another lexicon version than ``lexicon``'s."""
+    if made_for is None or made_for == lexicon.declared_version:
+        return None
+    return (f"{name}: made for lexicon version {made_for}, but this lexicon is version "
+            f"{lexicon.declared_version}: cues and their default weights may have changed since")
+
+
+def weights_from_bytes(data: bytes, name: str, lexicon: Lexicon) -> dict[str, float]:
+    """Parse a weights file's bytes (JSON when ``name`` ends in .json, else YAML); errors name ``name``."""
+    return read_weights(data, name, lexicon)[0]
 
 
 def load_weights(path: str | Path, lexicon: Lexicon) -> dict[str, float]:
-    """Read a JSON or YAML weights file: ``{cue_id: weight}``; missing ids keep their defaults."""
+    """Read a JSON or YAML weights file: ``{cue_id: weight}``; missing ids keep their defaults.
+    The reader of ``--weights FILE``: a file made for another lexicon version gets one warning
+    line on stderr (the weights still load)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as err:
         raise WeightsError(f"{path}: cannot read weights file: {err.strerror or err}") from None
-    return weights_from_bytes(data, str(path), lexicon)
+    weights, made_for = read_weights(data, str(path), lexicon)
+    note = version_warning(made_for, lexicon, str(path))
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+    return weights
 
 
-def dump_weights(weights: Mapping[str, float]) -> str:
-    """Serialise weights in the ``--weights`` file format (JSON)."""
-    return json.dumps({k: round(float(v), 4) for k, v in weights.items()}, indent=2) + "\n"
+def dump_weights(weights: Weights | Mapping[str, float], lexicon: Lexicon | None = None) -> str:
+    """Serialise weights in the ``--weights`` file format (JSON); with ``lexicon``, the file
+    names the lexicon version it was made for (``lexicon_version``), so loading it against
+    another version warns."""
+    values = weights.as_dict() if isinstance(weights, Weights) else weights
+    head = {LEXICON_VERSION_KEY: lexicon.declared_version} if lexicon is not None else {}
+    return json.dumps(head | {k: round(float(v), 4) for k, v in values.items()}, indent=2) + "\n"

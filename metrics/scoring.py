@@ -24,7 +24,6 @@ conflict, below 0 to cooperation. An article with no relevant passage has no ten
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +32,7 @@ import pandas as pd
 from . import settings
 from .dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dyad
 from .extract import EXTRACTOR_VERSION, Features
-from .lexicon import TONE_ID, Lexicon, default_lexicon
+from .lexicon import TONE_ID, Lexicon, WeightsLike, default_lexicon
 
 AGGREGATE = "tension.aggregate.shrunk_mean.v2"
 SCALE_FUNCTION = "tension.scale.algebraic.v2"
@@ -118,10 +117,16 @@ def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon
     )
 
 
-def raw_scores(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+def positions(rows: np.ndarray | list) -> np.ndarray:
+    """Article positions from a boolean mask or a list of positions."""
+    rows = np.asarray(rows)
+    return np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64)
+
+
+def raw_scores(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
     """Raw score of every article: the cheap step a slider move runs."""
-    w, w_tone = prep.lexicon.weight_vector(weights)
-    return prep.cue_sums @ w + prep.tone_sums * w_tone
+    w = prep.lexicon.checked(weights)
+    return prep.cue_sums @ w.cues + prep.tone_sums * w.tone
 
 
 def _tension_of(prep: Prepared, raw: np.ndarray) -> np.ndarray:
@@ -129,15 +134,15 @@ def _tension_of(prep: Prepared, raw: np.ndarray) -> np.ndarray:
     return np.where(prep.relevant > 0, to_tension(raw), np.nan)
 
 
-def tension(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+def tension(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
     return _tension_of(prep, raw_scores(prep, weights))
 
 
-def contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def contributions(prep: Prepared, weights: WeightsLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-match and per-passage-tone contributions; per article they add up to its raw score."""
-    w, w_tone = prep.lexicon.weight_vector(weights)
+    w = prep.lexicon.checked(weights)
     cue = prep.features.matches["cue"].to_numpy(np.int64)
-    return w[cue] * prep.match_base, w_tone * prep.tone_base
+    return w.cues[cue] * prep.match_base, w.tone * prep.tone_base
 
 
 def side_names(prep: Prepared) -> list[str]:
@@ -148,7 +153,7 @@ def side_names(prep: Prepared) -> list[str]:
     return [f"raw_by_{prep.dyad.a}", f"raw_by_{prep.dyad.b}", "raw_by_both"]
 
 
-def raw_by_side(prep: Prepared, weights: Mapping[str, float] | None = None) -> np.ndarray:
+def raw_by_side(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
     """Articles x 3: the raw score of the first side's acts, the second side's, and of joint or
     unattributed acts and tone; the three add up to ``raw_scores`` (up to rounding)."""
     n = len(prep.features.articles)
@@ -160,29 +165,40 @@ def raw_by_side(prep: Prepared, weights: Mapping[str, float] | None = None) -> n
     return out
 
 
-def family_contributions(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Articles x (cue families + tone): what drove each article's raw score."""
-    w, w_tone = prep.lexicon.weight_vector(weights)
-    data = prep.cue_sums * w
-    df = pd.DataFrame(data, columns=prep.lexicon.ids)
-    df[TONE_ID] = prep.tone_sums * w_tone
-    return df
+def family_matrix(prep: Prepared, weights: WeightsLike = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Articles (those at ``rows``, a mask or positions, when given) x (cue families + tone):
+    what drove each article's raw score; a row adds up to the article's raw score."""
+    w = prep.lexicon.checked(weights)
+    at = slice(None) if rows is None else positions(rows)
+    return np.column_stack([prep.cue_sums[at] * w.cues, prep.tone_sums[at] * w.tone])
 
 
-def top_cues(prep: Prepared, weights: Mapping[str, float] | None = None, k: int = 3) -> list[str]:
-    """The ``k`` cue families that moved each article most, as ``id(+1.23); ...``."""
-    fam = family_contributions(prep, weights).drop(columns=[TONE_ID])
-    values = fam.to_numpy()
-    ids = np.array(fam.columns)
+def family_contributions(prep: Prepared, weights: WeightsLike = None, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """``family_matrix`` as a frame, columns the cue ids and ``tone``."""
+    return pd.DataFrame(family_matrix(prep, weights, rows), columns=prep.lexicon.ids + [TONE_ID])
+
+
+def mean_family_contributions(prep: Prepared, weights: WeightsLike = None,
+                              rows: np.ndarray | None = None) -> pd.Series:
+    """Mean contribution per article of each cue family and of tone over the articles at
+    ``rows`` (all without it), by id; empty when there is no article. A period's drivers."""
+    values = family_matrix(prep, weights, rows)
+    if len(values) == 0:
+        return pd.Series(dtype=float)
+    return pd.Series(values.mean(axis=0), index=prep.lexicon.ids + [TONE_ID])
+
+
+def top_cues(prep: Prepared, weights: WeightsLike = None, k: int = 3, rows: np.ndarray | None = None) -> list[str]:
+    """The ``k`` cue families that moved each article (each at ``rows``) most, as ``id(+1.23); ...``."""
+    values = family_matrix(prep, weights, rows)[:, :-1]
+    ids = prep.lexicon.ids
     order = np.argsort(-np.abs(values), axis=1)[:, :k]
-    out = []
-    for row, idx in zip(values, order):
-        out.append("; ".join(f"{ids[j]}({row[j]:+.2f})" for j in idx if row[j] != 0))
-    return out
+    return ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in idx if row[j] != 0) for row, idx in zip(values, order)]
 
 
-def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
+    weights = prep.lexicon.checked(weights)
     arts = prep.features.articles
     by_side = raw_by_side(prep, weights)
     # raw is the sum of its sides, so the rounded columns reconcile with it as closely as rounding allows
@@ -205,7 +221,7 @@ def score_table(prep: Prepared, weights: Mapping[str, float] | None = None) -> p
     )
 
 
-def explain(prep: Prepared, row: int, weights: Mapping[str, float] | None = None) -> dict:
+def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
     """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
     f = prep.features
     lex = prep.lexicon

@@ -9,17 +9,16 @@ an article in which a side did nothing counts as 0 for that side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from .dyad import countries
+from .lexicon import WeightsLike
 from .scoring import Prepared, raw_by_side, to_tension
 from .timeline import PERIODS
 
 
-def side_tensions(prep: Prepared, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def side_tensions(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     """One row per article: ``tension_A`` and ``tension_B`` from each side's acts (NaN for an
     article with no passage about the pair), named by the pair's codes."""
     if prep.dyad.a is None:

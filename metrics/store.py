@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -224,6 +224,22 @@ class AddResult:
 
 class _Reporter(Protocol):
     def error(self, message: str) -> None: ...
+
+
+class Signature(NamedTuple):
+    """A stored article's MinHash signature as the near-duplicate finder (metrics.intake) reads it."""
+
+    pk: int  # storage order: the first copy of a story wins
+    id: str
+    duplicate_of: str | None
+    sig: bytes | None  # None: stored before signatures existed, or too short to have one
+
+
+class NewSignature(NamedTuple):
+    """A signature computed later for a stored article (``Store.set_signatures``)."""
+
+    pk: int
+    sig: bytes
 
 
 @dataclass
@@ -681,17 +697,18 @@ class Store:
                 conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (copies[0],))
                 conn.executemany("UPDATE articles SET duplicate_of = ? WHERE id = ?", [(copies[0], c) for c in copies[1:]])
 
-    def signatures(self, after: int = 0) -> list[tuple[int, str, str | None, bytes | None]]:
-        """(pk, id, duplicate_of, MinHash signature or None) of the articles stored after ``pk``."""
-        return self._read(
+    def signatures(self, after: int = 0) -> list[Signature]:
+        """The signatures of the articles stored after ``pk``, in storage order."""
+        rows = self._read(
             lambda c: c.execute(
                 "SELECT a.pk, a.id, a.duplicate_of, m.sig FROM articles a LEFT JOIN minhash m ON m.article = a.pk"
                 f" WHERE a.pk > ? AND {_LIVE} ORDER BY a.pk",
                 (after,),
             ).fetchall()
         )
+        return [Signature(*r) for r in rows]
 
-    def set_signatures(self, rows: list[tuple[int, bytes]]) -> None:
+    def set_signatures(self, rows: list[NewSignature]) -> None:
         """Store MinHash signatures (pk, blob) computed later, for articles stored without one."""
         if rows:
             self._write(lambda c: c.executemany("INSERT INTO minhash VALUES (?, ?) ON CONFLICT (article) DO NOTHING", rows))

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import ROOT
 
 from metrics.extract import Article, Extractor
 from metrics.scoring import prepare
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "data" / "articles" / "2023-06-19-blinken-wang-yi-talks-seed.txt"
 
 
 @pytest.fixture(scope="session")
@@ -44,19 +40,22 @@ def cues_of(extractor):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium driven by Playwright (tests/test_browser.py says when it skips)."""
+    from helpers.browser import launch_chromium
+    from helpers.dashboard import require_chromium
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 
-    _require_chromium()
+    require_chromium()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 
 
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+    from helpers.browser import VIEWPORT
+
+    ctx = browser.new_context(viewport=VIEWPORT)
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
     errors: list[str] = []
@@ -133,22 +132,6 @@ def db_location(request, tmp_path):
     yield pg_schema_url(server, schema)
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def raw_rows(location, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of a query run on the database behind the store (not through it)."""
-    if isinstance(location, str):
-        import psycopg
-
-        with psycopg.connect(location) as conn:
-            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), params).fetchall()]
-    import sqlite3
-
-    conn = sqlite3.connect(location)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(autouse=True)

@@ -11,24 +11,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import SAMPLE, fill
+from helpers.apptest import APP, FEW, TIMEOUT, run
 from streamlit.testing.v1 import AppTest
 
 from metrics.lexicon import TONE_ID, default_lexicon
-from metrics.readers import read_bytes, read_path
+from metrics.readers import read_bytes
 from metrics.store import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-SAMPLE = ROOT / "data" / "articles"
-FEW = [
-    "2020-07-22-houston-consulate-ordered-closed.txt",
-    "2022-08-04-pla-drills-around-taiwan.txt",
-    "2022-11-14-biden-xi-bali-meeting.txt",
-    "2023-02-04-balloon-shot-down.txt",
-    "2023-06-19-blinken-wang-yi-talks-seed.txt",
-    "2023-11-15-woodside-summit.txt",
-]
-TIMEOUT = 120
 
 HOSTILE = (
     "March 3, 2024\n"
@@ -36,14 +25,6 @@ HOSTILE = (
     'China and the United States traded threats <img src=x onerror="window.__xss=2"> after talks collapsed. '
     "Washington imposed sanctions on Chinese firms.\n"
 )
-
-
-def _fill(db: Path, names: list[str]) -> Store:
-    store = Store(db)
-    for name in names:
-        (art,) = list(read_path(SAMPLE / name))
-        assert store.add(art).status == "added"
-    return store
 
 
 @pytest.fixture
@@ -55,13 +36,7 @@ def db(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def few(db) -> Store:
-    return _fill(db, FEW)
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=TIMEOUT)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return fill(db, FEW)
 
 
 def _save(at: AppTest, label: str) -> None:
@@ -69,7 +44,7 @@ def _save(at: AppTest, label: str) -> None:
     (save,) = [b for b in at.button if b.label.startswith("Save ")]
     assert save.label == label
     save.click()
-    _run(at)
+    run(at)
 
 
 def _app(open_groups: bool = True, **query: str) -> AppTest:
@@ -93,7 +68,7 @@ def _slider(at: AppTest, cue_id: str):
 
 
 def test_first_start_loads_the_sample_corpus(db):
-    at = _run(_app())
+    at = run(_app())
     n_files = len(list(SAMPLE.glob("*.txt")))
     assert Store(db).count() == n_files
     (shown,) = [m for m in at.metric if m.label == "Articles in view"]
@@ -102,7 +77,7 @@ def test_first_start_loads_the_sample_corpus(db):
 
 
 def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):
-    at = _run(_app(open_groups=False))
+    at = run(_app(open_groups=False))
     lex = default_lexicon()
     visible = [s.key for s in at.slider]
     # No expander to open: the seed article's four cues and the cues moving this view most.
@@ -110,14 +85,14 @@ def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_whe
     assert len(visible) == 8 and len(set(visible)) == 8
     assert len(at.expander) >= len({f.category for f in lex.families}) - 2
     at.session_state["group_Cooperation"] = True
-    _run(at)
+    run(at)
     opened = {s.key for s in at.slider} - set(visible)
     assert opened == {f"w_{f.id}" for f in lex.families if f.category == "Cooperation"} - set(visible)
     assert opened  # the group still holds the cues not shown beside the chart
 
 
 def test_overview_has_timeline_metric_and_a_slider_per_family(few):
-    at = _run(_app())
+    at = run(_app())
     lex = default_lexicon()
     assert len(at.slider) == len(lex.families) + 1  # one per cue family, plus tone
     # every category has its group in the sidebar, except one whose cues all sit beside the chart
@@ -138,10 +113,10 @@ def test_overview_has_timeline_metric_and_a_slider_per_family(few):
 
 
 def test_moving_a_slider_rescores_and_goes_into_the_url(few):
-    at = _run(_app())
+    at = run(_app())
     before = _latest(at)
     _slider(at, "agreement").set_value(0.0)
-    _run(at)
+    run(at)
     assert _latest(at) != before
     assert at.query_params["w"] == "agreement:0"
     # Only the charts (with the key sliders beside them) reran: the sidebar's sliders were not
@@ -150,33 +125,33 @@ def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     assert len(at.get("plotly_chart")) >= 1
     default = default_lexicon().family("agreement").weight
     assert f"Agreement reached or signed 0 (default {default:g})" in " ".join(c.value for c in at.caption)
-    _run(at)  # a full rerun, as after any other interaction
+    run(at)  # a full rerun, as after any other interaction
     assert _slider(at, "agreement").value == 0
     # Back to the defaults: the score returns and the URL forgets the weight.
     [b for b in at.button if b.label == "Reset all"][0].click()
-    _run(at)
+    run(at)
     assert _latest(at) == before
     assert _slider(at, "agreement").value == default_lexicon().family("agreement").weight
     assert "w" not in at.query_params
 
 
 def test_weights_in_the_url_are_applied_and_bad_ones_reported(few):
-    at = _run(_app(w="sanctions:12,tone:0"))
+    at = run(_app(w="sanctions:12,tone:0"))
     assert _slider(at, "sanctions").value == 12
     assert _slider(at, TONE_ID).value == 0
     assert not at.error
 
-    bad = _run(_app(w="sanctions:lots"))
+    bad = run(_app(w="sanctions:lots"))
     assert len(bad.error) == 1
     assert "sanctions" in bad.error[0].value and "\n" not in bad.error[0].value
     assert _slider(bad, "sanctions").value == default_lexicon().family("sanctions").weight
 
 
 def test_the_pair_of_countries_changes_the_scores(few):
-    at = _run(_app())
+    at = run(_app())
     us_cn = _latest(at)
     at.selectbox(key="dyad").set_value("none")
-    _run(at)
+    run(at)
     assert at.query_params["pair"] == "none"
     assert _latest(at) != us_cn
 
@@ -191,9 +166,9 @@ def test_the_pair_of_countries_changes_the_scores(few):
     ],
 )
 def test_a_bad_preset_is_refused_in_one_line(few, name, content, reason):
-    at = _run(_app())
+    at = run(_app())
     at.file_uploader(key="preset_file").upload(name, content)
-    _run(at)
+    run(at)
     assert len(at.error) == 1
     msg = at.error[0].value.replace("\\", "")  # markdown escapes, invisible once rendered
     assert name in msg and reason in msg and "\n" not in msg
@@ -201,10 +176,10 @@ def test_a_bad_preset_is_refused_in_one_line(few, name, content, reason):
 
 
 def test_a_preset_loads_and_the_save_button_offers_the_same_format(few):
-    at = _run(_app())
+    at = run(_app())
     before = _latest(at)
     at.file_uploader(key="preset_file").upload("mine.json", json.dumps({"sanctions": 15, "agreement": 1}).encode())
-    _run(at)
+    run(at)
     assert not at.error
     assert _slider(at, "sanctions").value == 15 and _slider(at, "agreement").value == 1
     assert _latest(at) != before
@@ -213,14 +188,29 @@ def test_a_preset_loads_and_the_save_button_offers_the_same_format(few):
     assert save.proto.label == "Save preset"
 
 
+def test_a_preset_for_another_lexicon_version_loads_with_one_warning_line(few):
+    lex = default_lexicon()
+    at = run(_app())
+    at.file_uploader(key="preset_file").upload("same.json", json.dumps(
+        {"lexicon_version": lex.declared_version, "sanctions": 14}).encode())
+    run(at)
+    assert not at.error and not at.warning and _slider(at, "sanctions").value == 14
+    at.file_uploader(key="preset_file").upload("old.json", json.dumps({"lexicon_version": "1", "sanctions": 15}).encode())
+    run(at)
+    assert not at.error and _slider(at, "sanctions").value == 15  # it still loads...
+    (warning,) = [w.value.replace("\\", "") for w in at.warning]  # ...with one line saying so
+    assert warning.startswith("old.json: made for lexicon version 1") and lex.declared_version in warning
+    assert "\n" not in warning
+
+
 def test_the_drill_down_escapes_hostile_article_text(db):
-    store = _fill(db, FEW[:2])
+    store = fill(db, FEW[:2])
     (art,) = list(read_bytes("hostile.txt", HOSTILE.encode()))
     res = store.add(art)
     assert res.status == "added"
     at = _app()
     at.session_state["selected_article"] = res.id
-    _run(at)
+    run(at)
     bodies = "\n".join(h.value for h in at.html)
     assert "warns Washington" in bodies  # the drill-down is shown...
     assert "<script" not in bodies and "<img" not in bodies  # ...and nothing of the article runs
@@ -230,9 +220,9 @@ def test_the_drill_down_escapes_hostile_article_text(db):
 
 
 def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected_date(few):
-    at = _run(_app())
+    at = run(_app())
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     seed = (SAMPLE / FEW[0]).read_bytes()
     new = (
         b"Washington and Beijing agreed on Tuesday to resume military talks and restore the hotline, "
@@ -246,7 +236,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
             ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "text/plain"),
         ]
     )
-    _run(at)
+    run(at)
     errors = [e.value.replace("\\", "") for e in at.error]  # markdown escapes, invisible once rendered
     assert any(e.startswith("empty.txt") for e in errors)
     assert any(e.startswith("photo.txt") for e in errors)
@@ -255,7 +245,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     (picker,) = at.main.date_input
     assert picker.value is None
     picker.set_value(date(2024, 2, 1))
-    _run(at)
+    run(at)
     _save(at, "Save 1 new article")
     arts = Store(few.path).articles()
     assert len(arts) == len(FEW) + 1
@@ -269,37 +259,37 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
 
 
 def test_articles_page_lists_and_searches(few):
-    at = _run(_app())
+    at = run(_app())
     at.switch_page("ui/articles.py")
-    _run(at)
+    run(at)
     table = at.dataframe[0].value
     assert len(table) == len(FEW)
     assert table["date"].is_monotonic_decreasing
     at.text_input(key="article_search").input("balloon")
-    _run(at)
+    run(at)
     table = at.dataframe[0].value
     assert len(table) == 1 and "balloon" in table["title"].iloc[0].lower()
 
 
 def test_the_level_index_is_a_line_the_user_can_switch_on(few):
-    at = _run(_app())
+    at = run(_app())
 
     def names():
         return [t.get("name", "") for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
 
     assert not any(n.startswith("Level index") for n in names())
     at.toggle(key="level_on").set_value(True)
-    _run(at)
+    run(at)
     assert "Level index (half-life 30 days)" in names()
     at.slider(key="level_half").set_value(90)
-    _run(at)
+    run(at)
     assert "Level index (half-life 90 days)" in names()
 
 
 def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(few):
-    at = _run(_app())
+    at = run(_app())
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     rows = ["id,date,title,text"]
     for i in range(40):
         rows.append(
@@ -307,7 +297,7 @@ def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(fe
             f'fisheries quota number {i} and called them constructive."'
         )
     at.file_uploader(key="uploader_0").set_value([("rounds.csv", "\n".join(rows).encode(), "text/csv")])
-    _run(at)
+    run(at)
     (editor,) = at.data_editor
     assert len(editor.value) == 40 and set(editor.value["status"]) == {"new"}
     assert len(at.main.date_input) == 0  # one table, not forty date pickers
@@ -322,7 +312,7 @@ def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
     if damage == "not a database":
         db.write_bytes(b"these are not the bytes of an SQLite file\n" * 20)
     else:
-        _fill(db, FEW[:2]).close()
+        fill(db, FEW[:2]).close()
         import sqlite3
 
         with sqlite3.connect(db) as conn:  # what a hand edit or a bad copy can leave behind
@@ -335,19 +325,19 @@ def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
 
 
 def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
-    from tests import webserver
+    from helpers import webserver
 
     base, server = webserver.serve()
     try:
-        at = _run(_app())
+        at = run(_app())
         at.switch_page("ui/upload.py")
-        _run(at)
+        run(at)
         (links,) = [t for t in at.text_area if t.label == "Links"]
         links.set_value(f"{base}/feed.xml?n=2\n{base}/missing")
-        _run(at)
+        run(at)
         (read,) = [b for b in at.button if b.label == "Read links"]
         read.click()
-        _run(at)
+        run(at)
         errors = [e.value.replace("\\", "") for e in at.error]
         assert errors == [f"{base}/missing: HTTP 404 Not Found"]
         assert len(at.main.date_input) == 2  # one card per new article, its date found on the page
@@ -363,7 +353,7 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
 
 
 def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
-    at = _run(_app(pair="none", period="week", **{"from": "2022-01-01", "to": "2023-12-31"}, level="1",
+    at = run(_app(pair="none", period="week", **{"from": "2022-01-01", "to": "2023-12-31"}, level="1",
                    half="90", source="articles/", compare="US-CN", sel="2023-02-01", w="sanctions:12"))
     assert at.selectbox(key="dyad").value == "none"
     assert at.radio(key="period").value == "week"
@@ -383,7 +373,7 @@ def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
 
 
 def test_a_url_part_that_does_not_parse_is_ignored_not_fatal(few):
-    at = _run(_app(period="year", half="lots", compare="XX-YY", sel="soon", **{"from": "2023-13-01"}))
+    at = run(_app(period="year", half="lots", compare="XX-YY", sel="soon", **{"from": "2023-13-01"}))
     assert at.radio(key="period").value == "month"
     assert at.multiselect(key="compare").value == []
     assert "period" not in at.query_params and "compare" not in at.query_params

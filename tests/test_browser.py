@@ -7,51 +7,20 @@ Screenshots of each page go to /tmp/shots/ for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers.browser import POINTS
+from helpers.dashboard import FEW, NEW_ARTICLE, idle, launch, metric, open_page
 
-from metrics.readers import read_bytes, read_path
+from metrics.readers import read_bytes
 from metrics.store import Store
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "articles"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
 SHOTS = Path("/tmp/shots")
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-POINTS = ".js-plotly-plot .scatterlayer .trace .point"
-FEW = [
-    "2019-05-10-tariffs-raised-to-25-percent.txt",
-    "2020-01-15-phase-one-trade-deal-signed.txt",
-    "2020-07-22-houston-consulate-ordered-closed.txt",
-    "2022-08-04-pla-drills-around-taiwan.txt",
-    "2022-11-14-biden-xi-bali-meeting.txt",
-    "2023-02-04-balloon-shot-down.txt",
-    "2023-06-19-blinken-wang-yi-talks-seed.txt",
-    "2023-11-15-woodside-summit.txt",
-]
-NEW_ARTICLE = (
-    "March 12, 2024\n"
-    "Kestrel harbour agreement eases shipping dispute\n"
-    "The United States and China signed an agreement on port inspections on Tuesday, officials of both "
-    "sides said, calling the talks constructive and productive. Washington said it would ease tariffs on "
-    "some Chinese goods, and Beijing welcomed the step.\n"
-)
 HOSTILE_HTML = """<!doctype html><html><head><title>Harbour row <script>window.__xss=1</script></title>
 <meta name="date" content="2024-04-02"></head><body><article>
 <h1>Harbour row deepens between Washington and Beijing</h1>
@@ -70,79 +39,10 @@ HOSTILE_TXT = (
 )
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("TENSION_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{CHROMIUM} is missing and TENSION_REQUIRE_BROWSER=1: install Debian's chromium")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def launch(tmp: Path, *options: str):
-    """``streamlit run app.py`` on a free port with ``tmp``/tension.db holding the FEW sample
-    articles and extra command-line ``options``; yields the server's url, db, log and port."""
-    _require_chromium()
-    db = tmp / "tension.db"
-    store = Store(db)
-    for name in FEW:
-        (art,) = list(read_path(SAMPLE / name))
-        store.add(art)
-    store.close()
-    port = _free_port()
-    env = dict(os.environ, TENSION_DB=str(db))
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", *options],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not become healthy: {(tmp / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    try:
-        yield {"url": url, "db": db, "log": tmp / "server.log", "port": port}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with launch(tmp_path_factory.mktemp("browser")) as srv:
         yield srv
-
-
-def _idle(pg) -> None:
-    pg.wait_for_timeout(150)  # let a rerun triggered by the last action start
-    pg.wait_for_selector(IDLE)
-
-
-def _open(pg, url: str, ready: str) -> None:
-    pg.goto(url)
-    pg.wait_for_selector(ready)
-    _idle(pg)
-    assert pg.locator("[data-testid='stException']").count() == 0, pg.locator("[data-testid='stException']").first.inner_text()
 
 
 def _shot(pg, name: str) -> None:
@@ -168,11 +68,6 @@ def _transforms(pg) -> list[str]:
     return _article_points(pg).evaluate_all("els => els.map(e => e.getAttribute('transform'))")
 
 
-def _metric(pg, label: str) -> str:
-    box = pg.locator("[data-testid='stMetric']", has_text=label).first
-    return box.locator("[data-testid='stMetricValue']").inner_text()
-
-
 def _wait_rows(pg, n: int) -> None:
     """Wait until the (canvas) table lists ``n`` rows, read from its accessible twin."""
     pg.wait_for_function(
@@ -183,31 +78,31 @@ def _wait_rows(pg, n: int) -> None:
 
 
 def _upload(pg, server, files: list[Path]) -> None:
-    _open(pg, f"{server['url']}/upload", "[data-testid='stFileUploaderDropzone']")
+    open_page(pg, f"{server['url']}/upload", "[data-testid='stFileUploaderDropzone']")
     with pg.expect_file_chooser() as fc:
         pg.locator("[data-testid='stFileUploaderDropzone']").first.click()
     fc.value.set_files([str(f) for f in files])
     save = pg.get_by_role("button", name=re.compile(r"^Save \d+ new article"))
     save.wait_for()
-    _idle(pg)
+    idle(pg)
     _shot(pg, "upload-preview")
     save.click()
     pg.get_by_text("Last save:").wait_for()
-    _idle(pg)
+    idle(pg)
 
 
 def test_overview_loads_with_a_point_per_article(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     assert _article_points(page).count() == len(FEW)
-    assert _metric(page, "Articles in view") == str(len(FEW))
+    assert metric(page, "Articles in view") == str(len(FEW))
     assert page.get_by_text("What drove it").count() == 1
     _shot(page, "overview")
     assert not page.errors
 
 
 def test_moving_a_slider_changes_the_chart(page, server):
-    _open(page, server["url"], POINTS)
-    before, latest = _transforms(page), _metric(page, "Latest tension")
+    open_page(page, server["url"], POINTS)
+    before, latest = _transforms(page), metric(page, "Latest tension")
     page.locator(".st-key-group_Cooperation summary").click()
     thumb = page.locator(".st-key-w_agreement input[type='range']")
     thumb.wait_for(state="attached")
@@ -216,21 +111,21 @@ def test_moving_a_slider_changes_the_chart(page, server):
     page.wait_for_function(
         "() => new URL(location.href).searchParams.get('w') === 'agreement:0'", timeout=30_000
     )
-    _idle(page)
+    idle(page)
     after = _transforms(page)
     assert after != before and len(after) == len(before)
-    assert _metric(page, "Latest tension") != latest
+    assert metric(page, "Latest tension") != latest
     assert page.locator(".st-key-w_agreement").is_visible()  # its group stayed open
     _shot(page, "overview-slider")
 
 
 def test_clicking_a_point_shows_its_passages(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     point = _article_points(page).nth(len(FEW) - 2)
     box = point.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("The article behind the point").wait_for()
-    _idle(page)
+    idle(page)
     passages = page.locator(".tp-p")
     assert passages.count() >= 3
     assert page.locator(".tp-p mark").count() >= 1
@@ -241,14 +136,14 @@ def test_clicking_a_point_shows_its_passages(page, server):
 
 
 def test_clicking_a_period_mean_lists_that_periods_articles(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     assert page.get_by_text("What drove it: November 2023").count() == 1  # the latest period first
     # Every month here has one article, drawn as its point: the month is clicked on its volume bar.
     bars = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point")
     box = bars.first.bounding_box()  # the first month with articles: May 2019
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("What drove it: May 2019").wait_for()
-    _idle(page)
+    idle(page)
     assert page.get_by_text("Articles: May 2019").count() == 1
     assert not page.errors
 
@@ -262,14 +157,14 @@ def test_an_upload_appears_in_the_table_and_the_chart(page, server, tmp_path):
     _shot(page, "upload-done")
     assert Store(server["db"]).count() == before + 1
 
-    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    open_page(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
     page.locator(".st-key-article_search input").fill("Kestrel")
     page.keyboard.press("Enter")
     _wait_rows(page, 1)
     assert page.locator("[data-testid='stDataFrame'] td", has_text="Kestrel harbour agreement").count() == 1
     _shot(page, "articles")
 
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     assert _article_points(page).count() == before + 1
 
 
@@ -278,27 +173,27 @@ def test_selecting_a_row_opens_the_article_and_delete_removes_it(page, server, t
     f.write_text(NEW_ARTICLE.replace("Kestrel", "Heron").replace("port inspections", "fishing quotas"), "utf-8")
     _upload(page, server, [f])
     n = Store(server["db"]).count()
-    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    open_page(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
     page.locator(".st-key-article_search input").fill("Heron")
     page.keyboard.press("Enter")
     grid = page.locator("[data-testid='stDataFrame']")
     _wait_rows(page, 1)
-    _idle(page)
+    idle(page)
     # The grid is a canvas: click the first row's selection box by position (header ~35 px, row ~35 px).
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
     page.locator(".tp-p").first.wait_for()
-    _idle(page)
+    idle(page)
     assert "Heron harbour agreement" in page.locator("[data-testid='stHtml']").first.inner_text()
     page.get_by_role("button", name=re.compile(r"Delete 1 selected")).click()
     page.get_by_role("button", name="Delete", exact=True).click()
     page.get_by_text("Removed 1 article.").wait_for()
-    _idle(page)
+    idle(page)
     assert Store(server["db"]).count() == n - 1
     # A wrong click is undone: the article is back, with its passages.
     page.get_by_role("button", name="Undo").click()
     page.get_by_text("Restored 1 article.").wait_for()
-    _idle(page)
+    idle(page)
     store = Store(server["db"])
     assert store.count() == n and "Heron" in store.article_text(store.activity(1)["id"][0])
     assert list(store.activity(2)["action"]) == ["restore", "remove"]
@@ -317,7 +212,7 @@ def test_hostile_html_in_uploaded_articles_never_runs(page, server, tmp_path):
         (art,) = list(read_bytes(f.name, f.read_bytes()))
         assert art.id in stored, f"{f.name} was stored"
         # Open the article by its shareable URL: title, passages and hover all carry its text.
-        _open(page, f"{server['url']}/?article={art.id}", ".tp-p")
+        open_page(page, f"{server['url']}/?article={art.id}", ".tp-p")
         assert visible in page.locator(".tp-art").inner_text()  # shown as text, not run
         # Hover the article's point so plotly renders its title in the hover label too.
         ring = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace").last.locator(".point").first
@@ -325,10 +220,10 @@ def test_hostile_html_in_uploaded_articles_never_runs(page, server, tmp_path):
         page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
         page.wait_for_timeout(300)
         assert page.evaluate("() => window.__xss") is None
-    _open(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
+    open_page(page, f"{server['url']}/articles", "[data-testid='stDataFrame']")
     page.locator(".st-key-article_search input").fill("Dockside")
     page.keyboard.press("Enter")
-    _idle(page)
+    idle(page)
     _shot(page, "hostile")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("script:has-text('__xss')").count() == 0
@@ -350,7 +245,7 @@ def _trace(pg, name: str) -> dict:
 
 
 def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     mean, volume = _trace(page, "Mean per month"), _trace(page, "Articles per month")
     # (Other tests of this module store more articles: count what the page holds, not FEW.)
     months = [y for y in mean["y"] if y is not None]
@@ -372,7 +267,7 @@ def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month(p
 
 
 def test_the_seed_cues_sliders_are_visible_beside_the_chart_without_opening_anything(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     chart = page.locator(".js-plotly-plot").first.bounding_box()
     for cue in ("channels_cut", "relations_bad", "invitation", "talks_positive"):
         box = page.locator(f".st-key-w_{cue}").bounding_box()
@@ -383,30 +278,30 @@ def test_the_seed_cues_sliders_are_visible_beside_the_chart_without_opening_anyt
     thumb.focus()
     page.keyboard.press("End")
     page.wait_for_function("() => (new URL(location.href).searchParams.get('w') || '').startsWith('channels_cut:')")
-    _idle(page)
+    idle(page)
     assert _transforms(page) != before
     _shot(page, "dash-key-sliders")
 
 
 def test_the_url_holds_the_whole_view_and_a_new_browser_opens_the_same_page(page, browser, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     page.locator("[data-testid='stSidebar'] label", has_text="week").click()
-    _idle(page)
+    idle(page)
     page.locator(".st-key-level_on label").click()
-    _idle(page)
+    idle(page)
     page.locator(".st-key-source_q input").fill("articles/")
     page.keyboard.press("Enter")
-    _idle(page)
+    idle(page)
     thumb = page.locator(".st-key-w_invitation input[type='range']")
     thumb.focus()
     page.keyboard.press("Home")
     page.wait_for_function("() => new URL(location.href).searchParams.get('w') === 'invitation:0'")
-    _idle(page)
+    idle(page)
     point = _article_points(page).nth(len(FEW) - 3)
     box = point.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("The article behind the point").wait_for()
-    _idle(page)
+    idle(page)
     url = page.url
     params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
     assert {"period": "week", "level": "1", "source": "articles/", "w": "invitation:0"}.items() <= params.items()
@@ -415,7 +310,7 @@ def test_the_url_holds_the_whole_view_and_a_new_browser_opens_the_same_page(page
     def state(pg) -> dict:
         return {
             "drove": pg.get_by_text(re.compile(r"^What drove it: ")).inner_text(),
-            "latest": _metric(pg, "Latest tension"),
+            "latest": metric(pg, "Latest tension"),
             "title": pg.locator("[data-testid='stHtml']", has_text="tension").first.inner_text(),
             "invitation": pg.locator(".st-key-w_invitation input[type='range']").input_value(),
             "period": pg.locator(".st-key-period label[data-selected='true']").inner_text(),
@@ -430,7 +325,7 @@ def test_the_url_holds_the_whole_view_and_a_new_browser_opens_the_same_page(page
     try:
         pg2 = other.new_page()
         pg2.set_default_timeout(60_000)
-        _open(pg2, url, ".tp-p")
+        open_page(pg2, url, ".tp-p")
         assert state(pg2) == mine
         assert mine["level"] and mine["source"] == "articles/" and mine["invitation"] == "0"
         assert mine["period"] == "week" and mine["level_line"] == 1
@@ -441,7 +336,7 @@ def test_the_url_holds_the_whole_view_and_a_new_browser_opens_the_same_page(page
 
 
 def test_two_pairs_on_one_timeline(page, server):
-    _open(page, f"{server['url']}/?compare=none", POINTS)
+    open_page(page, f"{server['url']}/?compare=none", POINTS)
     names = page.locator(".js-plotly-plot").first.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")
     assert "Mean per month: US-CN" in names and "Mean per month: any countries" in names
     assert "Articles per month: any countries" in names
@@ -456,13 +351,13 @@ def test_two_pairs_on_one_timeline(page, server):
     page.keyboard.press("Enter")
     page.wait_for_function(
         "() => (new URL(location.href).searchParams.get('compare') || '').split(',').includes('US-RU')")
-    _idle(page)
+    idle(page)
     _shot(page, "dash-compare")
     assert not page.errors
 
 
 def test_the_camera_button_downloads_the_timeline_as_png(page, server):
-    _open(page, server["url"], POINTS)
+    open_page(page, server["url"], POINTS)
     plot = page.locator(".js-plotly-plot").first
     plot.hover()
     with page.expect_download() as dl:
@@ -481,7 +376,7 @@ def test_a_huge_articles_drill_down_comes_a_page_at_a_time_top_contributors_firs
     store = Store(server["db"])
     try:
         assert store.add(art).status == "added"
-        _open(page, f"{server['url']}/?article={art.id}", ".tp-p")
+        open_page(page, f"{server['url']}/?article={art.id}", ".tp-p")
         assert page.locator(".tp-p").count() == 25
         assert "Channels cut or suspended" in page.locator(".tp-p").first.inner_text()  # the top contributor first
         assert page.get_by_text(re.compile(r"Passages 1–25 of 30\d")).count() == 1
@@ -489,11 +384,11 @@ def test_a_huge_articles_drill_down_comes_a_page_at_a_time_top_contributors_firs
         first = page.locator(".tp-p").first.inner_text()
         page.locator(".st-key-drill_page button[data-testid='stNumberInputStepUp']").click()
         page.get_by_text(re.compile(r"Passages 26–50 of")).wait_for()
-        _idle(page)
+        idle(page)
         assert page.locator(".tp-p").count() == 25 and page.locator(".tp-p").first.inner_text() != first
         page.locator(".st-key-drill_order label", has_text="as written").click()
         page.get_by_text(re.compile(r"Passages 1–25 of .*as written")).wait_for()
-        _idle(page)
+        idle(page)
         assert page.locator(".tp-p").first.inner_text().startswith("Passage 1 ")
         assert not page.errors
     finally:

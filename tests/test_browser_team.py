@@ -9,7 +9,8 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from test_browser import NEW_ARTICLE, POINTS, _idle, _metric, _open, launch
+from helpers.browser import POINTS
+from helpers.dashboard import NEW_ARTICLE, idle, launch, metric, open_page
 
 from metrics.store import Store
 
@@ -72,27 +73,27 @@ def _nav(pg, title: str, ready: str) -> None:
     """Go to another page through the sidebar: the same session, still signed in."""
     pg.locator("[data-testid='stSidebarNav'] a", has_text=title).click()
     pg.wait_for_selector(ready)
-    _idle(pg)
+    idle(pg)
 
 
 def _sign_in(pg, url: str, name: str, password: str) -> None:
-    _open(pg, url, "[data-testid='stForm']")
+    open_page(pg, url, "[data-testid='stForm']")
     pg.get_by_label("User name").fill(name)
     pg.get_by_label("Password", exact=True).fill(password)
     pg.get_by_role("button", name="Sign in").click()
-    _idle(pg)
+    idle(pg)
 
 
 def test_out_of_the_box_the_server_listens_on_this_machine_only(page, local_server):
     addresses = listening(local_server["port"])
     assert addresses and all(a in ("127.0.0.1", "::1") for a in addresses), addresses
-    _open(page, f"{local_server['url']}/upload", DROPZONE)  # the analyst on the laptop may upload
+    open_page(page, f"{local_server['url']}/upload", DROPZONE)  # the analyst on the laptop may upload
     assert page.get_by_text("turned off").count() == 0
 
 
 def test_an_open_server_without_signin_shows_everything_but_refuses_to_edit(page, open_server):
     assert listening(open_server["port"]) & {"0.0.0.0", "::"}
-    _open(page, open_server["url"], POINTS)
+    open_page(page, open_server["url"], POINTS)
     assert page.locator(POINTS).count() > 0
     _nav(page, "Upload", "[data-testid='stAlert']")
     alert = page.locator("[data-testid='stAlert']").first.inner_text()
@@ -103,7 +104,7 @@ def test_an_open_server_without_signin_shows_everything_but_refuses_to_edit(page
 
 
 def test_a_viewer_signs_in_moves_sliders_and_cannot_upload(page, signin_server):
-    _open(page, signin_server["url"], "[data-testid='stForm']")
+    open_page(page, signin_server["url"], "[data-testid='stForm']")
     assert page.locator(POINTS).count() == 0  # nothing before signing in
     _sign_in(page, signin_server["url"], "ben", "wrong")
     page.get_by_text("Wrong user name or password.").wait_for()
@@ -111,17 +112,17 @@ def test_a_viewer_signs_in_moves_sliders_and_cannot_upload(page, signin_server):
     page.get_by_label("Password", exact=True).fill("ben-pass")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector(POINTS)
-    _idle(page)
+    idle(page)
     assert page.get_by_text("Signed in as ben (viewer)").count() == 1
-    latest = _metric(page, "Latest tension")
+    latest = metric(page, "Latest tension")
     page.locator(".st-key-group_Cooperation summary").click()
     thumb = page.locator(".st-key-w_agreement input[type='range']")
     thumb.wait_for(state="attached")
     thumb.focus()
     page.keyboard.press("Home")
     page.wait_for_function("() => new URL(location.href).searchParams.get('w') === 'agreement:0'", timeout=30_000)
-    _idle(page)
-    assert _metric(page, "Latest tension") != latest
+    idle(page)
+    assert metric(page, "Latest tension") != latest
     _nav(page, "Upload", "[data-testid='stAlert']")
     assert "a viewer: uploading articles is for editors" in page.locator("[data-testid='stAlert']").first.inner_text()
     assert page.locator(DROPZONE).count() == 0
@@ -141,7 +142,7 @@ def test_an_editor_signs_in_uploads_and_the_log_names_her(page, signin_server, t
     fc.value.set_files([str(f)])
     save = page.get_by_role("button", name=re.compile(r"^Save 1 new article"))
     save.wait_for()
-    _idle(page)
+    idle(page)
     save.click()
     page.get_by_text("Last save:").wait_for()
     store = Store(signin_server["db"])

@@ -5,9 +5,9 @@ import json
 
 import pandas as pd
 import pytest
+from helpers import SEED
 
 from metrics.cli import main
-from tests.conftest import SEED
 
 
 def run(capsys, *argv):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import charts, drilldown
+from metrics import drilldown
+from metrics.articlehtml import article_html, explain_summary
 from metrics.extract import Article
 from metrics.scoring import explain, prepare
 
@@ -39,9 +40,9 @@ def test_every_cue_contribution_is_the_product_of_the_factors_shown(one):
     for c in cues:
         event = 1.0 if c["between_pair"] else 0.0  # an act with a third party counts nothing for the pair
         assert c["contribution"] == pytest.approx(c["weight"] * c["sign"] * c["strength"] * c["relevance"] * event / doc["norm"])
-    out = charts.article_html(doc, tone_weight=2.0)
+    out = article_html(doc, tone_weight=2.0)
     assert f"/ norm {doc['norm']:.3g}" in out and "× direction +1" in out and "× direction -1" in out
-    summary = charts.explain_summary(doc)
+    summary = explain_summary(doc)
     assert f"= {doc['norm']:.3g}" in summary and "√(raw² + 10²)" in summary and f"{doc['tension']:+.1f}" in summary
 
 

@@ -6,13 +6,13 @@ import shutil
 
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 from metrics import engine
 from metrics.bench import Corpus
 from metrics.cli import main
 from metrics.errors import MetricsError
 from metrics.extract import Article
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

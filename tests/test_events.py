@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from metrics.scoring import (
     side_names,
     tension,
 )
-from tests.conftest import SEED
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from helpers import SEED
 
 from metrics.extract import Article
 from metrics.scoring import contributions
-from tests.conftest import SEED
 
 
 def _cue_contributions(prep):

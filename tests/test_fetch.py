@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import webserver
+from helpers.webserver import Handler, story
 
 from metrics.cli import main
 from metrics.fetch import Fetcher, FetchError
 from metrics.store import Store
-from tests import webserver
-from tests.webserver import Handler, story
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")

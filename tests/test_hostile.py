@@ -11,15 +11,17 @@ import os
 import sqlite3
 from pathlib import Path
 
-import hostile_files as H
 import pandas as pd
 import pytest
+from helpers import hostile_files as H
 
 from metrics import budget, settings
-from metrics.charts import article_frame, read_upload, to_csv
 from metrics.cli import main
+from metrics.downloads import to_csv
 from metrics.errors import InputError
 from metrics.extract import Article, Extractor
+from metrics.filters import article_frame
+from metrics.intake import read_upload
 from metrics.output import FORMULA_STARTS, display_text, neutralise_formulas, terminal_safe
 from metrics.readers import read_path
 from metrics.segment import split_passages
@@ -229,9 +231,9 @@ def test_what_ends_a_passage():
 
 
 def test_huge_integer_weight_is_one_line_in_the_cli_and_the_dashboard(tmp_path, capsys):
-    from metrics.charts import parse_preset
     from metrics.errors import WeightsError
     from metrics.lexicon import default_lexicon
+    from metrics.presets import parse_preset
 
     data = ('{"tone": ' + "1" * 5000 + "}").encode()
     with pytest.raises(WeightsError, match="too many digits"):
@@ -284,7 +286,7 @@ def test_every_csv_writer_neutralises_formulas(tmp_path, capsys):
     assert main(["export", "--db", db, "-o", str(tmp_path / "e.csv")]) == 0
     assert _assert_no_formula(tmp_path / "e.csv") >= n
     assert _assert_no_formula(tmp_path / "e.passages.csv") >= n  # ids, passage text
-    # The dashboard's downloads go through charts.to_csv.
+    # The dashboard's downloads go through metrics.downloads.to_csv.
     frame = pd.DataFrame({"title": FORMULAS, "tension": [-5.0] * len(FORMULAS)})
     assert _assert_no_formula(to_csv(frame).decode()) == len(FORMULAS)
     # Parquet keeps the exact text.

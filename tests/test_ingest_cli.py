@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import raw_rows
+from helpers.db import raw_rows
+from helpers.documents import BODY, make_docx, make_html, make_pdf
 
 from metrics.cli import main
-from tests.test_formats import BODY, make_docx, make_html, make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")

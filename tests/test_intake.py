@@ -176,9 +176,9 @@ def test_articles_stored_without_a_signature_are_still_compared(tmp_path):
     """A database from before signatures: the first copy has none; it is computed once and kept."""
     store = Store(tmp_path / "t.db")
     assert store.add(Article(text=COPIES["outlet-a.txt"], source="old.txt")).status == "added"
-    assert store.signatures()[0][3] is None
+    assert store.signatures()[0].sig is None
     done = Intake(store).run([Article(text=COPIES["outlet-b.txt"], source="new.txt")])
     assert done.added == 1
     arts = store.articles().set_index("source")
     assert arts.loc["new.txt", "duplicate_of"] == arts.loc["old.txt", "id"]
-    assert all(sig is not None for *_, sig in store.signatures())
+    assert all(row.sig is not None for row in store.signatures())

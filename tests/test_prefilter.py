@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 import pytest
+from helpers import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,6 @@ from metrics.extract import (
     Features,
 )
 from metrics.lexicon import load_lexicon
-from tests.conftest import ROOT
 
 # Sentences written for these tests: negation, hedges, background clauses, quotes, dashes,
 # abbreviations, case, odd spacing and the characters IGNORECASE folds specially.

@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers.documents import BODY, SECOND, error_of, make_pdf, one
 
 from metrics.cli import main
 from metrics.dates import parse_date
 from metrics.extract import Extractor
 from metrics.readers import ReadOptions, clean_title, read_bytes, read_path
-from tests.test_formats import BODY, SECOND, error_of, make_pdf, one
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SEED = ROOT / "data" / "articles" / "2023-06-19-blinken-wang-yi-talks-seed.txt"

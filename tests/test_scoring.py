@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from helpers import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.extract import Article, Extractor
 from metrics.lexicon import TONE_ID, default_lexicon
 from metrics.scoring import contributions, explain, family_contributions, prepare, raw_scores, tension, to_tension
-from tests.conftest import SEED
 
 TEXTS = [
     SEED.read_text(encoding="utf-8"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import raw_rows
+from helpers.db import raw_rows
 
 from metrics import settings
 from metrics import store as store_mod

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import bcrypt
 import pytest
+from helpers import fill
+from helpers.apptest import APP, FEW, TIMEOUT, run
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
-from test_app import APP, FEW, TIMEOUT, _fill, _run
 
 from metrics import settings
 from metrics.errors import MetricsError
@@ -101,7 +102,7 @@ def test_fetch_rate_limit_per_user_slides_with_time():
 def few(tmp_path, monkeypatch):
     path = tmp_path / "tension.db"
     monkeypatch.setenv("TENSION_DB", str(path))
-    return _fill(path, FEW)
+    return fill(path, FEW)
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def _signed(at: AppTest, name: str, password: str) -> AppTest:
     at.text_input(key="signin_name").input(name)
     at.text_input(key="signin_password").input(password)
     at.button[0].click()
-    return _run(at)
+    return run(at)
 
 
 def _text(at: AppTest) -> str:
@@ -129,24 +130,24 @@ def _text(at: AppTest) -> str:
 def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = SIGNIN
-    _run(at)
+    run(at)
     assert not at.metric and not at.dataframe and at.text_input(key="signin_password")
     _signed(at, "ben", "wrong")
     assert [e.value for e in at.error] == ["Wrong user name or password."] and not at.metric
     _signed(at, "ben", "ben-pass")
     assert at.metric and "Signed in as ben (viewer)" in _text(at)
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     assert not at.get("file_uploader") and "signed in as ben, a viewer: uploading articles is for editors" in _text(at)
     at.switch_page("ui/articles.py")
-    _run(at)
+    run(at)
     assert len(at.dataframe[0].value) == len(FEW) and "deleting is for editors" in _text(at)
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = SIGNIN
-    _signed(_run(at), "ana", "ana-pass")
+    _signed(run(at), "ana", "ana-pass")
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     assert at.get("file_uploader") and "Signed in as ana (editor)" in _text(at)
 
 
@@ -155,12 +156,12 @@ def test_the_dashboard_takes_any_setting_from_the_secrets_and_refuses_a_bad_one_
     at.secrets["settings"] = {"drilldown_page_size": 40}
     at.secrets["limits"] = {"parse_cpu_seconds": 5, "fetch_per_hour": 7}
     try:
-        _run(at)
+        run(at)
         assert not at.error and at.metric
         assert (settings.get("drilldown_page_size"), settings.get("parse_cpu_seconds"), settings.get("fetch_per_hour")) == (40, 5.0, 7)
         bad = AppTest.from_file(APP, default_timeout=TIMEOUT)
         bad.secrets["settings"] = {"drilldown_page_size": 2.5}
-        _run(bad)
+        run(bad)
         assert len(bad.error) == 1 and not bad.metric
         assert "Settings are not usable" in _text(bad) and "[settings]: drilldown_page_size must be a positive whole number" in _text(bad)
     finally:
@@ -170,17 +171,17 @@ def test_the_dashboard_takes_any_setting_from_the_secrets_and_refuses_a_bad_one_
 def test_a_broken_signin_configuration_is_one_line(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = {"users": {"ana": {"password_hash": "secret"}}}
-    _run(at)
+    run(at)
     assert len(at.error) == 1 and not at.metric
     assert "Sign-in is not usable" in _text(at) and "password_hash" in _text(at)
 
 
 @pytest.mark.parametrize("bound", ["0.0.0.0"], indirect=True)
 def test_without_signin_a_server_open_to_the_network_refuses_its_editing_pages(few, bound):
-    at = _run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
     assert at.metric  # viewing works
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     assert len(at.warning) == 1 and not at.get("file_uploader")
     warn = _text(at)
     assert "Uploading articles is turned off" in warn and "server.address: 0.0.0.0" in warn
@@ -189,21 +190,21 @@ def test_without_signin_a_server_open_to_the_network_refuses_its_editing_pages(f
 
 @pytest.mark.parametrize("bound", ["localhost"], indirect=True)
 def test_on_localhost_without_signin_the_analyst_edits(few, bound):
-    at = _run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
     at.switch_page("ui/upload.py")
-    _run(at)
+    run(at)
     assert at.get("file_uploader") and not at.warning
 
 
 def test_the_dashboard_reads_either_backend(db_location, monkeypatch):
     monkeypatch.setenv("TENSION_DB", str(db_location))
-    store = _fill(db_location, FEW)
+    store = fill(db_location, FEW)
     removed = store.articles()["id"][0]
     store.remove([removed])
-    at = _run(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
     assert at.metric
     at.switch_page("ui/articles.py")
-    _run(at)
+    run(at)
     table = at.dataframe[0].value
     assert len(table) == len(FEW) - 1 and removed not in set(table["id"])  # tombstones stay hidden
     store.close()
@@ -221,7 +222,7 @@ def _three_fetches():
 def test_fetches_beyond_the_hourly_limit_are_refused_with_the_wait():
     at = AppTest.from_function(_three_fetches, default_timeout=TIMEOUT)
     at.secrets["limits"] = {"fetch_per_hour": 2}
-    _run(at)
+    run(at)
     shown = [t.value for t in at.text]
     assert shown[:2] == ["fetched", "fetched"]
     assert shown[2] == "At most 2 fetches per hour (fetch_per_hour): try again in 60 min."

@@ -4,10 +4,10 @@ skipped when VADER knows none of its words, gets VADER's own compound."""
 import random
 
 import pytest
+from helpers import ROOT
 
 from metrics import tone
 from metrics.tone import analyzer, compound
-from tests.conftest import ROOT
 
 
 def _sentences():

@@ -194,6 +194,7 @@ def test_calibrate_writes_a_loadable_preset_and_reports_before_after(tmp_path, c
     assert code == 0, err
     lex = default_lexicon()
     weights = load_weights(out_file, lex)  # the --weights format, every id present
+    assert json.loads(out_file.read_text())["lexicon_version"] == lex.declared_version
     assert set(weights) == set(lex.ids) | {"tone"}
     assert all(0 <= v <= 10 for v in weights.values())
     assert weights["meeting_held"] < lex.family("meeting_held").weight

@@ -93,10 +93,10 @@ def test_hostile_yaml_weights_are_refused_before_expanding(tmp_path, lex, conten
 
 
 def test_alias_bomb_is_refused_in_one_line_by_the_cli_and_the_preset_parser(tmp_path, lex, capsys):
-    import hostile_files as H
+    from helpers import hostile_files as H
 
-    from metrics.charts import parse_preset
     from metrics.cli import main
+    from metrics.presets import parse_preset
 
     bomb = H.yaml_alias_bomb()
     assert len(bomb) < 500
@@ -113,3 +113,36 @@ def test_weights_up_to_the_maximum_are_accepted(tmp_path, lex):
     f = tmp_path / "w.yaml"
     f.write_text("tone: 100\nsanctions: 0\n")
     assert load_weights(f, lex) == {"tone": 100.0, "sanctions": 0.0}
+
+
+def test_a_weights_file_names_its_lexicon_version_and_another_version_warns_once(tmp_path, lex, capsys):
+    from metrics.cli import main
+
+    saved = tmp_path / "preset.json"
+    saved.write_text(dump_weights({"sanctions": 12.0}, lex))
+    assert json.loads(saved.read_text())["lexicon_version"] == lex.declared_version
+    (tmp_path / "a.txt").write_text("Washington imposed sanctions on Chinese firms, and Beijing condemned the move.\n")
+    out = tmp_path / "s.csv"
+    assert main(["score", str(tmp_path / "a.txt"), "--weights", str(saved), "-o", str(out), "--quiet"]) == 0
+    assert "warning" not in capsys.readouterr().err  # made for this lexicon: silent
+    old = tmp_path / "old.yaml"
+    old.write_text("lexicon_version: 2\nsanctions: 12\n")  # a preset from an older lexicon still loads
+    assert main(["score", str(tmp_path / "a.txt"), "--weights", str(old), "-o", str(out), "--quiet"]) == 0
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"warning: {old}: made for lexicon version 2") and lex.declared_version in line
+    # Weights files without the key (every file before it existed) load as before, silently.
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"sanctions": 12}')
+    assert load_weights(plain, lex) == load_weights(old, lex) == {"sanctions": 12.0}
+
+
+def test_weights_are_one_checked_value(lex):
+    w = lex.weights({"sanctions": 12})
+    assert w["sanctions"] == 12 and w["agreement"] == lex.family("agreement").weight
+    assert w.non_default() == {"sanctions": 12.0} and w.as_dict() == dict(lex.default_weights(), sanctions=12.0)
+    assert lex.checked(w) is w and lex.weights() is lex.weights(None)  # built once, not per call
+    with pytest.raises(ValueError):
+        w.cues[0] = 99.0  # immutable: a chart cannot change the weights another chart reads
+    for bad, needle in (({"bogus": 1}, "unknown cue id"), ({"tone": "x"}, "not a number"), ({"tone": 101}, "maximum")):
+        with pytest.raises(WeightsError, match=needle):
+            lex.weights(bad)

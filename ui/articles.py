@@ -8,23 +8,26 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics import charts
-from metrics.scoring import score_table, tension
-from ui import auth, state
+from metrics.downloads import scores_csv
+from metrics.filters import filter_mask, search_mask
+from metrics.labels import dyad_label, label_top_cues
+from metrics.mdtext import md_escape
+from metrics.scoring import tension, top_cues
+from ui import article, auth, cache, weights
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
 
 ss = st.session_state
-path, version = state.current()
-fr = state.frame(path, version)
+path, version = cache.current()
+fr = cache.frame(path, version)
 view = ss["view"]
-w = state.weights()
-prep = state.prepared(path, version, view["dyad"])
+w = weights.current()
+prep = cache.prepared(path, version, view["dyad"])
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def _copies(path: str, version: int) -> pd.DataFrame:
     """Syndicated copies (metrics.intake): listed here, left out of timelines and means."""
-    arts = state.store().articles()
+    arts = cache.store().articles()
     arts = arts[arts["duplicate_of"].notna()]
     return pd.DataFrame({
         "id": arts["id"].astype(str), "title": arts["title"].fillna("(untitled)").astype(str),
@@ -35,21 +38,21 @@ def _copies(path: str, version: int) -> pd.DataFrame:
 
 copies = _copies(path, version)
 st.title("Articles")
-changed = charts.non_default(w, state.lexicon().default_weights())
+changed = w.non_default()
 st.caption(
-    f"{len(fr):,} stored articles, scored for {charts.dyad_label(view['dyad'])}"
+    f"{len(fr):,} stored articles, scored for {dyad_label(view['dyad'])}"
     + (f" with {len(changed)} weights changed on the Overview page." if changed else " with the default weights.")
     + " Click a column header to sort."
     + (f" {len(copies):,} syndicated copies are listed with the story they copy (duplicate_of) and counted once"
        " on the timeline." if len(copies) else "")
 )
-last = state.store().last_fetched()
+last = cache.store().last_fetched()
 if last is not None:
     st.caption(f"Articles last fetched from links or feeds: {last:%Y-%m-%d %H:%M} UTC.")
 
 query = st.text_input("Search articles", key="article_search", placeholder="words of the title, source or id")
-view_mask = charts.filter_mask(fr, view["start"], view["end"], view["source"], keep_undated=True)
-mask = charts.search_mask(fr, query) & view_mask
+view_mask = filter_mask(fr, view["start"], view["end"], view["source"], keep_undated=True)
+mask = search_mask(fr, query) & view_mask
 if view_mask.sum() < len(fr):
     st.caption(f"The sidebar's date range and source filter hide {len(fr) - int(view_mask.sum()):,} articles.")
 t = tension(prep, w)
@@ -58,10 +61,10 @@ if len(shown) > MAX_ROWS:
     st.caption(f"Showing the latest {MAX_ROWS:,} of {len(shown):,} matches: search to narrow them.")
     shown = shown.head(MAX_ROWS)
 # Top cues for the rows shown only: formatting them for 100,000 articles would cost a second.
-shown = shown.assign(top_cues=charts.top_cues_of(prep, w, shown.index.to_numpy(), labels=True), duplicate_of=None)
+cues = top_cues(prep, w, rows=shown.index.to_numpy())
+shown = shown.assign(top_cues=[label_top_cues(c, prep.lexicon) for c in cues], duplicate_of=None)
 if len(copies):
-    cmask = charts.search_mask(copies, query) & charts.filter_mask(copies, view["start"], view["end"], view["source"],
-                                                                   keep_undated=True)
+    cmask = search_mask(copies, query) & filter_mask(copies, view["start"], view["end"], view["source"], keep_undated=True)
     shown = pd.concat([shown, copies[cmask].assign(tension=np.nan, top_cues="")], ignore_index=True)
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id", "duplicate_of"]],
@@ -89,7 +92,7 @@ picked = shown.iloc[rows]["id"].tolist() if rows else []
 
 c1, c2, c3 = st.columns([2, 2, 3])
 c1.download_button(
-    "Scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())), file_name="tension-scores.csv",
+    "Scores as CSV", data=lambda: scores_csv(prep, w, mask), file_name="tension-scores.csv",
     mime="text/csv", on_click="ignore",
     help="Every article matching the search: id, date, title, source, tension, raw score, top cues.",
 )
@@ -98,7 +101,7 @@ if picked and editor:
     with c2.popover(f"Delete {len(picked)} selected", width="stretch"):
         st.write(f"Remove {len(picked)} article{'s' if len(picked) != 1 else ''} from the dashboard? Undo brings them back.")
         if st.button("Delete", type="primary", key="confirm_delete"):
-            n = state.store().remove(picked, who=auth.user())
+            n = cache.store().remove(picked, who=auth.user())
             ss.articles_note = f"Removed {n} article{'s' if n != 1 else ''}."
             ss.articles_undo = picked
             ss.articles_round = ss.get("articles_round", 0) + 1
@@ -108,12 +111,12 @@ if picked and editor:
 elif editor:
     c2.caption("Select rows to delete them; select one to read it.")
 else:
-    c2.caption(charts.md_escape("Select a row to read it. " + auth.refusal("deleting")))
+    c2.caption(md_escape("Select a row to read it. " + auth.refusal("deleting")))
 if ss.get("articles_note"):
     c3.success(ss.pop("articles_note"))
 if ss.get("articles_undo") and editor:
     if c3.button("Undo", key="undo_delete", help="Bring back the articles just removed."):
-        n = state.store().restore(ss.pop("articles_undo"), who=auth.user())
+        n = cache.store().restore(ss.pop("articles_undo"), who=auth.user())
         ss.articles_note = f"Restored {n} article{'s' if n != 1 else ''}."
         ss.articles_round = ss.get("articles_round", 0) + 1
         st.rerun()
@@ -121,7 +124,7 @@ if ss.get("articles_undo") and editor:
 if len(picked) == 1:
     st.divider()
     ss.selected_article = picked[0]
-    state.show_article(picked[0], view["dyad"], w)
+    article.show_article(picked[0], view["dyad"], w)
 elif not np.any(mask):
     st.info("No article matches the search.")
-state.sync_selection()
+article.sync_selection()

@@ -184,9 +184,9 @@ def require_editor(what: str) -> None:
     import streamlit as st
 
     if not can_edit():
-        from metrics import charts
+        from metrics.mdtext import md_escape
 
-        st.warning(charts.md_escape(refusal(what)), icon=":material/lock:")
+        st.warning(md_escape(refusal(what)), icon=":material/lock:")
         st.stop()
 
 
@@ -223,7 +223,7 @@ def gate() -> None:
     then who is signed in, and a sign-out button, in the sidebar."""
     import streamlit as st
 
-    from metrics import charts
+    from metrics.mdtext import md_escape
 
     signin = config()
     if signin is None:
@@ -244,7 +244,7 @@ def gate() -> None:
             st.error("Wrong user name or password.")
         st.stop()
     name = ss.signed_in
-    st.sidebar.caption(charts.md_escape(f"Signed in as {name} ({'editor' if name in signin.editors else 'viewer'})"))
+    st.sidebar.caption(md_escape(f"Signed in as {name} ({'editor' if name in signin.editors else 'viewer'})"))
     if st.sidebar.button("Sign out", key="signout"):
         ss.pop("signed_in", None)
         st.rerun()

@@ -6,16 +6,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics import charts
+from metrics.downloads import scores_csv, to_csv
+from metrics.figures import PLOT_CONFIG, drivers_figure, parse_selection, timeline_figure
+from metrics.filters import filter_mask, period_mask
+from metrics.headline import headline_note, latest_change
+from metrics.labels import labelled, period_label
 from metrics.level import level_index
-from metrics.scoring import score_table, tension
+from metrics.scoring import mean_family_contributions, tension
 from metrics.sides import side_tensions, sides_figure, sides_timeline
-from metrics.timeline import timeline
-from ui import state
+from metrics.sliders import SEED_CUES, key_cues
+from metrics.timeline import period_start, timeline
+from ui import article, cache, weights
 
 ss = st.session_state
-path, version = state.current()
-fr = state.frame(path, version)
+path, version = cache.current()
+fr = cache.frame(path, version)
 view = ss["view"]  # set by app.py's sidebar filters on this run
 
 st.title("Relations-tension index")
@@ -25,7 +30,7 @@ st.caption(
     "behind it; move the cue weights in the sidebar to see the chart answer."
 )
 
-mask = charts.filter_mask(fr, view["start"], view["end"], view["source"])
+mask = filter_mask(fr, view["start"], view["end"], view["source"])
 
 
 def _select_article(article_id: str | None) -> None:
@@ -34,29 +39,53 @@ def _select_article(article_id: str | None) -> None:
 
 # The key sliders beside the chart: chosen on a full run (a filter change, a page load) and kept
 # while sliders move, so a slider never jumps between the chart and the sidebar under the mouse.
-ss.key_cues = charts.key_cues(state.prepared(path, version, view["dyad"]), state.weights(), mask, state.lexicon())
+ss.key_cues = key_cues(cache.prepared(path, version, view["dyad"]), weights.current(), mask)
 
 
-@st.fragment(key=state.CHARTS_FRAGMENT)
+@st.fragment(key=weights.CHARTS_FRAGMENT)
 def weighted_view() -> None:
     # Everything below depends on the weights: a slider move reruns this fragment only.
-    w = state.weights()
-    state.sync_url()
-    prep = state.prepared(path, version, view["dyad"])
+    w = weights.current()
+    weights.sync_url()
+    prep = cache.prepared(path, version, view["dyad"])
     t = tension(prep, w)
     points = fr.assign(tension=t)[mask]
     full = timeline(points, view["period"], empty=True)  # every calendar period: empty ones are gaps
     tl = full[full["count"] > 0].reset_index(drop=True)
-    head = charts.latest_change(tl)
+    _headline(tl, t)
+    if tl.empty:
+        st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
+        return
+    sel_period = _chosen_period(tl)
+    event = _timeline(prep, w, points, full, sel_period)
+    st.caption(weights.weights_note())
+    _follow_click(event)
+    pmask = period_mask(fr, sel_period, view["period"]) & mask
+    pname = period_label(sel_period, view["period"])
+    period_drivers = labelled(mean_family_contributions(prep, w, pmask), prep.lexicon)
+    _period(sel_period, pname, pmask, period_drivers, t)
+    _downloads(tl, prep, w)
+    article_id = ss.get("selected_article")
+    if article_id is not None and article_id in cache.ids(path, version):
+        st.divider()
+        head, close = st.columns([6, 1])
+        head.subheader("The article behind the point")
+        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
+        article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
+    article.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
+
+def _headline(tl: pd.DataFrame, t: np.ndarray) -> None:
+    """The latest period's mean, the articles in view and about the pair, and what they rest on."""
+    head = latest_change(tl)
     c1, c2, c3 = st.columns(3)
     if head.latest is None:
         c1.metric("Latest tension", "–")
     else:
         c1.metric(
-            f"Latest tension ({charts.period_label(head.start, view['period'])})", f"{head.latest:+.1f}",
+            f"Latest tension ({period_label(head.start, view['period'])})", f"{head.latest:+.1f}",
             delta=None if head.delta is None
-            else f"{head.delta:+.1f} vs {charts.period_label(head.previous_start, view['period'])}",
+            else f"{head.delta:+.1f} vs {period_label(head.previous_start, view['period'])}",
             delta_color="inverse",
             help=f"Mean tension of the articles in the latest period with articles. A change is shown only when "
             f"both periods have at least {head.min_count} articles.",
@@ -64,64 +93,72 @@ def weighted_view() -> None:
     c2.metric("Articles in view", f"{int(mask.sum()):,}", help=f"{len(fr):,} stored in all.")
     scored = int(np.isfinite(t[mask]).sum())
     c3.metric("About the pair", f"{scored:,}", help="Articles with at least one passage about the chosen pair.")
-    st.caption(charts.headline_note(head, view["period"]))
+    st.caption(headline_note(head, view["period"]))
 
-    if tl.empty:
-        st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
-        return
 
+def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
+    """The period whose drivers and articles are shown: the one chosen, else the open article's,
+    else the latest."""
     periods = list(pd.to_datetime(tl["period"]))
-    selected = ss.get("selected_article")
     sel_period = ss.get("selected_period")
+    selected = ss.get("selected_article")
     if sel_period is None and selected is not None:
         d = fr.loc[fr["id"] == selected, "date"]
         sel_period = d.iloc[0] if len(d) and pd.notna(d.iloc[0]) else None
     if sel_period is not None:
-        sel_period = charts.period_start(sel_period, view["period"])  # the period length may have changed
+        sel_period = period_start(sel_period, view["period"])  # the period length may have changed
     if sel_period is None or sel_period not in periods:
         sel_period = periods[-1]
+    return sel_period
+
+
+def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp):
+    """The timeline (with compared pairs and the level index), the key sliders beside it and who
+    escalates under it; returns the timeline's selection event."""
     lvl = level_index(points, view["half_life"]) if view["level"] else None
     compare = []
     for other in view["compare"]:
-        t_other = tension(state.prepared(path, version, other), w)
+        t_other = tension(cache.prepared(path, version, other), w)
         compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
-    fig = charts.timeline_figure(points, full, period=view["period"], selected=selected, highlight=sel_period,
-                                 level=lvl, pair=view["dyad"], compare=compare)
+    fig = timeline_figure(points, full, period=view["period"], selected=ss.get("selected_article"),
+                          highlight=sel_period, level=lvl, pair=view["dyad"], compare=compare)
     chart_col, cue_col = st.columns([4, 1.25])
     with cue_col:
-        state.key_cues_panel(ss.key_cues, len(charts.SEED_CUES))
+        weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
     with chart_col:
         event = st.plotly_chart(
-            fig, key="timeline", on_select="rerun", selection_mode="points", config=state.PLOT_CONFIG
+            fig, key="timeline", on_select="rerun", selection_mode="points", config=PLOT_CONFIG
         )
         if prep.dyad.a is not None:
             # Who escalates: the same periods, tension from each side's own acts.
             side_tl = sides_timeline(points["date"], side_tensions(prep, w).iloc[np.flatnonzero(mask)], view["period"])
             if not side_tl.empty:
-                st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=state.PLOT_CONFIG)
+                st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=PLOT_CONFIG)
                 st.caption("Each side's acts toward the other (a cue's actors, as the drill-down names them), on the "
                            "tension scale and averaged over the period's articles; joint acts and tone are in neither line.")
-    st.caption(state.weights_note())
+    return event
+
+
+def _follow_click(event) -> None:
     points_sel = list(event.selection.points) if event and event.selection else []
     token = repr([p.get("customdata") for p in points_sel])
     if points_sel and token != ss.get("timeline_token"):
         # React to a new click only: the chart keeps reporting its last selection on every rerun.
-        art, per = charts.parse_selection(points_sel)
+        art, per = parse_selection(points_sel)
         if art is not None:
             ss.selected_article = art
             d = fr.loc[fr["id"] == art, "date"]
             if len(d) and pd.notna(d.iloc[0]):
-                ss.selected_period = charts.period_start(d.iloc[0], view["period"])
+                ss.selected_period = period_start(d.iloc[0], view["period"])
         elif per is not None:
             ss.selected_period = per
         ss.timeline_token = token
         st.rerun(scope="fragment")  # redraw with the selection ringed and its period listed
     ss.timeline_token = token
 
-    pmask = charts.period_mask(fr, sel_period, view["period"]) & mask
-    pname = charts.period_label(sel_period, view["period"])
-    period_drivers = charts.period_drivers(prep, w, pmask)
 
+def _period(sel_period: pd.Timestamp, pname: str, pmask: np.ndarray, period_drivers: pd.Series, t: np.ndarray) -> None:
+    """What drove the chosen period, and its articles (a row opens one)."""
     left, right = st.columns([1, 1])
     with left:
         st.subheader(f"What drove it: {pname}")
@@ -130,8 +167,8 @@ def weighted_view() -> None:
             st.info("No cue found in this period's articles.")
         else:
             st.plotly_chart(
-                charts.drivers_figure(period_drivers, period_name=f"{pname} mean"),
-                key="drivers_period", config=state.PLOT_CONFIG,
+                drivers_figure(period_drivers, period_name=f"{pname} mean"),
+                key="drivers_period", config=PLOT_CONFIG,
             )
     with right:
         st.subheader(f"Articles: {pname}")
@@ -152,27 +189,20 @@ def weighted_view() -> None:
             st.rerun(scope="fragment")  # ring the article on the timeline too
         ss.period_table_token = token
 
+
+def _downloads(tl: pd.DataFrame, prep, w) -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
-        "Timeline as CSV", data=charts.to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
+        "Timeline as CSV", data=to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
         on_click="ignore", help="Period (first and last day), mean, count, sd, 95% interval, rolling mean and its article count.",
     )
     d2.download_button(
-        "Article scores as CSV", data=lambda: charts.to_csv(charts.with_labels(score_table(prep, w)[mask], state.lexicon())),
+        "Article scores as CSV", data=lambda: scores_csv(prep, w, mask),
         file_name="tension-scores.csv", mime="text/csv", on_click="ignore",
         help="One row per article in view: id, date, title, source, tension, raw score, top cues (ids and labels).",
     )
 
-    article = ss.get("selected_article")
-    if article is not None and article in state.ids(path, version):
-        st.divider()
-        head, close = st.columns([6, 1])
-        head.subheader("The article behind the point")
-        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
-        state.show_article(article, view["dyad"], w, period_drivers, f"{pname} mean")
-    state.sync_selection(sel_period if ss.get("selected_period") is not None else None)
-
 
 weighted_view()
 with st.sidebar:  # after the charts in script order, so the timeline reaches the browser first
-    state.weights_panel(ss.key_cues)
+    weights.weights_panel(ss.key_cues)

@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from metrics import charts
-from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview
+from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, read_upload
+from metrics.mdtext import md_escape
 from metrics.readers import supported_suffixes
 from metrics.settings import UPLOAD_MAX_ARTICLES, upload_cut
-from ui import auth, state, webin
+from ui import auth, cache, webin, weights
 
 CARDS = 30  # up to this many articles get one card each with a date picker; more get an editable table
 
@@ -49,14 +49,14 @@ if cut:
     files = files[:keep]
 # Per file (or link): what was read, with features extracted once; staged again on every run,
 # since what is stored changes under the page (another session, a watcher).
-cache: dict[str, list] = ss.upload_cache
-todo = [f for f in files if f.file_id not in cache]
+reads: dict[str, list] = ss.upload_cache
+todo = [f for f in files if f.file_id not in reads]
 if todo:
     bar = st.progress(0.0, text=f"Reading {len(todo)} file{'s' if len(todo) != 1 else ''} …")
-    ex = state.extractor()
+    ex = cache.extractor()
     for n, f in enumerate(todo, 1):
-        cache[f.file_id] = webin.read_and_extract(f.name, charts.read_upload(f.name, f.getvalue()), ex)
-        bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {charts.md_escape(f.name)}")
+        reads[f.file_id] = webin.read_and_extract(f.name, read_upload(f.name, f.getvalue()), ex)
+        bar.progress(n / len(todo), text=f"Reading files ({n}/{len(todo)}): {md_escape(f.name)}")
     bar.empty()
 
 with st.expander("Add from a link or feed", expanded=bool(ss.upload_links)):
@@ -65,7 +65,7 @@ with st.expander("Add from a link or feed", expanded=bool(ss.upload_links)):
         help="One web page or RSS/Atom feed per line (http or https). A feed's items are read one by one; "
         "links already stored are not fetched again.",
     )
-    last = state.store().last_fetched()
+    last = cache.store().last_fetched()
     st.caption(f"Articles last fetched: {last:%Y-%m-%d %H:%M} UTC." if last else "No articles fetched yet.")
     if st.button("Read links", disabled=not links_text.strip()):
         urls = [u.strip() for u in links_text.splitlines() if u.strip()]
@@ -75,18 +75,18 @@ with st.expander("Add from a link or feed", expanded=bool(ss.upload_links)):
             if refused:
                 st.warning(refused)
                 break
-            cache[f"link:{url}"] = webin.fetch_and_extract(url, state.store(), state.extractor())
+            reads[f"link:{url}"] = webin.fetch_and_extract(url, cache.store(), cache.extractor())
             if f"link:{url}" not in ss.upload_links:
                 ss.upload_links.append(f"link:{url}")
-            bar.progress(n / len(urls), text=f"Fetched {n}/{len(urls)}: {charts.md_escape(url)}")
+            bar.progress(n / len(urls), text=f"Fetched {n}/{len(urls)}: {md_escape(url)}")
         bar.empty()
-        state.store().mark_fetched()
+        cache.store().mark_fetched()
 
 keys = [f.file_id for f in files] + list(ss.upload_links)
-intake = Intake(state.store(), state.extractor(), who=auth.user())
-items = [webin.stage(intake, got) for k in keys for got in cache.get(k, [])]
+intake = Intake(cache.store(), cache.extractor(), who=auth.user())
+items = [webin.stage(intake, got) for k in keys for got in reads.get(k, [])]
 if items:
-    pre = preview(items, view["dyad"], state.weights(), state.lexicon())
+    pre = preview(items, view["dyad"], weights.current(), cache.lexicon())
     new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == NEW]
     if len(new_rows) > limits[UPLOAD_MAX_ARTICLES.name]:
         st.warning(f"{len(new_rows) - limits[UPLOAD_MAX_ARTICLES.name]:,} of {len(new_rows):,} new articles will not be "
@@ -101,7 +101,7 @@ if items:
     )
     for i in range(len(items)):
         if pre.at[i, "status"] == FAILED:
-            st.error(charts.md_escape(pre.at[i, "reason"]))
+            st.error(md_escape(pre.at[i, "reason"]))
     dates: dict[int, object] = {}
     if len(new_rows) <= CARDS:
         for i in new_rows:
@@ -109,14 +109,14 @@ if items:
             key = f"date_{ss.upload_round}_{i}_{items[i].article.id}"
             with st.container(border=True):
                 c1, c2, c3 = st.columns([5, 2, 3])
-                c1.markdown(f"**{charts.md_escape(row['title'])}**  \n{charts.md_escape(row['file'])}")
+                c1.markdown(f"**{md_escape(row['title'])}**  \n{md_escape(row['file'])}")
                 dates[i] = c2.date_input(
                     "Date", value=row["date"], key=key, format="YYYY-MM-DD",
                     min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
                     help="Detected from the article; correct it if it is wrong or missing.",
                 )
                 score = "no passage about the pair" if pd.isna(row["tension"]) else f"tension {row['tension']:+.1f}"
-                c3.markdown(f"**{score}**  \n{charts.md_escape(row['top_cues']) or 'no cue found'}")
+                c3.markdown(f"**{score}**  \n{md_escape(row['top_cues']) or 'no cue found'}")
         others = pre[pre["status"].isin([PRESENT, REPEATED])]
         if not others.empty:
             st.caption("Not saved again:")

@@ -27,6 +27,7 @@ from .options import (
     report_skipped,
 )
 
+
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     batch: list[Article] = []
     for a in items:

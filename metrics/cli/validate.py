@@ -98,7 +98,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise CommandFailed(str(err)) from None
     ids = lexicon.ids + [TONE_ID]
     fitted = {i: float(v) for i, v in zip(ids, result["weights"])}
-    _write_atomic(Path(args.output), dump_weights(fitted))
+    _write_atomic(Path(args.output), dump_weights(fitted, lexicon))
     fires = (X != 0).sum(axis=0)
     n = len(data.y)
     b, a = result["before"], result["after"]

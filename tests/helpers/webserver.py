@@ -162,7 +162,7 @@ def serve() -> tuple[str, ThreadingHTTPServer]:
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
-if __name__ == "__main__":  # a manual look: python -m tests.webserver
+if __name__ == "__main__":  # a manual look: python -m tests.helpers.webserver
     url, srv = serve()
     print(url)
     try:

@@ -1,4 +1,5 @@
-"""The dashboard's view logic (metrics.charts): figures, filters, weights in URLs and presets."""
+"""The dashboard's view logic with no Streamlit (metrics.figures, filters, headline, labels, presets,
+sliders, viewparams, articlehtml, downloads): figures, filters, weights in URLs and presets."""
 
 from __future__ import annotations
 
@@ -10,12 +11,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import charts
+from metrics import (
+    articlehtml,
+    downloads,
+    drilldown,
+    figures,
+    filters,
+    headline,
+    intake,
+    labels,
+    mdtext,
+    presets,
+    sliders,
+    viewparams,
+)
 from metrics.errors import InputError, WeightsError
 from metrics.extract import Extractor
 from metrics.lexicon import TONE_ID, default_lexicon, dump_weights
-from metrics.scoring import explain, family_contributions, prepare, tension
-from metrics.timeline import timeline
+from metrics.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
+from metrics.timeline import period_start, timeline
 
 LEX = default_lexicon()
 
@@ -37,14 +51,14 @@ def prepared():
 
 
 def _points(prep, weights=None) -> pd.DataFrame:
-    return charts.article_frame(prep.features).assign(tension=tension(prep, weights))
+    return filters.article_frame(prep.features).assign(tension=tension(prep, weights))
 
 
 # ----------------------------------------------------------------------------- weights
 
 
 def test_slider_groups_cover_every_family_once_in_lexicon_categories_plus_tone():
-    groups = charts.slider_groups(LEX)
+    groups = sliders.slider_groups(LEX)
     ids = [s.id for _, specs in groups for s in specs]
     assert sorted(ids) == sorted(LEX.ids + [TONE_ID]) and ids[-1] == TONE_ID
     for category, specs in groups[:-1]:
@@ -55,19 +69,19 @@ def test_slider_groups_cover_every_family_once_in_lexicon_categories_plus_tone()
 
 
 def test_slider_range_stretches_to_a_loaded_weight():
-    (spec,) = [s for _, specs in charts.slider_groups(LEX, {"sanctions": 45.0}) for s in specs if s.id == "sanctions"]
+    (spec,) = [s for _, specs in sliders.slider_groups(LEX, {"sanctions": 45.0}) for s in specs if s.id == "sanctions"]
     assert spec.max >= 45
-    (normal,) = [s for _, specs in charts.slider_groups(LEX) for s in specs if s.id == "sanctions"]
+    (normal,) = [s for _, specs in sliders.slider_groups(LEX) for s in specs if s.id == "sanctions"]
     assert normal.max >= 2 * LEX.family("sanctions").weight
 
 
 def test_weights_round_trip_through_the_url_and_only_non_defaults_are_kept():
-    defaults = LEX.default_weights()
-    w = dict(defaults, sanctions=12.5, agreement=0.0, tone=1.5)
-    param = charts.weights_to_param(w, defaults)
+    w = LEX.weights({"sanctions": 12.5, "agreement": 0.0, "tone": 1.5})
+    param = presets.weights_to_param(w)
     assert set(param.split(",")) == {"sanctions:12.5", "agreement:0", "tone:1.5"}
-    assert charts.weights_from_param(param, LEX) == {"sanctions": 12.5, "agreement": 0.0, "tone": 1.5}
-    assert charts.weights_to_param(defaults, defaults) == ""
+    assert presets.weights_from_param(param, LEX) == {"sanctions": 12.5, "agreement": 0.0, "tone": 1.5}
+    assert presets.weights_to_param(LEX.weights()) == ""
+    assert presets.weights_to_param(LEX.weights(LEX.default_weights())) == ""
 
 
 @pytest.mark.parametrize(
@@ -77,14 +91,30 @@ def test_weights_round_trip_through_the_url_and_only_non_defaults_are_kept():
 )
 def test_bad_url_weights_name_the_entry(param, needle):
     with pytest.raises(WeightsError) as err:
-        charts.weights_from_param(param, LEX)
+        presets.weights_from_param(param, LEX)
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
 def test_a_saved_preset_loads_back_unchanged():
     w = dict(LEX.default_weights(), sanctions=3.0)
-    assert charts.parse_preset(dump_weights(w).encode(), "p.json", LEX) == w
-    assert charts.parse_preset(b"sanctions: 4\ntone: 0\n", "p.yaml", LEX) == {"sanctions": 4.0, "tone": 0.0}
+    assert presets.parse_preset(dump_weights(w).encode(), "p.json", LEX) == presets.Preset(w)
+    saved = presets.dump_preset(LEX.weights(w), LEX)
+    assert json.loads(saved)["lexicon_version"] == LEX.declared_version
+    assert presets.parse_preset(saved.encode(), "p.json", LEX) == presets.Preset(w)  # same version: no warning
+    assert presets.parse_preset(b"sanctions: 4\ntone: 0\n", "p.yaml", LEX).weights == {"sanctions": 4.0, "tone": 0.0}
+
+
+def test_a_preset_made_for_another_lexicon_version_loads_with_one_warning_line():
+    data = json.dumps({"lexicon_version": "3", "sanctions": 4}).encode()
+    got = presets.parse_preset(data, "old.json", LEX)
+    assert got.weights == {"sanctions": 4.0}
+    assert got.warning.startswith("old.json: made for lexicon version 3") and "\n" not in got.warning
+    assert f"this lexicon is version {LEX.declared_version}" in got.warning
+    # An id that lexicon had and this one has not: the error says which version the file was for.
+    with pytest.raises(WeightsError, match=r"unknown cue id 'gone'.*made for lexicon version 3"):
+        presets.parse_preset(b'{"lexicon_version": 3, "gone": 1}', "old.json", LEX)
+    with pytest.raises(WeightsError, match="lexicon_version is not a version"):
+        presets.parse_preset(b'{"lexicon_version": [1]}', "bad.json", LEX)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +124,7 @@ def test_a_saved_preset_loads_back_unchanged():
 )
 def test_bad_presets_fail_in_one_line(name, data, needle):
     with pytest.raises(WeightsError) as err:
-        charts.parse_preset(data, name, LEX)
+        presets.parse_preset(data, name, LEX)
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
@@ -102,9 +132,9 @@ def test_bad_presets_fail_in_one_line(name, data, needle):
 
 
 def test_dyad_options_start_with_us_cn_and_end_with_none():
-    opts = charts.dyad_options()
+    opts = viewparams.dyad_options()
     assert opts[0] == "US-CN" and opts[-1] == "none" and len(opts) == len(set(opts))
-    assert "China" in charts.dyad_label("US-CN") and "every passage" in charts.dyad_label("none")
+    assert "China" in labels.dyad_label("US-CN") and "every passage" in labels.dyad_label("none")
 
 
 def test_filter_by_dates_and_source():
@@ -112,31 +142,31 @@ def test_filter_by_dates_and_source():
         {"id": list("abcd"), "title": list("wxyz"), "source": ["r.csv#1", "r.csv#2", "up.txt", "up2.txt"],
          "date": pd.to_datetime(["2023-01-01", "2023-01-31", None, "2023-03-01"])}
     )
-    assert charts.filter_mask(fr, date(2023, 1, 1), date(2023, 1, 31)).tolist() == [True, True, False, False]
-    assert charts.filter_mask(fr, date(2023, 1, 2), None, keep_undated=True).tolist() == [False, True, True, True]
-    assert charts.filter_mask(fr, source=".CSV").tolist() == [True, True, False, False]
-    assert charts.search_mask(fr, "UP").tolist() == [False, False, True, True]
-    assert charts.date_bounds(fr) == (date(2023, 1, 1), date(2023, 3, 1))
+    assert filters.filter_mask(fr, date(2023, 1, 1), date(2023, 1, 31)).tolist() == [True, True, False, False]
+    assert filters.filter_mask(fr, date(2023, 1, 2), None, keep_undated=True).tolist() == [False, True, True, True]
+    assert filters.filter_mask(fr, source=".CSV").tolist() == [True, True, False, False]
+    assert filters.search_mask(fr, "UP").tolist() == [False, False, True, True]
+    assert filters.date_bounds(fr) == (date(2023, 1, 1), date(2023, 3, 1))
 
 
 def test_latest_change_compares_the_last_two_periods_only_when_both_have_enough_articles(prepared):
     tl = timeline(_points(prepared), "month")
-    head = charts.latest_change(tl)
+    head = headline.latest_change(tl)
     assert head.start == pd.Timestamp("2023-03-01") and head.count == 1
     assert head.latest == pytest.approx(tl["mean"].iloc[-1])
     assert head.previous == pytest.approx(tl["mean"].iloc[-2]) and head.previous_count == 2
     assert head.delta is None  # one article against two: too few to read a change
-    note = charts.headline_note(head, "month")
+    note = headline.headline_note(head, "month")
     assert "Mean of 1 article (2023-03-01 to 2023-03-31)" in note and "at least 3 articles" in note
-    assert charts.latest_change(tl, min_count=1).delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
-    assert charts.latest_change(tl.iloc[:0]).latest is None
+    assert headline.latest_change(tl, min_count=1).delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
+    assert headline.latest_change(tl.iloc[:0]).latest is None
 
 
 def test_period_start_and_mask_agree_with_the_timeline():
     fr = pd.DataFrame({"date": pd.to_datetime(["2023-02-27", "2023-03-01", "2023-03-05"])})
-    assert charts.period_start(pd.Timestamp("2023-03-05"), "week") == pd.Timestamp("2023-02-27")
-    assert charts.period_mask(fr, pd.Timestamp("2023-02-27"), "week").tolist() == [True, True, True]
-    assert charts.period_mask(fr, pd.Timestamp("2023-03-01"), "month").tolist() == [False, True, True]
+    assert period_start(pd.Timestamp("2023-03-05"), "week") == pd.Timestamp("2023-02-27")
+    assert filters.period_mask(fr, pd.Timestamp("2023-02-27"), "week").tolist() == [True, True, True]
+    assert filters.period_mask(fr, pd.Timestamp("2023-03-01"), "month").tolist() == [False, True, True]
 
 
 # ----------------------------------------------------------------------------- figures
@@ -145,7 +175,7 @@ def test_period_start_and_mask_agree_with_the_timeline():
 def test_timeline_has_a_point_per_article_with_its_id_and_the_band_and_rolling_mean(prepared):
     points = _points(prepared)
     tl = timeline(points, "month")
-    fig = charts.timeline_figure(points, tl)
+    fig = figures.timeline_figure(points, tl)
     names = [t.name for t in fig.data]
     assert names[:5] == ["95% interval of the mean", "Mean per month", "Mean per month",
                          "Rolling mean (3 calendar months)", "Articles per month"]
@@ -160,39 +190,39 @@ def test_timeline_has_a_point_per_article_with_its_id_and_the_band_and_rolling_m
 def test_timeline_beyond_the_point_limit_draws_period_means_only(prepared):
     points = _points(prepared)
     tl = timeline(points, "month")
-    fig = charts.timeline_figure(points, tl, max_points=2)
+    fig = figures.timeline_figure(points, tl, max_points=2)
     assert "Article" not in [t.name for t in fig.data]
     assert "drawn as monthly means" in fig.layout.title.text
     # A click on a mean is told apart from a click on an article.
     mean = fig.data[2]
     assert list(mean.y) == list(tl["mean"])  # drawn as means only: every period gets its marker
-    art, per = charts.parse_selection([{"customdata": list(mean.customdata[1])}])
+    art, per = figures.parse_selection([{"customdata": list(mean.customdata[1])}])
     assert art is None and per == tl["period"].iloc[1]
-    assert charts.parse_selection([{"customdata": ["abc", "t"]}]) == ("abc", None)
-    assert charts.parse_selection([]) == (None, None)
+    assert figures.parse_selection([{"customdata": ["abc", "t"]}]) == ("abc", None)
+    assert figures.parse_selection([]) == (None, None)
 
 
 def test_the_highlighted_period_is_shaded_across_the_whole_plot(prepared):
     points = _points(prepared)
     tl = timeline(points, "month")
     start = tl["period"].iloc[1]
-    shape, volume = charts.timeline_figure(points, tl, highlight=start).layout.shapes
+    shape, volume = figures.timeline_figure(points, tl, highlight=start).layout.shapes
     assert (pd.Timestamp(shape.x0), pd.Timestamp(shape.x1)) == (start, start + pd.offsets.MonthBegin(1))
     assert (shape.yref, shape.y0, shape.y1) == ("y domain", 0, 1)
     assert volume.yref == "y2 domain" and volume.x0 == shape.x0  # the volume bars' period too
     # Any day highlights the whole period that contains it: Wednesday 1 February 2023 is in the
     # week of Monday 30 January.
-    week = charts.timeline_figure(points, timeline(points, "week"), period="week",
+    week = figures.timeline_figure(points, timeline(points, "week"), period="week",
                                   highlight=pd.Timestamp("2023-02-01")).layout.shapes
     assert (pd.Timestamp(week[0].x0), pd.Timestamp(week[0].x1)) == (pd.Timestamp("2023-01-30"), pd.Timestamp("2023-02-06"))
-    assert charts.timeline_figure(points, tl).layout.shapes == ()
+    assert figures.timeline_figure(points, tl).layout.shapes == ()
 
 
 def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month():
     points = pd.DataFrame({"id": list("abcd"), "title": list("abcd"),
                            "date": pd.to_datetime(["2021-11-03", "2021-11-20", "2022-08-02", "2022-08-09"]),
                            "tension": [40.0, 20.0, -10.0, -30.0]})
-    fig = charts.timeline_figure(points, timeline(points, "month"))
+    fig = figures.timeline_figure(points, timeline(points, "month"))
     mean, marks = [t for t in fig.data if t.name == "Mean per month"]
     ys = list(mean.y)
     assert len(ys) == 10 and ys[0] == 30 and ys[-1] == -20
@@ -209,7 +239,7 @@ def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month()
 
 def test_every_pair_gets_the_whole_scale_and_points_near_zero_stay_visible(prepared):
     points = _points(prepared).assign(tension=[1.0, -2.0, 0.5, 0.0])
-    fig = charts.timeline_figure(points, timeline(points, "month"))
+    fig = figures.timeline_figure(points, timeline(points, "month"))
     assert tuple(fig.layout.yaxis.range) == (-105, 105)
     (art,) = [t for t in fig.data if t.name == "Article"]
     mid = [c for v, c in art.marker.colorscale if v == 0.5][0]
@@ -221,7 +251,7 @@ def test_every_pair_gets_the_whole_scale_and_points_near_zero_stay_visible(prepa
 def test_compared_pairs_get_their_own_mean_and_volume(prepared):
     points = _points(prepared)
     other = _points(prepared).assign(tension=-50.0)
-    fig = charts.timeline_figure(points, timeline(points, "month"), pair="US-CN",
+    fig = figures.timeline_figure(points, timeline(points, "month"), pair="US-CN",
                                  compare=[("US-RU", timeline(other, "month"))])
     names = [t.name for t in fig.data]
     assert "Mean per month: US-CN" in names and "Mean per month: US-RU" in names
@@ -233,7 +263,7 @@ def test_compared_pairs_get_their_own_mean_and_volume(prepared):
 def test_hover_titles_are_escaped():
     points = pd.DataFrame({"id": ["x"], "title": ["<img src=x onerror=alert(1)>"],
                            "date": pd.to_datetime(["2023-01-01"]), "tension": [5.0]})
-    fig = charts.timeline_figure(points, timeline(points, "month"))
+    fig = figures.timeline_figure(points, timeline(points, "month"))
     (art,) = [t for t in fig.data if t.name == "Article"]
     assert art.customdata[0][1] == html.escape("<img src=x onerror=alert(1)>")
 
@@ -241,20 +271,20 @@ def test_hover_titles_are_escaped():
 def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign(prepared):
     fam = family_contributions(prepared)
     rows = np.array([False, True, False, False])  # the sanctions article
-    d = charts.drivers(fam, rows, LEX)
-    labels = charts.family_labels(LEX)
-    assert d[labels["sanctions"]] == pytest.approx(fam["sanctions"].iloc[1]) and d[labels["sanctions"]] > 0
+    d = labels.labelled(mean_family_contributions(prepared, None, rows), LEX)
+    names = labels.family_labels(LEX)
+    assert d[names["sanctions"]] == pytest.approx(fam["sanctions"].iloc[1]) and d[names["sanctions"]] > 0
     assert (d != 0).all()
-    both = charts.drivers(fam, np.array([True, True, False, False]), LEX)
-    assert both[labels["talks_positive"]] == pytest.approx(fam["talks_positive"].iloc[:2].mean())
-    fig = charts.drivers_figure(d, article=charts.drivers(fam, np.array([0]), LEX))
+    both = labels.labelled(mean_family_contributions(prepared, None, np.array([True, True, False, False])), LEX)
+    assert both[names["talks_positive"]] == pytest.approx(fam["talks_positive"].iloc[:2].mean())
+    fig = figures.drivers_figure(d, article=labels.labelled(mean_family_contributions(prepared, None, [0]), LEX))
     bar = fig.data[0]
     for label, x, color in zip(bar.y, bar.x, bar.marker.color):
-        assert color == (charts.ESCALATION_COLOR if x > 0 else charts.DEESCALATION_COLOR), label
+        assert color == (figures.ESCALATION_COLOR if x > 0 else figures.DEESCALATION_COLOR), label
     # Two bar series; the legend shows each once, in a grey that means neither sign.
     legend = [t for t in fig.data if t.showlegend is not False]
-    assert len(legend) == 2 and legend[0].marker.color == charts.NEUTRAL_COLOR
-    assert legend[1].marker.pattern.shape == "/" and legend[1].marker.pattern.fgcolor == charts.NEUTRAL_COLOR
+    assert len(legend) == 2 and legend[0].marker.color == figures.NEUTRAL_COLOR
+    assert legend[1].marker.pattern.shape == "/" and legend[1].marker.pattern.fgcolor == figures.NEUTRAL_COLOR
     assert not legend[0].marker.pattern.shape
 
 
@@ -271,7 +301,7 @@ def test_article_html_highlights_cues_and_escapes_everything(extractor):
     (art,) = list(read_bytes("x.txt", text.encode()))
     prep = prepare(extractor.extract_many([art]), "US-CN")
     doc = explain(prep, 0)
-    out = charts.article_html(doc)
+    out = articlehtml.article_html(doc)
     assert "<script" not in out and "<img" not in out
     assert "&lt;script&gt;" in out and "onerror=&quot;" in out
     assert '<mark class="up" title="Sanctions' in out and ">sanctions</mark>" in out
@@ -279,16 +309,16 @@ def test_article_html_highlights_cues_and_escapes_everything(extractor):
     positions = [out.index(f"Passage {p['index'] + 1} ") for p in doc["passages"]]
     assert positions == sorted(positions)
     assert f"{doc['passages'][-1]['contribution']:+.2f}" in out
-    summary = charts.explain_summary(doc)
+    summary = articlehtml.explain_summary(doc)
     assert f"{doc['tension']:+.1f}" in summary
-    table = charts.cue_table(doc)
+    table = drilldown.cue_table(prep)
     assert table["contribution"].sum() == pytest.approx(
         sum(c["contribution"] for p in doc["passages"] for c in p["cues"]), abs=1e-2
     )
 
 
 def test_md_escape_keeps_markdown_literal():
-    out = charts.md_escape("![x](http://e.com) **b** $1 <b>")
+    out = mdtext.md_escape("![x](http://e.com) **b** $1 <b>")
     assert "![" not in out and "](" not in out and "**" not in out and "<b>" not in out
 
 
@@ -296,15 +326,15 @@ def test_md_escape_keeps_markdown_literal():
 
 
 def test_read_upload_names_the_file_not_a_temporary_path():
-    (art,) = charts.read_upload("../../etc/report.txt", b"Some text about China and the United States.")
+    (art,) = intake.read_upload("../../etc/report.txt", b"Some text about China and the United States.")
     assert art.source == "report.txt"
-    (err,) = charts.read_upload("notes.xyz", b"hello")
+    (err,) = intake.read_upload("notes.xyz", b"hello")
     assert isinstance(err, InputError) and str(err).startswith("notes.xyz")
 
 
 def test_csv_export_round_trips():
     tl = pd.DataFrame({"period": pd.to_datetime(["2023-01-01"]), "mean": [1.5], "count": [2]})
-    back = pd.read_csv(pd.io.common.BytesIO(charts.to_csv(tl)))
+    back = pd.read_csv(pd.io.common.BytesIO(downloads.to_csv(tl)))
     assert list(back.columns) == ["period", "mean", "count"] and back["mean"].iloc[0] == 1.5
     assert json.loads(json.dumps(back.to_dict()))  # plain data
 
@@ -314,29 +344,36 @@ def test_the_level_index_is_drawn_when_given(prepared):
 
     points = _points(prepared)
     lvl = level_index(points, 45)
-    fig = charts.timeline_figure(points, timeline(points, "month"), level=lvl)
+    fig = figures.timeline_figure(points, timeline(points, "month"), level=lvl)
     (line,) = [t for t in fig.data if t.name.startswith("Level index")]
     assert line.name == "Level index (half-life 45 days)" and len(line.x) == len(lvl)
 
 
-def test_fast_period_drivers_and_top_cues_match_the_scoring_module(prepared):
-    from metrics.scoring import top_cues
-
-    w = {"sanctions": 11.0, "tone": 0.5}
+def test_period_drivers_and_top_cues_of_some_rows_match_the_whole_corpus(prepared):
+    w = LEX.weights({"sanctions": 11.0, "tone": 0.5})
     rows = np.array([True, True, False, True])
-    fast = charts.period_drivers(prepared, w, rows)
-    slow = charts.drivers(family_contributions(prepared, w), rows, LEX)
-    pd.testing.assert_series_equal(fast.sort_index(), slow.sort_index(), check_names=False)
-    assert charts.period_drivers(prepared, w, np.zeros(4, dtype=bool)).empty
-    assert charts.top_cues_of(prepared, w, np.array([3, 1])) == [top_cues(prepared, w)[3], top_cues(prepared, w)[1]]
+    means = mean_family_contributions(prepared, w, rows)
+    pd.testing.assert_series_equal(means, family_contributions(prepared, w)[rows].mean(), check_names=False)
+    assert mean_family_contributions(prepared, w, np.zeros(4, dtype=bool)).empty
+    assert top_cues(prepared, w, rows=np.array([3, 1])) == [top_cues(prepared, w)[3], top_cues(prepared, w)[1]]
+    assert top_cues(prepared, {"sanctions": 11.0, "tone": 0.5}) == top_cues(prepared, w)  # a mapping, checked once
+
+
+def test_key_cues_are_the_seed_then_what_moves_the_view_most(prepared):
+    seed = list(sliders.SEED_CUES)
+    assert sliders.key_cues(prepared, None, np.zeros(4, dtype=bool)) == seed
+    got = sliders.key_cues(prepared, None, np.array([False, True, False, False]), movers=2)
+    assert got[:4] == seed and len(got) == 6 and "sanctions" in got[4:]
+    # A weight set to 0 no longer moves anything.
+    assert "sanctions" not in sliders.key_cues(prepared, {"sanctions": 0}, np.array([False, True, False, False]))
 
 
 def test_people_read_cue_labels_and_the_csv_keeps_the_ids_beside_them(prepared):
     from metrics.scoring import score_table
 
-    (shown,) = charts.top_cues_of(prepared, None, np.array([1]), labels=True)
+    (shown,) = [labels.label_top_cues(c, LEX) for c in top_cues(prepared, rows=np.array([1]))]
     assert "Sanctions, export controls, tariffs +" in shown and "sanctions(" not in shown
-    table = charts.with_labels(score_table(prepared), LEX)
+    table = labels.with_labels(score_table(prepared), LEX)
     cols = list(table.columns)
     assert cols[cols.index("top_cues") + 1] == "top_cues_labels"
     assert "sanctions(" in table.loc[1, "top_cues"] and "Sanctions, export controls, tariffs" in table.loc[1, "top_cues_labels"]

@@ -1,0 +1,93 @@
+"""The sidebar's view filters (pair, compared pairs, period, dates, level index, source), the
+same on every page, read from a shared link once per session and written back to the URL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from metrics import settings
+from metrics.dyad import DEFAULT_DYAD
+from metrics.filters import date_bounds
+from metrics.labels import dyad_label
+from metrics.viewparams import HALF_LIFE_RANGE, URL_KEYS, dyad_options, view_from_params, view_to_params
+from ui.url import set_params
+
+
+def _load_view_from_url(options: list[str]) -> None:
+    """Once per session, before the widgets exist: the view a shared link describes."""
+    ss = st.session_state
+    if ss.get("url_view_loaded"):
+        return
+    ss.url_view_loaded = True
+    got = view_from_params(st.query_params.to_dict(), options)
+    ss.setdefault("dyad", got.get("pair", DEFAULT_DYAD))
+    for key, name in (("period", "period"), ("level_on", "level"), ("level_half", "half"),
+                      ("source_q", "source"), ("compare", "compare")):
+        if name in got:
+            ss[key] = got[name]
+    if "dates" in got:
+        ss.dates, ss.dates_auto = got["dates"], False
+    if "sel" in got:
+        ss.selected_period = pd.Timestamp(got["sel"])
+
+
+def sidebar_filters(fr: pd.DataFrame) -> dict:
+    """Pair of countries, period, date range and source; the same on every page."""
+    ss = st.session_state
+    options = dyad_options()
+    _load_view_from_url(options)
+    if ss.get("dyad") not in options:
+        ss.dyad = DEFAULT_DYAD
+    st.sidebar.header("View")
+    dyad = st.sidebar.selectbox(
+        "Pair of countries", options, key="dyad", format_func=dyad_label,
+        help="A passage counts when it concerns this pair. 'Any countries' counts every passage.",
+    )
+    if ss.get("compare"):
+        ss.compare = [c for c in ss.compare if c != dyad]
+    compare = st.sidebar.multiselect(
+        "Compare with pairs", [o for o in options if o != dyad], key="compare", format_func=dyad_label,
+        placeholder="e.g. United States – Russia",
+        help="Draw these pairs' period means on the same timeline, scored from the same stored articles.",
+    )
+    period = st.sidebar.radio("Period", ["month", "week", "day"], key="period", horizontal=True,
+                              help="How article scores are averaged on the timeline.")
+    bounds = date_bounds(fr)
+    start = end = None
+    if bounds is not None:
+        # Follow the data's full range until the user narrows it, so new uploads show up.
+        if ss.get("dates_auto", True) or "dates" not in ss:
+            ss.dates = bounds
+        picked = st.sidebar.date_input(
+            "Date range", key="dates", min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
+            on_change=lambda: ss.__setitem__("dates_auto", False),
+            help="Articles published between these dates, both included.",
+        )
+        picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
+        start = picked[0] if len(picked) > 0 else bounds[0]
+        end = picked[1] if len(picked) > 1 else bounds[1]
+    show_level = st.sidebar.toggle(
+        "Level index", key="level_on",
+        help="Tension as a stock that events move and that decays back toward neutral (metrics.level): "
+        "where relations stand, not just how this period's reporting reads.",
+    )
+    default_half = settings.get("level_half_life_days")
+    half_life = float(default_half)
+    if show_level:
+        lo, hi = HALF_LIFE_RANGE
+        # the value lives in the session state (the URL may set it); the default is the setting
+        ss.setdefault("level_half", int(min(max(default_half, lo), hi)))
+        half_life = float(st.sidebar.slider("Level half-life (days)", lo, hi, key="level_half",
+                                            help="An article's weight on the level halves every this many days."))
+    source = st.sidebar.text_input(
+        "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",
+        help="Keep articles whose source (file name or table row) contains this text.",
+    )
+    view = {"dyad": dyad, "period": period, "start": start, "end": end, "source": source,
+            "level": show_level, "half_life": half_life, "compare": list(compare)}
+    set_params(view_to_params(view, not ss.get("dates_auto", True)),
+               [k for k in URL_KEYS if k != "sel"])
+    return view

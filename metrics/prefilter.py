@@ -490,7 +490,7 @@ def multi_finder(patterns: tuple[re.Pattern[str], ...], markers: tuple[tuple[re.
 MARK = 4  # a key of a marker (MultiFinder): its hits are only recorded
 
 
-def _is_word(ch: str) -> bool:
+def is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
@@ -514,7 +514,7 @@ class Scan:
         if marks is None:
             return True
         text = self._text
-        if 0 < hi <= len(text) and _is_word(text[hi - 1]):
+        if 0 < hi <= len(text) and is_word_char(text[hi - 1]):
             return True  # a tail's closing space would stand for nothing in the text
         starts, lasts = marks
         if not starts:
@@ -526,22 +526,6 @@ class Scan:
                 return True
             i += 1
         return False
-
-
-    def marked(self, lo: int, hi: int) -> tuple[bool, ...]:
-        """For each marker, whether any of its hits begins in ``text[lo:hi]`` (always True for a
-        marker that is never located). With none there, ``may_occur`` on a window inside that
-        range is False unless the window ends inside a word: checked once for a passage instead
-        of once per cue."""
-        out = []
-        for marks in self._marks if ENABLED else ():
-            if marks is None:
-                out.append(True)
-                continue
-            starts = marks[0]
-            i = bisect.bisect_left(starts, lo)
-            out.append(i < len(starts) and starts[i] < hi)
-        return tuple(out) if ENABLED else (True,) * 8
 
 
 class MultiFinder:

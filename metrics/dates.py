@@ -18,10 +18,21 @@ MONTHS = {
     for m in names
 }
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+# A date that begins with a digit is written "\d(?<!\w\d)": a digit with no word character
+# before it, which is "\b\d". A pattern that begins with "\b" is tried at every position of
+# the text; one that begins with a digit class lets the engine skip to the digits.
+_D = r"\d(?<!\w\d)"
 _PATTERNS = [
+    re.compile(rf"(?P<y>{_D}\d{{3}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)"),
+    re.compile(rf"(?P<a>{_D}\d?)(?P<sep>[/.])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"(?P<d>{_D}\d?)(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
+]
+# The same patterns as first written: the tests hold the fast ones to them.
+REFERENCE_PATTERNS = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
     re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})\b"),
-    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    _PATTERNS[2],
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
 ]
 _YEAR = re.compile(r"\d{4}")  # every pattern needs a four-digit year; most lines have none

@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metrics.dates import dateline, parse_date
 from metrics.readers import title_from_text
@@ -41,3 +43,22 @@ def test_a_date_cut_by_the_head_limit_is_read_whole():
     for pad in range(385, 400):
         assert dateline("x" * pad + " 2023-06-19 Beijing") in (date(2023, 6, 19), None)
     assert dateline("x" * 390 + " 2023-06-19 Beijing") == date(2023, 6, 19)
+
+
+# Text made of the pieces dates are written with, glued in any order (words before digits,
+# digits inside words, non-ASCII digits): each fast pattern finds what it was written from.
+_DATE_PIECES = st.sampled_from(
+    ["2023", "19", "6", "06", "-", "/", ".", " ", "\n", "June", "jun.", "SEPT", "th", ",", "x", "_", "ab1",
+     "\u0663", "\u00e9", "Report", "19th", "2023-06-19", "06/19/2023", "19.06.2023"]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_DATE_PIECES, max_size=14).map("".join))
+def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
+    from metrics.dates import _PATTERNS, REFERENCE_PATTERNS
+
+    for fast, ref in zip(_PATTERNS, REFERENCE_PATTERNS):
+        assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
+            (m.span(), m.groupdict()) for m in ref.finditer(text)
+        ]

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from helpers.documents import BODY, SECOND, error_of, make_pdf, one
 
 from metrics.cli import main
@@ -124,6 +126,47 @@ def test_boilerplate_lines_are_not_scored(tmp_path, line):
     a, b = ex.extract(one(clean)), ex.extract(one(dirty))
     assert [m[1:2] + m[4:6] for m in a.matches] == [m[1:2] + m[4:6] for m in b.matches]
     assert [round(p[3], 6) for p in a.passages if p[2].strip()] == [round(p[3], 6) for p in b.passages if p[2].strip()]
+
+
+# Lines built from the pieces captions and credits are made of, in any order: the substring
+# test in front of the credit regex may only skip lines the regex cannot match.
+_CREDIT_PIECES = st.sampled_from(
+    ["Photo", "photograph", "Credit", " : ", ":", "/", " / ", "©", "(c)", "(C)", "2023 ", "AFP", "Reuters",
+     "Getty Images", "Example Wire", "talks", " ", "in Beijing", "-", "."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CREDIT_PIECES, max_size=8).map("".join))
+def test_the_credit_shortcut_never_skips_a_credit(line):
+    from metrics.readers import _CREDIT, _may_credit
+
+    assert _may_credit(line) or _CREDIT.search(line) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x9F), max_size=60) | st.text(max_size=30))
+def test_control_characters_are_counted_as_the_regex_counts_them(text):
+    from metrics.readers import _CONTROL, _control_count
+
+    assert _control_count(text) == len(_CONTROL.findall(text))
+
+
+def test_a_file_that_grows_while_read_is_still_held_to_the_size_limit(tmp_path, monkeypatch):
+    import os
+
+    big = tmp_path / "growing.txt"
+    big.write_text(BODY + "\n" + "Officials met again. " * 60_000, encoding="utf-8")
+    real = os.fstat
+
+    def stale(fd):  # the size a stat() taken just before the file grew would give
+        st_ = real(fd)
+        return os.stat_result((st_.st_mode, st_.st_ino, st_.st_dev, st_.st_nlink, st_.st_uid, st_.st_gid, 10,
+                               st_.st_atime, st_.st_mtime, st_.st_ctime))
+
+    monkeypatch.setattr(os, "fstat", stale)
+    msg = error_of(big, ReadOptions(max_mb=1))
+    assert "over the 1 MB size limit" in msg and str(big) in msg
 
 
 def test_a_sentence_with_a_section_number_is_not_taken_for_a_credit(tmp_path):

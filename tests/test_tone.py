@@ -75,9 +75,8 @@ def test_compound_equals_vader_on_long_sentences_with_modifiers(vader_calls):
 @pytest.mark.parametrize(
     "sentence",
     [
-        "Officials said the talks were not good.",  # negation
-        "Officials said the talks mayn't be good.",  # "n't" outside VADER's list of negations
-        "Officials said the talks were good despite everything.",  # VADER counts "despite" as a negation
+        "Officials said the talks were never so good.",  # "never so": a negation with a rule of its own
+        "Officials said there was no good deal.",  # "no"
         "Officials said the talks were very good.",  # booster
         "Officials said this good deal was signed.",  # "this" before a known word
         "The talks were GOOD, officials said.",  # capitals
@@ -95,3 +94,31 @@ def test_a_plain_sentence_is_the_normalised_sum_without_vader(vader_calls):
     s = "Officials said the friendly talks ended in a deal after hostile remarks."
     assert compound(s) == analyzer().polarity_scores(s)["compound"] != 0.0
     assert vader_calls == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Officials said the talks were not good.",
+        "Officials said the talks mayn't be good.",  # "n't" outside VADER's list of negations
+        "Despite hostile remarks, the talks were friendly.",  # VADER counts "despite" as a negation
+        "Officials said the talks were good despite everything.",  # a negation after: no effect
+        "Officials said nothing was not good.",  # two negations within reach: flipped twice
+        "Beijing said it had not rejected the friendly offer.",
+    ],
+)
+def test_plain_negations_are_computed_without_vader(sentence, vader_calls):
+    assert compound(sentence) == analyzer().polarity_scores(sentence)["compound"] != 0.0
+    assert vader_calls == []
+
+
+def test_compound_equals_vader_around_negations():
+    # Every plain negation VADER lists, at every distance before and after words it knows.
+    from vaderSentiment.vaderSentiment import NEGATE
+
+    words = sorted(NEGATE) + ["good", "bad", "friendly", "hostile", "talks", "the", "said", "n't", "wasn't", "no",
+                              "never", "so", "very", "GOOD", "but"]
+    rng = random.Random(5)
+    for _ in range(6000):
+        s = " ".join(rng.choice(words) for _ in range(rng.randint(2, 12)))
+        assert compound(s) == analyzer().polarity_scores(s)["compound"], s

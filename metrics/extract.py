@@ -540,7 +540,9 @@ class Extractor:
         return ArticleFeatures(article, rows, matches)
 
     def extract_many(self, articles: Iterable[Article]) -> Features:
-        return Features.build([self.extract(a) for a in articles], self.lexicon.version)
+        items = [self.extract(a) for a in articles]
+        self._finder.flush()  # what this batch compiled, for the next process (metrics.diskcache)
+        return Features.build(items, self.lexicon.version)
 
 
 @dataclass

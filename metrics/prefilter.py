@@ -21,9 +21,15 @@ computed from the pattern, never a guess, and tests compare both on varied text.
 
 from __future__ import annotations
 
+import atexit
 import bisect
+import hashlib
 import re
+import sys
+import threading
+import weakref
 from array import array
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -36,6 +42,8 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 import ahocorasick
 import numpy as np
+
+from . import diskcache
 
 MAX_PREFIX = 12  # longer prefixes filter little more and only grow the automaton
 MAX_PREFIXES = 4096  # per pattern; beyond that the pattern is scanned in full
@@ -207,6 +215,48 @@ def _check_lookbehinds(items) -> None:
             _check_lookbehinds(sub.data)
 
 
+def _pattern_digest(source: str, flags: int) -> str:
+    return hashlib.sha256(f"{int(flags)}\x00{source}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _checked_name() -> str | None:
+    if diskcache.cache_dir() is None:
+        return None
+    try:
+        h = hashlib.sha256(_module_digest())
+    except OSError:
+        return None
+    h.update(f"{sys.version_info[:2]}".encode())
+    return f"checked-{h.hexdigest()[:32]}.json"
+
+
+_CHECKED: list[set[str]] = []
+_CHECKED_NEW = [False]
+
+
+def _checked() -> set[str]:
+    """Digests of patterns known to pass LazyPattern's check (from the cache, and this process)."""
+    if not _CHECKED:
+        name = _checked_name()
+        entry = diskcache.load(name) if name else None
+        digests = entry.get("digests") if entry else None
+        _CHECKED.append({d for d in digests if isinstance(d, str)} if isinstance(digests, list) else set())
+    return _CHECKED[0]
+
+
+def _save_checked() -> None:
+    if not _CHECKED_NEW[0]:
+        return
+    name = _checked_name()
+    if name:
+        old = diskcache.load(name)
+        digests = set(_checked())
+        if old and isinstance(old.get("digests"), list):
+            digests.update(d for d in old["digests"] if isinstance(d, str))
+        diskcache.save(name, {"digests": sorted(digests)})
+    _CHECKED_NEW[0] = False
+
+
 class LazyPattern:
     """A regex checked now (re.error as from re.compile) and compiled on first use.
 
@@ -219,7 +269,14 @@ class LazyPattern:
         self.pattern = source
         self.flags = (flags | re.UNICODE) if not flags & (re.ASCII | re.LOCALE) else flags
         self._compiled: re.Pattern[str] | None = None
-        _check_lookbehinds(_parse(self).data)
+        # Parsing is most of the check, and most of a start-up's: a pattern that passed it
+        # before, with this module and interpreter, passes it again (metrics.diskcache).
+        digest = _pattern_digest(source, self.flags)
+        checked = _checked()
+        if digest not in checked:
+            _check_lookbehinds(_parse(self).data)
+            checked.add(digest)
+            _CHECKED_NEW[0] = True
 
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
@@ -419,9 +476,42 @@ def required_literals(pattern: re.Pattern[str] | str) -> set[str] | None:
 
 
 try:  # compiling a parse tree directly: each alternative of a pattern becomes a small regex
+    from re._compiler import _code
     from re._compiler import compile as _compile_tree
 except ImportError:  # pragma: no cover - Python 3.10
+    from sre_compile import _code  # type: ignore[no-redef]
     from sre_compile import compile as _compile_tree  # type: ignore[no-redef]
+import _sre
+
+# An alternative's compiled form is kept on disk as the engine's own code (a list of ints, what
+# re.compile builds from the parse tree and hands to _sre.compile), so a later process skips
+# parsing and compiling. If this interpreter's re does not work that way, nothing is kept.
+
+
+def _compiled_entry(tree, flags: int) -> list:
+    groupindex = dict(tree.state.groupdict)
+    indexgroup: list[str | None] = [None] * tree.state.groups
+    for name, i in groupindex.items():
+        indexgroup[i] = name
+    return [int(flags | tree.state.flags), list(_code(tree, flags)), tree.state.groups - 1, groupindex, indexgroup]
+
+
+def _from_entry(entry: list) -> Callable[[str, int], re.Match[str] | None]:
+    flags, code, groups, groupindex, indexgroup = entry
+    return _sre.compile(None, flags, code, groups, groupindex, tuple(indexgroup)).match
+
+
+def _code_cache_works() -> bool:
+    try:
+        tree = _sre_parse.parse(r"(?<!\w)a(?P<x>b+)c|d", re.I)
+        match = _from_entry(_compiled_entry(tree, re.I.value))
+        m = match("z ABbc", 2)
+        return m is not None and m.span() == (2, 6) and m.lastgroup == "x" and match("zABbc", 1) is None
+    except Exception:  # noqa: BLE001 - any change in the private API: compile from trees only
+        return False
+
+
+_CODE_CACHE = _code_cache_works()
 
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 MAX_ALTERNATIVES = 4000  # per pattern (< 4096, the low 12 bits of a candidate); beyond that it is matched whole
@@ -475,10 +565,51 @@ class _Alternative:
     __slots__ = ("items", "state", "flags")
 
     def __init__(self, items: list, state, flags: int):
-        self.items, self.state, self.flags = items, state, flags
+        # A plain int, as re.compile makes it: the compiler tests flags a thousand times per
+        # alternative, and on a RegexFlag each test is an enum operation (half the compile time).
+        self.items, self.state, self.flags = items, state, int(flags)
 
-    def compile(self) -> Callable[[str, int], re.Match[str] | None]:
-        return _compile_tree(_sre_parse.SubPattern(self.state, self.items), self.flags).match
+    def compile(self) -> tuple[Callable[[str, int], re.Match[str] | None], list | None]:
+        """The alternative's ``match``, and its compiled form for the disk cache (or None)."""
+        tree = _sre_parse.SubPattern(self.state, self.items)
+        if not _CODE_CACHE:
+            return _compile_tree(tree, self.flags).match, None
+        entry = _compiled_entry(tree, self.flags)
+        return _from_entry(entry), entry
+
+
+_MATCH = type(re.compile("").match)
+_CACHE_FORMAT = 1
+_LIVE: weakref.WeakSet[MultiFinder] = weakref.WeakSet()
+
+
+@lru_cache(maxsize=1)
+def _module_digest() -> bytes:
+    # The analysis the cache holds is this module's: another version of it, another entry.
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
+def _cache_name(patterns: list, markers: list[list]) -> str | None:
+    """The cache entry of a finder: one per set of patterns, module version and interpreter."""
+    if diskcache.cache_dir() is None:
+        return None
+    try:
+        h = hashlib.sha256(_module_digest())
+    except OSError:
+        return None
+    h.update(f"{_CACHE_FORMAT} {sys.version_info[:2]} {_sre.MAGIC} {_CODE_CACHE} {MAX_PREFIX} {MAX_PREFIXES} {MAX_CLASS} {MAX_ALTERNATIVES}".encode())
+    for group in [patterns, *markers]:
+        h.update(b"\x01")
+        for rx in group:
+            h.update(f"\x00{rx.flags}\x00{rx.pattern}".encode("utf-8", "surrogatepass"))
+    return f"finder-{h.hexdigest()[:32]}.json"
+
+
+@atexit.register
+def _flush_all() -> None:
+    for finder in list(_LIVE):
+        finder.flush()
+    _save_checked()
 
 
 @lru_cache(maxsize=8)
@@ -537,8 +668,24 @@ class MultiFinder:
 
     def __init__(self, patterns: Sequence[re.Pattern[str]], markers: Sequence[Sequence[re.Pattern[str]]] = ()):
         self.patterns = list(patterns)
+        self._markers = [list(group) for group in markers]
+        self._lock = threading.Lock()
+        # "k:a" -> the compiled form of alternative a of pattern k (_compiled_entry)
+        self._codes: dict[str, list] = {}
+        self._unsaved = False
+        self._restored = False  # the analysis came from the cache: scan rebuilds it if it fails
+        self._cache_name = _cache_name(self.patterns, self._markers)
+        state = diskcache.load(self._cache_name) if self._cache_name else None
+        if state is None or not self._restore(state):
+            self._build()
+            self._unsaved = self._cache_name is not None
+        _LIVE.add(self)
+
+    def _build(self) -> None:
         self.full_scan: list[tuple[int, set[str] | None]] = []
         self._alts: list[list] = []
+        # Each pattern's alternatives as parse trees, or None until needed (restored from the cache).
+        self._trees: list[list[_Alternative] | None] = []
         keys: dict[str, list[tuple[int, int]]] = {}
         for k, rx in enumerate(self.patterns):
             tree = _parse(rx)
@@ -547,13 +694,15 @@ class MultiFinder:
             if any(f is None for f in found):
                 self.full_scan.append((k, required_literals(rx)))
                 self._alts.append([])
+                self._trees.append([])
                 continue
-            self._alts.append([_Alternative(a, tree.state, rx.flags) for a in alts])
+            self._trees.append([_Alternative(a, tree.state, rx.flags) for a in alts])
+            self._alts.append([None] * len(alts))
             for a, prefixes in enumerate(found):
                 for kind, p in prefixes:
                     keys.setdefault(p, []).append((kind, (k << _K_SHIFT) | a))
         self._marker_always: list[bool] = []
-        for m, group in enumerate(markers):
+        for m, group in enumerate(self._markers):
             found = [literal_prefixes(rx) for rx in group]
             always = any(f is None for f in found)
             self._marker_always.append(always)
@@ -561,7 +710,7 @@ class MultiFinder:
                 # Without its leading space: the tail a marker speaks for may begin mid-word.
                 for p in {p[1:] if p[0] == " " else p for f in found for _, p in f}:
                     keys.setdefault(p, []).append((MARK, m))
-        self._auto = ahocorasick.Automaton()
+        self._words: list[tuple[str, tuple]] = []
         for p, entries in keys.items():
             value = []
             for kind in sorted({kd for kd, _ in entries}):
@@ -570,18 +719,129 @@ class MultiFinder:
                 back = len(p) - 2 if kind == MARKED else len(p) - 1
                 value.append((back, tuple(c for kd, c in entries if kd == kind), kind))
             if len(value) == 1 and value[0][2] in (PLAIN, MARKED):
-                self._auto.add_word(p, value[0][:2])  # the common case: (back, codes)
+                self._words.append((p, value[0][:2]))  # the common case: (back, codes)
             else:
-                self._auto.add_word(p, (-1, tuple(value)))
-        self._empty = not keys
+                self._words.append((p, (-1, tuple(value))))
+        self._make_automaton()
+
+    def _make_automaton(self) -> None:
+        self._auto = ahocorasick.Automaton()
+        for p, value in self._words:
+            self._auto.add_word(p, value)
+        self._empty = not self._words
         if not self._empty:
             self._auto.make_automaton()
+
+    # ------------------------------------------------------------------ the disk cache
+    def _restore(self, state: dict) -> bool:
+        """Take the analysis from a cache entry; False (nothing changed) if it is not one."""
+        try:
+            if state.get("format") != _CACHE_FORMAT or state.get("key") != self._cache_name:
+                return False
+            n_alts = [int(n) for n in state["alternatives"]]
+            full_scan = [(int(k), None if req is None else {str(r) for r in req}) for k, req in state["full_scan"]]
+            always = [bool(a) for a in state["marker_always"]]
+            # Taken as they are (lists where a build has tuples, which scan reads alike): the
+            # check is that scanning works (``scan``), converting 2,400 entries cost 30 ms.
+            words = state["words"]
+            if not all(type(v) is list and len(v) == 2 and type(v[0]) is int and type(p) is str for p, v in words):
+                return False
+            codes = {str(name): entry for name, entry in state["codes"].items()}
+            if len(n_alts) != len(self.patterns) or len(always) != len(self._markers):
+                return False
+            if any(not 0 <= k < len(self.patterns) or n_alts[k] for k, _ in full_scan):
+                return False
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+        self.full_scan, self._marker_always, self._words, self._codes = full_scan, always, words, codes
+        self._alts = [[None] * n for n in n_alts]
+        self._trees = [None] * len(self.patterns)
+        try:
+            self._make_automaton()
+        except (TypeError, ValueError, AttributeError):
+            self._rebuild()
+            return True
+        self._restored = True
+        return True
+
+    def _rebuild(self) -> None:
+        """Drop what came from a damaged cache entry: built afresh, and the entry rewritten."""
+        self._codes = {}
+        self._build()
+        self._restored = False
+        self._unsaved = self._cache_name is not None
+
+    def _state(self) -> dict:
+        return {
+            "format": _CACHE_FORMAT,
+            "key": self._cache_name,
+            "alternatives": [len(a) for a in self._alts],
+            "full_scan": [[k, None if req is None else sorted(req)] for k, req in self.full_scan],
+            "marker_always": self._marker_always,
+            "words": self._words,
+            "codes": self._codes,
+        }
+
+    def flush(self) -> None:
+        """Write what this process added to the cache entry (the analysis, compiled pieces)."""
+        if not self._unsaved:
+            _save_checked()
+            return
+        with self._lock:
+            if not self._unsaved:
+                return
+            state = self._state()
+            codes = dict(state["codes"])
+            # Another process may have compiled other pieces since: keep them too.
+            old = diskcache.load(self._cache_name) if self._cache_name else None
+            if old and old.get("key") == self._cache_name and isinstance(old.get("codes"), dict):
+                for name, entry in old["codes"].items():
+                    codes.setdefault(name, entry)
+            state["codes"] = codes
+            if self._cache_name:
+                diskcache.save(self._cache_name, state)
+            self._unsaved = False
+        _save_checked()
+
+    def _compile(self, k: int, a: int) -> Callable[[str, int], re.Match[str] | None]:
+        name = f"{k}:{a}"
+        entry = self._codes.get(name)
+        if entry is not None:
+            try:
+                return _from_entry(entry)
+            except Exception:  # noqa: BLE001 - a damaged entry (the engine checks its code): compiled afresh
+                del self._codes[name]
+        match, entry = self._tree(k)[a].compile()
+        if entry is not None and self._cache_name:
+            self._codes[name] = entry
+            self._unsaved = True
+        return match
+
+    def _tree(self, k: int) -> list[_Alternative]:
+        trees = self._trees[k]
+        if trees is None:
+            rx = self.patterns[k]
+            tree = _parse(rx)
+            alts = _alternatives(list(tree.data), tree.state, [MAX_ALTERNATIVES])
+            trees = self._trees[k] = [_Alternative(a, tree.state, rx.flags) for a in alts]
+            if len(trees) != len(self._alts[k]):
+                raise RuntimeError("cue finder cache out of step with its patterns")  # the key covers both
+        return trees
 
     def spans_all(self, text: str) -> list[list[Span]]:
         """For each pattern, ``[(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text)]``."""
         return self.scan(text).matches
 
     def scan(self, text: str) -> Scan:
+        if not self._restored:
+            return self._scan(text)
+        try:
+            return self._scan(text)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, RuntimeError, OverflowError):
+            self._rebuild()  # a cache entry of the wrong shape
+            return self._scan(text)
+
+    def _scan(self, text: str) -> Scan:
         if not ENABLED:
             return Scan([_spans(rx, text) for rx in self.patterns], [], text)
         out: list[list[Span]] = [[] for _ in self.patterns]
@@ -633,8 +893,8 @@ class MultiFinder:
             if pos < last or pos >= n:
                 continue
             match = alts[c & 4095]
-            if match.__class__ is _Alternative:
-                match = alts[c & 4095] = match.compile()
+            if match.__class__ is not _MATCH:
+                match = alts[c & 4095] = self._compile(k, c & 4095)
             m = match(text, pos)
             if m is not None:
                 # Every match begins with a non-empty prefix, so it is never empty and

@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 from helpers import ROOT
+
+# The start-up cache (metrics/diskcache.py) of this test session and the processes it starts:
+# never the user's own ~/.cache, and empty at the start of every session.
+_CACHE = tempfile.mkdtemp(prefix="tension-test-cache-")
+os.environ["TENSION_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 from metrics.extract import Article, Extractor
 from metrics.scoring import prepare

@@ -497,7 +497,7 @@ class Extractor:
             pi = bisect.bisect_right(starts, sp[0]) - 1
             if pi >= 0:
                 by_passage[pi].append(sp)
-        group_bit = self._gazetteer.group_bit
+        group_bit = self._gazetteer.group_bits.__getitem__
         contexts: dict[int, tuple] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []

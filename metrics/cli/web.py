@@ -7,12 +7,18 @@ import signal
 import time
 from datetime import date, datetime, timezone
 
+from typing import TYPE_CHECKING
+
 from ..errors import MetricsError
-from ..fetch import Fetcher
-from ..harvest import fetch_round
 from ..settings import DEFAULTS
 from ..store import Store
 from .options import Reporter, add_db_option, add_quiet_option, progress
+
+if TYPE_CHECKING:
+    from ..fetch import Fetcher
+
+# The fetching and harvesting modules (urllib, ssl, the feed and page readers) are imported by
+# these commands when they run: every other command's start-up would pay for them.
 
 
 def _since(value: str | None) -> date | None:
@@ -25,12 +31,16 @@ def _since(value: str | None) -> date | None:
 
 
 def _fetcher(args: argparse.Namespace) -> Fetcher:
+    from ..fetch import Fetcher
+
     if args.timeout is not None and args.timeout <= 0:
         raise MetricsError("--timeout must be positive")
     return Fetcher(timeout=args.timeout, delay=args.delay, max_mb=args.max_size)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from ..harvest import fetch_round
+
     since = _since(args.since)
     if args.max_items is not None and args.max_items <= 0:
         raise MetricsError("--max-items must be positive")
@@ -51,6 +61,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise MetricsError("--every must be a positive number of minutes")
     # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    from ..harvest import fetch_round
+
     fetcher = _fetcher(args)
     store = Store(args.db)
     rounds = 0

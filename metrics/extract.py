@@ -69,13 +69,19 @@ _DEMAND = _WORDS.demand
 # "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
 _WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
 # A condition after the act ("would sign the deal only if ...", "would skip the meeting if ...").
-_CONDITION = re.compile(r"[^.;:]{0,60}?\b(?:if|unless|provided|on condition|as long as|only when)\b", re.I)
+_CONDITION_WORD = r"\b(?:if|unless|provided|on condition|as long as|only when)"
+_CONDITION = re.compile(rf"[^.;:]{{0,60}}?{_CONDITION_WORD}\b", re.I)
 # Nouns in a list of goods or sectors are not acts: "tariffs on cranes and medical supplies".
-_GOODS = re.compile(
+_GOODS_TRIGGER = (
     r"(?:\b(?:tariffs?|duties|levies|quotas|controls|curbs|restrictions|bans?|taxes) on|\b(?:imports?|exports?|purchases|sales|shipments) of|"
-    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)([\w\s,'-]*)$",  # one class: no backtracking blow-up
-    re.I,
+    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)"
 )
+_GOODS = re.compile(_GOODS_TRIGGER + r"([\w\s,'-]*)$", re.I)  # one class: no backtracking blow-up
+# Located by the shared scan (prefilter markers): a goods list or a condition needs one of
+# these inside its window, and most cues have none near them.
+_GOODS_MARK = re.compile(_GOODS_TRIGGER, re.I)
+_CONDITION_MARK = re.compile(_CONDITION_WORD, re.I)
+_MARK_SCOPE, _MARK_BACKGROUND, _MARK_SUBCLAUSE, _MARK_GOODS, _MARK_CONDITION, _MARK_SPEECH, _MARK_SPEAKER_BEFORE, _MARK_BY = range(8)
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)
 APPEALED: float  # strength of the appeal a demanded cooperative act is re-coded as
 CONDITIONAL: float  # a cooperative act made a condition: a demand, at half strength
@@ -248,6 +254,11 @@ _TARGET_GAP = re.compile(rf"[;:]|\.\s|{_GAP_COMMA.pattern}|\b(?:{'|'.join(_GAP_V
 _SPEECH_VERBS = ("said", "says", "told", "added", "noted", "stated", "announced", "claimed", "warned", "insisted")
 _SPEAKER_AFTER = re.compile(rf"[\w'\s.-]{{0,30}}?\b(?:{'|'.join(_SPEECH_VERBS)})\b", re.I)
 _SPEAKER_BEFORE = re.compile(r"\b(?:according to|said|says)\s+(?:the\s+)?$", re.I)
+# What the shared scan locates for attribution (prefilter markers): the words its speaker and
+# passive-agent regexes need, so that most cues skip even the substring tests below.
+_SPEECH_MARK = re.compile("|".join(_SPEECH_VERBS), re.I)
+_SPEAKER_BEFORE_MARK = re.compile(r"according|said|says", re.I)
+_BY_MARK = re.compile(r"by", re.I)
 TARGET_REACH = 90  # characters after a cue within which its target may stand
 # A subordinate clause opener: a cue after it has its own subject inside the clause ("five years
 # after crowds stormed its embassy"), never the main clause's.
@@ -300,6 +311,10 @@ def _target_gap(norm: str, e: int, stop: int) -> int:
     return e + best
 
 
+def _anywhere(marker: int, lo: int, hi: int) -> bool:
+    return True
+
+
 def _has_by(norm: str, lo: int, hi: int) -> bool:
     return _may_hold(norm[lo:hi], ("by",))
 
@@ -328,11 +343,14 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan=None
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
     (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
-    ends, ``ctx`` the passage's ``actor_context`` and ``floor`` the cue's ``subclause_floor``."""
+    ends, ``ctx`` the passage's ``actor_context``, ``floor`` the cue's ``subclause_floor`` and
+    ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
+    and agent tests where their words are absent."""
+    within = scan.occurs_within if scan is not None else _anywhere
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
     after = before
     while after < len(spans) and spans[after][0] < e:
@@ -346,7 +364,7 @@ def attribute(
         stop = _target_gap(norm, e, stop)
         # A passive agent: "was accused by China", "imposed by Washington on Beijing".
         nxt = spans[after][0]
-        if nxt < stop and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
+        if nxt < stop and within(_MARK_BY, e, nxt) and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
             agent = after
     if agent is not None:
         src, last = _group(spans, agent, norm, 1, group_bit)
@@ -359,7 +377,10 @@ def attribute(
         src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
     if not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
-        if _speaker_after(norm, spans[last][1]) or _speaker_before(norm, max(e, spans[after][0] - 20), spans[after][0]):
+        pos, nxt = spans[last][1], spans[after][0]
+        if (within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
+            within(_MARK_SPEAKER_BEFORE, max(e, nxt - 20), nxt) and _speaker_before(norm, max(e, nxt - 20), nxt)
+        ):
             if not src:
                 src = mask
         else:
@@ -375,7 +396,8 @@ def attribute(
         for k in range(after, len(spans)):
             if spans[k][0] >= clause_end:
                 break
-            if _speaker_after(norm, spans[k][1]):
+            pos = spans[k][1]
+            if within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos):
                 src, _ = _group(spans, k, norm, -1, group_bit)
                 if tgt == src:
                     tgt = 0
@@ -478,7 +500,11 @@ class Extractor:
         # One shared scan finds where any cue or country may start (prefilter.py); the
         # results are exactly each regex's finditer.
         self._finder = multi_finder(
-            (*self.lexicon.regexes, self._gazetteer.regex), ((_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,))
+            (*self.lexicon.regexes, self._gazetteer.regex),
+            (
+                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
+                (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
+            ),
         )
         self._unscoped = [_strength(sign, "") for sign in self._signs]  # no negator or hedge in scope
         index = self.lexicon.index()
@@ -510,7 +536,7 @@ class Extractor:
             # Most cues have no negator, hedge or background word anywhere before them in the
             # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
             sign = self._signs[cue]
-            if scan.may_occur(0, lo, s, SCOPE_WORDS):
+            if scan.may_occur(_MARK_SCOPE, lo, s, SCOPE_WORDS):
                 strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
                 strength, negated, hedged, kind = self._unscoped[cue]
@@ -519,11 +545,15 @@ class Extractor:
                     strength = 0.0  # the demand cue itself ("demanded", "must") carries the event
                 elif kind == "appeal" and self._appeal is not None and cue != self._appeal:
                     cue, strength = self._appeal, APPEALED
-                elif self._demand is not None and _conditional(norm, e, passages[pi].end):
+                elif (
+                    self._demand is not None
+                    and scan.occurs_within(_MARK_CONDITION, e, min(passages[pi].end, e + 80))
+                    and _conditional(norm, e, passages[pi].end)
+                ):
                     cue, strength = self._demand, CONDITIONAL
-            if _goods_list(norm, lo, s):
+            if scan.occurs_within(_MARK_GOODS, lo, s) and _goods_list(norm, lo, s):
                 strength = 0.0
-            if scan.may_occur(1, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
+            if scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
                 strength *= BACKGROUND
             spans = by_passage[pi]
             if spans:
@@ -531,8 +561,8 @@ class Extractor:
                 if ctx is None:
                     ctx = contexts[pi] = actor_context(norm, spans)
                 sub_lo = max(passages[pi].start, s - 200)
-                floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(2, sub_lo, s, 40) else None
-                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor)
+                floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(_MARK_SUBCLAUSE, sub_lo, s, 40) else None
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan)
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))

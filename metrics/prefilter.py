@@ -648,12 +648,28 @@ class Scan:
         if 0 < hi <= len(text) and is_word_char(text[hi - 1]):
             return True  # a tail's closing space would stand for nothing in the text
         starts, lasts = marks
-        if not starts:
-            return False
+        # A hit counts if it ends inside the window and begins within its last words. The
+        # later a hit begins, the fewer words it has before hi: only the last hit that ends
+        # inside the window needs counting.
+        i = bisect.bisect_left(starts, hi) - 1
+        while i >= 0 and starts[i] >= lo:
+            if lasts[i] < hi:
+                return len(text[starts[i]:hi].split()) <= words
+            i -= 1
+        return False
+
+
+    def occurs_within(self, marker: int, lo: int, hi: int) -> bool:
+        """False only when no pattern of ``marker`` can match inside ``text[lo:hi]``, searched
+        on its own (the slice's ends count as word boundaries)."""
+        marks = self._marks[marker] if ENABLED else None
+        if marks is None:
+            return True
+        starts, lasts = marks
+        # A hit counts if it begins and ends inside the window.
         i = bisect.bisect_left(starts, lo)
         while i < len(starts) and starts[i] < hi:
-            # A hit counts if it ends inside the window and begins within its last words.
-            if lasts[i] < hi and len(text[starts[i]:hi].split()) <= words:
+            if lasts[i] < hi:
                 return True
             i += 1
         return False

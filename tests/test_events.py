@@ -392,6 +392,32 @@ def test_goods_word_test_never_hides_a_goods_list(window):
         assert X._may_hold(window, X._GOODS_WORDS)
 
 
+_MARKED_TEXT = _pieces(*"abcy ,'-.;\t", "tariffs on", "Imports of", "such as", "including", "ban", "urban", "if", "IF",
+                       "unless", "as long as", "only when", "provided", "ſuch as", "\u0130f", "sanctions", "said", "Told",
+                       "according to", "the", " by ", "BY", "nearby", "ſaid", "insisted", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKED_TEXT, st.integers(0, 40), st.integers(0, 60))
+def test_the_scan_never_hides_a_goods_list_a_condition_a_speaker_or_an_agent(text, start, width):
+    """The shared scan's marker hits stand before these regexes in extraction: no hit, no match."""
+    from metrics import extract as X
+
+    scan = Extractor()._finder.scan(text)
+    lo = min(start, len(text))
+    hi = min(len(text), lo + width)
+    if X._GOODS.search(text[lo:hi]):
+        assert scan.occurs_within(X._MARK_GOODS, lo, hi)
+    if X._CONDITION.match(text, lo, hi):
+        assert scan.occurs_within(X._MARK_CONDITION, lo, min(hi, lo + 80))
+    if X._SPEAKER_AFTER.match(text, lo):
+        assert scan.occurs_within(X._MARK_SPEECH, lo, lo + 45)
+    if X._SPEAKER_BEFORE.search(text, lo, hi):
+        assert scan.occurs_within(X._MARK_SPEAKER_BEFORE, lo, hi)
+    if X._PASSIVE_AGENT.fullmatch(text, lo, hi):
+        assert scan.occurs_within(X._MARK_BY, lo, hi)
+
+
 @settings(max_examples=300, deadline=None)
 @given(_pieces(*"ab .'-\t", "said", "Told", "according to", "the", "insisted", " by ", "ſaid"))
 def test_speaker_word_tests_never_hide_a_speaker(text):

@@ -579,7 +579,7 @@ class _Alternative:
 
 
 _MATCH = type(re.compile("").match)
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _LIVE: weakref.WeakSet[MultiFinder] = weakref.WeakSet()
 
 
@@ -703,8 +703,10 @@ class MultiFinder:
         # Each pattern's alternatives as parse trees, or None until needed (restored from the cache).
         self._trees: list[list[_Alternative] | None] = []
         keys: dict[str, list[tuple[int, int]]] = {}
+        self._named: list[bool] = []
         for k, rx in enumerate(self.patterns):
             tree = _parse(rx)
+            self._named.append(bool(tree.state.groupdict))
             alts = _alternatives(list(tree.data), tree.state, [MAX_ALTERNATIVES])
             found = [_prefixes(a) for a in alts] if _unicode_words(tree) else [None]
             if any(f is None for f in found):
@@ -755,6 +757,7 @@ class MultiFinder:
             if state.get("format") != _CACHE_FORMAT or state.get("key") != self._cache_name:
                 return False
             n_alts = [int(n) for n in state["alternatives"]]
+            named = [bool(x) for x in state["named"]]
             full_scan = [(int(k), None if req is None else {str(r) for r in req}) for k, req in state["full_scan"]]
             always = [bool(a) for a in state["marker_always"]]
             # Taken as they are (lists where a build has tuples, which scan reads alike): the
@@ -763,13 +766,14 @@ class MultiFinder:
             if not all(type(v) is list and len(v) == 2 and type(v[0]) is int and type(p) is str for p, v in words):
                 return False
             codes = {str(name): entry for name, entry in state["codes"].items()}
-            if len(n_alts) != len(self.patterns) or len(always) != len(self._markers):
+            if len(n_alts) != len(self.patterns) or len(named) != len(self.patterns) or len(always) != len(self._markers):
                 return False
             if any(not 0 <= k < len(self.patterns) or n_alts[k] for k, _ in full_scan):
                 return False
         except (KeyError, TypeError, ValueError, AttributeError):
             return False
         self.full_scan, self._marker_always, self._words, self._codes = full_scan, always, words, codes
+        self._named = named
         self._alts = [[None] * n for n in n_alts]
         self._trees = [None] * len(self.patterns)
         try:
@@ -792,6 +796,7 @@ class MultiFinder:
             "format": _CACHE_FORMAT,
             "key": self._cache_name,
             "alternatives": [len(a) for a in self._alts],
+            "named": self._named,
             "full_scan": [[k, None if req is None else sorted(req)] for k, req in self.full_scan],
             "marker_always": self._marker_always,
             "words": self._words,
@@ -901,10 +906,12 @@ class MultiFinder:
         last = n
         alts: list = []
         found: list[Span] = []
+        named = False
         for c in sorted(set(cands)):
             if c >> _K_SHIFT != k:
                 k = c >> _K_SHIFT
                 alts, found, last = self._alts[k], out[k], -1
+                named = self._named[k]  # else lastgroup is None, and asking costs a lookup
             pos = (c >> 12) & _POS_MASK
             if pos < last or pos >= n:
                 continue
@@ -916,7 +923,7 @@ class MultiFinder:
                 # Every match begins with a non-empty prefix, so it is never empty and
                 # finditer would resume right at its end.
                 last = m.end()
-                found.append((pos, last, m.lastgroup))
+                found.append((pos, last, m.lastgroup if named else None))
         packed: list[tuple[list[int], list[int]] | None] = []
         for spans in marks:
             if spans is None:

@@ -10,6 +10,7 @@ the error's exit code.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from .. import __version__, settings
@@ -70,6 +71,18 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         return 0
 
 
+def tune_gc() -> None:
+    """For a command's own process (``python -m metrics``, ``tension``), not for a program that
+    imports the library: a command allocates millions of short-lived tuples and lists, freed by
+    reference counting, while the cycle collector's default pace (a collection every 700
+    allocations, the older ones rescanning every object pandas and numpy created at import)
+    cost 0.26 s of the 10 s a 2,000-article ``score`` takes; frozen and paced at 10,000, 0.07 s.
+    Peak memory is the same."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def tension() -> int:
     """The ``tension`` console script: ``python -m metrics`` under its installed name."""
+    tune_gc()
     return main(prog="tension")

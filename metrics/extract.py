@@ -566,7 +566,7 @@ class Extractor:
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
-        rows = [Passage(p.start, p.end, p.text, -compound(p.text), int(m)) for p, m in zip(passages, mentions)]
+        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions.tolist())]
         return ArticleFeatures(article, rows, matches)
 
     def extract_many(self, articles: Iterable[Article]) -> Features:

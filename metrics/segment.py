@@ -28,6 +28,8 @@ _NORMALISE = str.maketrans(
 
 def normalise(text: str) -> str:
     """Return ``text`` with quotes and dashes folded to ASCII; same length as the input."""
+    if text.isascii():
+        return text  # every character translated is non-ASCII; the test is a flag, not a scan
     return text.translate(_NORMALISE)
 
 

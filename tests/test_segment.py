@@ -42,3 +42,15 @@ def test_normalise_keeps_length():
     s = "“lowest point” – it’s"
     assert len(normalise(s)) == len(s)
     assert normalise(s) == '"lowest point" - it\'s'
+
+
+def test_normalise_changes_only_non_ascii_characters():
+    # normalise returns ASCII text as it is, without translating: that holds only while every
+    # character it folds is outside ASCII.
+    from metrics.segment import _NORMALISE, normalise
+
+    assert all(code > 127 for code in _NORMALISE)
+    text = "Talks \u201cwent well\u201d \u2013 officials said\u00a0so."
+    assert normalise(text) == 'Talks "went well" - officials said so.' and len(normalise(text)) == len(text)
+    ascii_text = "Talks 'went well' - officials said so."
+    assert normalise(ascii_text) is ascii_text

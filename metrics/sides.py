@@ -71,7 +71,15 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
     import plotly.graph_objects as go
 
     names = countries()
-    fig = go.Figure()
+    # The layout given to the constructor (update_layout and add_hline are several times slower).
+    fig = go.Figure(layout=dict(
+        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.25},
+        yaxis={"range": [-100, 100], "title": "tension", "zeroline": False},
+        shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+                 "line": {"color": "#888", "width": 1}}],  # the zero line
+    ))
     codes = list(dict.fromkeys(tl["side"]))
     for colour, (code, part) in zip(SIDE_COLOURS, tl.groupby("side", sort=False)):
         other = next((c for c in codes if c != code), None)
@@ -86,11 +94,4 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
                               "%{y:+.1f}<br>%{customdata[0]} articles<extra></extra>",
             )
         )
-    fig.add_hline(y=0, line={"color": "#888", "width": 1})
-    fig.update_layout(
-        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
-        legend={"orientation": "h", "y": -0.25},
-        yaxis={"range": [-100, 100], "title": "tension", "zeroline": False},
-    )
     return fig

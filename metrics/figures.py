@@ -130,31 +130,33 @@ def timeline_figure(
     the main pair in the legend when there is something to compare it with.
     """
     compare = list(compare)
-    fig = go.Figure()
+    traces = []
     dated = points.dropna(subset=["date", "tension"])
     many = len(dated) > max_points
     suffix = f": {pair_name(pair)}" if pair and compare else ""
     if not tl.empty:
-        fig.add_traces(_period_traces(with_gaps(tl, period), period, rolling, many, suffix))
+        traces += _period_traces(with_gaps(tl, period), period, rolling, many, suffix)
     for k, (name, other) in enumerate(c for c in compare if not c[1].empty):
         color = COMPARE_COLORS[k % len(COMPARE_COLORS)]
-        fig.add_traces(_compared_traces(pair_name(name), with_gaps(other, period), period, color))
+        traces += _compared_traces(pair_name(name), with_gaps(other, period), period, color)
     if level is not None and not level.empty:
-        fig.add_trace(_level_trace(level))
+        traces.append(_level_trace(level))
     if not many and not dated.empty:
-        fig.add_trace(_article_trace(dated))
+        traces.append(_article_trace(dated))
     if selected is not None:
         sel = dated[dated["id"] == selected]
         if not sel.empty:
-            fig.add_trace(_selected_trace(sel))
+            traces.append(_selected_trace(sel))
+    unit = PERIOD_NAMES[period]
+    layout = _timeline_layout(
+        f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles" if many else None)
     if highlight is not None:
         # Layout shapes, not add_vrect: the same rectangles, without add_vrect's subplot
         # bookkeeping, which took 170 ms of a 640 ms page run at 10,000 articles.
-        fig.update_layout(shapes=_highlight_shapes(highlight, period))
-    unit = PERIOD_NAMES[period]
-    fig.update_layout(**_timeline_layout(
-        f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles" if many else None))
-    return fig
+        layout["shapes"] = _highlight_shapes(highlight, period)
+    # The layout given to the constructor, not through update_layout: the same figure, validated
+    # once, in 4.5 ms instead of 31 (update_layout splits and checks every nested key path).
+    return go.Figure(data=traces, layout=layout)
 
 
 def _period_traces(full: pd.DataFrame, period: str, rolling: int, many: bool, suffix: str) -> list:
@@ -318,7 +320,18 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
         both["a"] = article.reindex(keys).fillna(0.0)
     order = both.abs().max(axis=1).sort_values(ascending=True).index[-top:]
     both = both.loc[order]
-    fig = go.Figure()
+    # The layout given to the constructor, as in timeline_figure (update_layout is 7x slower).
+    fig = go.Figure(layout=dict(
+        barmode="group",
+        height=max(240, 32 * len(both) + 110),
+        margin={"l": 10, "r": 10, "t": 34, "b": 10},
+        # Two entries at the top left: clear of plotly's toolbar (top right) and of the axis title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        xaxis={"title": "contribution to the raw score", "zeroline": True, "zerolinecolor": "#555",
+               "showgrid": True, "gridcolor": "#eee"},
+        plot_bgcolor="white",
+        showlegend=True,
+    ))
 
     def colors(v: pd.Series) -> list[str]:
         return [ESCALATION_COLOR if x > 0 else DEESCALATION_COLOR for x in v]
@@ -346,16 +359,4 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
                              legendgroup="a", hoverinfo="skip",
                              marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
                                      "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))
-    fig.update_layout(
-        barmode="group",
-        height=max(240, 32 * len(both) + 110),
-        margin={"l": 10, "r": 10, "t": 34, "b": 10},
-        # Two entries at the top left: clear of plotly's toolbar (top right) and of the axis title.
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        xaxis={"title": "contribution to the raw score", "zeroline": True,
-               "zerolinecolor": "#555"},
-        plot_bgcolor="white",
-        showlegend=True,
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
     return fig

@@ -100,6 +100,24 @@ def test_overview_loads_with_a_point_per_article(page, server):
     assert not page.errors
 
 
+def test_the_placeholders_stand_still_while_a_new_visitor_waits(page, server):
+    # Streamlit shows a grey placeholder where an element's script is still loading (plotly.js:
+    # 4.7 MB). Shimmering, some twenty of them were repainted in software on every frame. The
+    # page's own first placeholders come before any element (and the rule) does: those after it count.
+    page.add_init_script("""window.__skeletons = [];
+      new MutationObserver(() => {
+        const rule = [...document.querySelectorAll("style")].some(s => s.textContent.includes("stSkeleton"));
+        document.querySelectorAll("[data-testid='stSkeleton']").forEach(s => {
+          if (rule && !s.__seen) { s.__seen = true; window.__skeletons.push(getComputedStyle(s).animationName); } });
+      }).observe(document, {subtree: true, childList: true});""")
+    open_page(page, server["url"], POINTS)
+    seen = page.evaluate("window.__skeletons")
+    assert seen and set(seen) == {"none"}, seen
+    holder = page.locator("[data-testid='stElementContainer']", has=page.locator("style"))
+    assert holder.count() == 1 and not holder.is_visible()  # the rule itself takes no room on the page
+    assert page.locator("h1", has_text="Relations-tension index").is_visible()
+
+
 def test_moving_a_slider_changes_the_chart(page, server):
     open_page(page, server["url"], POINTS)
     before, latest = _transforms(page), metric(page, "Latest tension")

@@ -361,6 +361,19 @@ def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
     fig = sides_figure(tl)
     assert [t.name for t in fig.data] == ["United States → China", "China → United States"]
     assert list(fig.layout.yaxis.range) == [-100, 100]
+    assert {t.mode for t in fig.data} == {"lines+markers"}  # January stands alone between gaps: a dot shows it
+
+
+def test_who_escalates_draws_markers_only_where_a_line_cannot_show_a_period():
+    import pandas as pd
+    from metrics.sides import sides_figure
+
+    months = pd.date_range("2023-01-01", periods=4, freq="MS")
+    dense = pd.DataFrame({"period": list(months) * 2, "side": ["US"] * 4 + ["CN"] * 4,
+                          "mean": [10.0, 20.0, -5.0, 0.0, 5.0, 5.0, 30.0, 1.0], "count": [1] * 8})
+    assert [t.mode for t in sides_figure(dense).data] == ["lines", "lines"]
+    lone = dense.assign(mean=[10.0, None, -5.0, None, 5.0, 5.0, 30.0, 1.0])  # March has no neighbour with articles
+    assert [t.mode for t in sides_figure(lone).data] == ["lines+markers", "lines"]
 
 
 # The substring tests that stand before attribution's regexes must never change an answer:

@@ -35,6 +35,7 @@ REFERENCE_PATTERNS = [
     _PATTERNS[2],
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b", re.I),
 ]
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # every name begins with one
 _YEAR = re.compile(r"\d{4}")  # every pattern needs a four-digit year; most lines have none
 HEAD_CHARS = 400  # the dateline sits in the first lines; later dates are events, not publication
 
@@ -46,6 +47,18 @@ def _make(y: int, m: int, d: int) -> date | None:
         return None
 
 
+def _search_from(rx: re.Pattern[str], text: str) -> int | None:
+    """Where ``rx``'s first match in ``text`` can begin at the earliest; None if nowhere."""
+    if rx is not _PATTERNS[2] or not text.isascii():
+        return 0
+    # "June 19, 2023" begins with a month's name: the search starts at the first one. In ASCII
+    # text IGNORECASE is lower(); a case-insensitive pattern that begins with \b is otherwise
+    # tried at every position.
+    low = text.lower()
+    start = min((i for i in map(low.find, _MONTH_STEMS) if i >= 0), default=-1)
+    return None if start < 0 else start
+
+
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """The first complete date in ``text``: ISO, slashed (US month/day unless ``day_first``),
     dotted (always day.month.year), "June 19, 2023" or "19 June 2023". None when there is none."""
@@ -53,7 +66,10 @@ def parse_date(text: str, day_first: bool = False) -> date | None:
         return None
     best: tuple[int, date] | None = None
     for rx in _PATTERNS:
-        for m in rx.finditer(text):
+        start = _search_from(rx, text)
+        if start is None:
+            continue
+        for m in rx.finditer(text, start):
             g = m.groupdict()
             if "mon" in g and g["mon"]:
                 found = _make(int(g["y"]), MONTHS[g["mon"].lower()], int(g["d"]))

@@ -62,3 +62,17 @@ def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
         assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
             (m.span(), m.groupdict()) for m in ref.finditer(text)
         ]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_DATE_PIECES | st.sampled_from(["Jan", "DECEMBER", "may", "Ma", "au", "\u017fep"]), max_size=14).map("".join))
+def test_starting_the_month_search_at_the_first_month_changes_no_date(text):
+    import metrics.dates as D
+
+    fast = [D.parse_date(text), D.parse_date(text, day_first=True)]
+    real = D._search_from
+    try:
+        D._search_from = lambda rx, t: 0
+        assert [D.parse_date(text), D.parse_date(text, day_first=True)] == fast
+    finally:
+        D._search_from = real

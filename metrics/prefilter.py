@@ -219,15 +219,22 @@ def _pattern_digest(source: str, flags: int) -> str:
     return hashlib.sha256(f"{int(flags)}\x00{source}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _checked_name() -> str | None:
+def _cache_hash():
+    """A hash of this module and interpreter, which every cache entry's name starts from, or
+    None when there is no cache (off, or this module's file cannot be read)."""
     if diskcache.cache_dir() is None:
         return None
     try:
         h = hashlib.sha256(_module_digest())
     except OSError:
         return None
-    h.update(f"{sys.version_info[:2]}".encode())
-    return f"checked-{h.hexdigest()[:32]}.json"
+    h.update(f"{sys.version_info[:2]} {_sre.MAGIC}".encode())
+    return h
+
+
+def _checked_name() -> str | None:
+    h = _cache_hash()
+    return None if h is None else f"checked-{h.hexdigest()[:32]}.json"
 
 
 _CHECKED: list[set[str]] = []
@@ -591,13 +598,10 @@ def _module_digest() -> bytes:
 
 def _cache_name(patterns: list, markers: list[list]) -> str | None:
     """The cache entry of a finder: one per set of patterns, module version and interpreter."""
-    if diskcache.cache_dir() is None:
+    h = _cache_hash()
+    if h is None:
         return None
-    try:
-        h = hashlib.sha256(_module_digest())
-    except OSError:
-        return None
-    h.update(f"{_CACHE_FORMAT} {sys.version_info[:2]} {_sre.MAGIC} {_CODE_CACHE} {MAX_PREFIX} {MAX_PREFIXES} {MAX_CLASS} {MAX_ALTERNATIVES}".encode())
+    h.update(f"{_CACHE_FORMAT} {_CODE_CACHE} {MAX_PREFIX} {MAX_PREFIXES} {MAX_CLASS} {MAX_ALTERNATIVES}".encode())
     for group in [patterns, *markers]:
         h.update(b"\x01")
         for rx in group:

@@ -29,9 +29,9 @@ import sys
 import threading
 import weakref
 from array import array
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 try:  # Python 3.11+
     from re import _constants as _c
@@ -39,6 +39,8 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+import _sre
 
 import ahocorasick
 import numpy as np
@@ -488,7 +490,6 @@ try:  # compiling a parse tree directly: each alternative of a pattern becomes a
 except ImportError:  # pragma: no cover - Python 3.10
     from sre_compile import _code  # type: ignore[no-redef]
     from sre_compile import compile as _compile_tree  # type: ignore[no-redef]
-import _sre
 
 # An alternative's compiled form is kept on disk as the engine's own code (a list of ints, what
 # re.compile builds from the parse tree and hands to _sre.compile), so a later process skips

@@ -14,8 +14,8 @@ _CACHE = tempfile.mkdtemp(prefix="tension-test-cache-")
 os.environ["TENSION_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
-from metrics.extract import Article, Extractor
-from metrics.scoring import prepare
+from metrics.extract import Article, Extractor  # noqa: E402 - after the cache folder is set
+from metrics.scoring import prepare  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -366,6 +366,7 @@ def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
 
 def test_who_escalates_draws_markers_only_where_a_line_cannot_show_a_period():
     import pandas as pd
+
     from metrics.sides import sides_figure
 
     months = pd.date_range("2023-01-01", periods=4, freq="MS")

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers.documents import BODY, SECOND, error_of, make_pdf, one
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers.documents import BODY, SECOND, error_of, make_pdf, one
 
 from metrics.cli import main
 from metrics.dates import parse_date

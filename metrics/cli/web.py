@@ -6,7 +6,6 @@ import argparse
 import signal
 import time
 from datetime import date, datetime, timezone
-
 from typing import TYPE_CHECKING
 
 from ..errors import MetricsError

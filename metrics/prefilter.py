@@ -692,7 +692,11 @@ class MultiFinder:
         self._markers = [list(group) for group in markers]
         self._lock = threading.Lock()
         # "k:a" -> the compiled form of alternative a of pattern k (_compiled_entry)
+        # "k:a" -> the compiled form of alternative a of pattern k (_compiled_entry): those read
+        # from the cache and not used yet, and those compiled here and not written yet. Neither
+        # stays once used or written, so memory does not grow with the pieces a long run needs.
         self._codes: dict[str, list] = {}
+        self._new: dict[str, list] = {}
         self._unsaved = False
         self._restored = False  # the analysis came from the cache: scan rebuilds it if it fails
         self._cache_name = _cache_name(self.patterns, self._markers)
@@ -791,7 +795,7 @@ class MultiFinder:
 
     def _rebuild(self) -> None:
         """Drop what came from a damaged cache entry: built afresh, and the entry rewritten."""
-        self._codes = {}
+        self._codes, self._new = {}, {}
         self._build()
         self._restored = False
         self._unsaved = self._cache_name is not None
@@ -805,7 +809,7 @@ class MultiFinder:
             "full_scan": [[k, None if req is None else sorted(req)] for k, req in self.full_scan],
             "marker_always": self._marker_always,
             "words": self._words,
-            "codes": self._codes,
+            "codes": {**self._codes, **self._new},
         }
 
     def flush(self) -> None:
@@ -824,22 +828,22 @@ class MultiFinder:
                 for name, entry in old["codes"].items():
                     codes.setdefault(name, entry)
             state["codes"] = codes
-            if self._cache_name:
-                diskcache.save(self._cache_name, state)
+            if self._cache_name and diskcache.save(self._cache_name, state):
+                self._new.clear()
             self._unsaved = False
         _save_checked()
 
     def _compile(self, k: int, a: int) -> Callable[[str, int], re.Match[str] | None]:
         name = f"{k}:{a}"
-        entry = self._codes.get(name)
+        entry = self._codes.pop(name, None)
         if entry is not None:
             try:
                 return _from_entry(entry)
             except Exception:  # noqa: BLE001 - a damaged entry (the engine checks its code): compiled afresh
-                del self._codes[name]
+                pass
         match, entry = self._tree(k)[a].compile()
         if entry is not None and self._cache_name:
-            self._codes[name] = entry
+            self._new[name] = entry
             self._unsaved = True
         return match
 

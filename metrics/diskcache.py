@@ -30,9 +30,12 @@ def cache_dir() -> Path | None:
     value = os.environ.get(ENV_CACHE)
     if value is not None and value.strip().lower() == OFF:
         return None
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        if value:
+            return Path(value).expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):
+        return None  # no home folder (a service account without one): no cache
     return Path(base) / PROJECT
 
 

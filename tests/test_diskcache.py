@@ -169,3 +169,22 @@ def test_a_bad_pattern_is_still_an_error_with_the_cache_on(cache, tmp_path):
     prefilter._save_checked()
     with pytest.raises(LexiconError, match="look-behind"):
         load_lexicon(bad)
+
+
+def test_without_a_home_folder_there_is_no_cache_and_no_error(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.delenv(diskcache.ENV_CACHE, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home(cls=None):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    assert diskcache.cache_dir() is None
+    finder = _finder()
+    assert finder._cache_name is None
+    text = normalise(_texts()[0])
+    assert finder.scan(text).matches == [
+        [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)] for rx in finder.patterns
+    ]

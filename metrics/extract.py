@@ -182,26 +182,13 @@ def _in_background(norm: str, lo: int, start: int) -> bool:
     return may_match(_BACKGROUND, short_key(tail)) and _BACKGROUND.search(tail) is not None
 
 
-_CONDITION_WORDS = ("if ", "unless", "provided", "condition", "as long as", "only when")
-
-
+# Both run only where the shared scan has found their words (_MARK_CONDITION, _MARK_GOODS).
 def _conditional(norm: str, e: int, end: int) -> bool:
-    # A substring test first: the regex runs for the few acts followed by a condition word.
-    return _may_hold(norm[e:min(end, e + 80)], _CONDITION_WORDS) and _CONDITION.match(norm, e, end) is not None
-
-
-# Each _GOODS alternative holds one of these (lower-cased): a window with none cannot match.
-_GOODS_WORDS = (
-    "tariff", "duties", "levies", "quota", "controls", "curbs", "restrictions", "ban", "taxes", "import", "export",
-    "purchases", "sales", "shipments", "such as", "including", "ranging from", "goods like", "products like",
-)
+    return _CONDITION.match(norm, e, end) is not None
 
 
 def _goods_list(norm: str, lo: int, s: int) -> bool:
-    window = norm[lo:s]
-    if not _may_hold(window, _GOODS_WORDS):
-        return False
-    m = _GOODS.search(window)
+    m = _GOODS.search(norm[lo:s])
     return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
 
 
@@ -311,10 +298,6 @@ def _target_gap(norm: str, e: int, stop: int) -> int:
     return e + best
 
 
-def _anywhere(marker: int, lo: int, hi: int) -> bool:
-    return True
-
-
 def _has_by(norm: str, lo: int, hi: int) -> bool:
     return _may_hold(norm[lo:hi], ("by",))
 
@@ -343,14 +326,14 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan=None
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
     (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
     ends, ``ctx`` the passage's ``actor_context``, ``floor`` the cue's ``subclause_floor`` and
     ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
     and agent tests where their words are absent."""
-    within = scan.occurs_within if scan is not None else _anywhere
+    within = scan.occurs_within
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
     after = before
     while after < len(spans) and spans[after][0] < e:

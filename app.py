@@ -26,7 +26,7 @@ from metrics.errors import MetricsError  # noqa: E402 - after the progress bar, 
 from metrics.mdtext import md_escape  # noqa: E402
 
 try:
-    from ui import article, auth, cache, filters, firststart, weights  # noqa: E402
+    from ui import article, auth, cache, filters, firstpaint, firststart, weights  # noqa: E402
 except MetricsError as err:  # the shipped data read at import (data/scope.yaml, the lexicon) is malformed
     st.error(md_escape(f"Cannot start the dashboard: {err}"))
     st.stop()
@@ -56,13 +56,16 @@ if _boot is not None:
     _boot.empty()
 weights.init_weights()
 article.init_selection()
-st.session_state["view"] = filters.sidebar_filters(fr)
 
+overview = st.Page("ui/overview.py", title="Overview", icon=":material/show_chart:", default=True)
 page = st.navigation(
     [
-        st.Page("ui/overview.py", title="Overview", icon=":material/show_chart:", default=True),
+        overview,
         st.Page("ui/articles.py", title="Articles", icon=":material/table_rows:"),
         st.Page("ui/upload.py", title="Upload", icon=":material/upload_file:"),
     ]
 )
+# A new visitor's overview sends its timeline first and the filters with the rest (ui.firstpaint).
+st.session_state[firstpaint.RUN] = page is overview and firstpaint.pending()
+st.session_state["view"] = filters.sidebar_filters(fr, draw=not st.session_state[firstpaint.RUN])
 page.run()

@@ -118,6 +118,25 @@ def test_the_placeholders_stand_still_while_a_new_visitor_waits(page, server):
     assert page.locator("h1", has_text="Relations-tension index").is_visible()
 
 
+def test_a_new_visitor_sees_the_timeline_first_and_the_rest_follows_unasked(page, server):
+    # When each part first appears, seen from inside the page (ui.firstpaint sends the rest once
+    # the browser reports the timeline drawn).
+    page.add_init_script("""window.__first = {};
+      const parts = {chart: ".st-key-timeline .main-svg .trace", table: "[data-testid='stDataFrame']",
+                     slider: ".st-key-w_channels_cut", filters: "[data-testid='stSidebar'] [data-testid='stSelectbox']",
+                     drivers: ".st-key-drivers_period"};
+      new MutationObserver(() => { for (const [k, s] of Object.entries(parts))
+        if (!(k in window.__first) && document.querySelector(s)) window.__first[k] = performance.now(); })
+        .observe(document, {subtree: true, childList: true});""")
+    open_page(page, server["url"], POINTS)
+    page.wait_for_function("Object.keys(window.__first).length === 5")  # elements whose scripts load late
+    first = page.evaluate("window.__first")
+    assert first["chart"] < min(first["table"], first["slider"], first["filters"], first["drivers"]), first
+    assert page.get_by_text("Drawing the filters").count() == 0
+    assert page.locator(".st-key-first_paint").count() == 0
+    assert not page.errors
+
+
 def test_moving_a_slider_changes_the_chart(page, server):
     open_page(page, server["url"], POINTS)
     before, latest = _transforms(page), metric(page, "Latest tension")

@@ -34,26 +34,60 @@ def _load_view_from_url(options: list[str]) -> None:
         ss.selected_period = pd.Timestamp(got["sel"])
 
 
-def sidebar_filters(fr: pd.DataFrame) -> dict:
-    """Pair of countries, period, date range and source; the same on every page."""
+class _Unseen:
+    """Stands in for ``st.sidebar`` on a first paint (ui.firstpaint): each widget's value is what
+    the widget would return (its session state, else its default), and nothing is drawn."""
+
+    def header(self, *_args, **_kw) -> None:
+        pass
+
+    def _value(self, key: str, default):
+        return st.session_state.get(key, default)
+
+    def selectbox(self, _label, options, *, key, **_kw):
+        return self._value(key, options[0])
+
+    def radio(self, _label, options, *, key, **_kw):
+        return self._value(key, options[0])
+
+    def multiselect(self, _label, _options, *, key, **_kw):
+        return self._value(key, [])
+
+    def date_input(self, _label, *, key, **_kw):
+        return self._value(key, ())
+
+    def toggle(self, _label, *, key, **_kw):
+        return self._value(key, False)
+
+    def slider(self, _label, _lo, _hi, *, key, **_kw):
+        return self._value(key, _lo)
+
+    def text_input(self, _label, *, key, **_kw):
+        return self._value(key, "")
+
+
+def sidebar_filters(fr: pd.DataFrame, draw: bool = True) -> dict:
+    """Pair of countries, period, date range and source; the same on every page. With ``draw``
+    false the view is read from the same state and defaults, and no widget is drawn."""
     ss = st.session_state
     options = dyad_options()
     _load_view_from_url(options)
     if ss.get("dyad") not in options:
         ss.dyad = DEFAULT_DYAD
-    st.sidebar.header("View")
-    dyad = st.sidebar.selectbox(
+    sidebar = st.sidebar if draw else _Unseen()
+    sidebar.header("View")
+    dyad = sidebar.selectbox(
         "Pair of countries", options, key="dyad", format_func=dyad_label,
         help="A passage counts when it concerns this pair. 'Any countries' counts every passage.",
     )
     if ss.get("compare"):
         ss.compare = [c for c in ss.compare if c != dyad]
-    compare = st.sidebar.multiselect(
+    compare = sidebar.multiselect(
         "Compare with pairs", [o for o in options if o != dyad], key="compare", format_func=dyad_label,
         placeholder="e.g. United States – Russia",
         help="Draw these pairs' period means on the same timeline, scored from the same stored articles.",
     )
-    period = st.sidebar.radio("Period", ["month", "week", "day"], key="period", horizontal=True,
+    period = sidebar.radio("Period", ["month", "week", "day"], key="period", horizontal=True,
                               help="How article scores are averaged on the timeline.")
     bounds = date_bounds(fr)
     start = end = None
@@ -61,7 +95,7 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
         # Follow the data's full range until the user narrows it, so new uploads show up.
         if ss.get("dates_auto", True) or "dates" not in ss:
             ss.dates = bounds
-        picked = st.sidebar.date_input(
+        picked = sidebar.date_input(
             "Date range", key="dates", min_value=date(1900, 1, 1), max_value=date(2100, 12, 31),
             on_change=lambda: ss.__setitem__("dates_auto", False),
             help="Articles published between these dates, both included.",
@@ -69,7 +103,7 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
         picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
         start = picked[0] if len(picked) > 0 else bounds[0]
         end = picked[1] if len(picked) > 1 else bounds[1]
-    show_level = st.sidebar.toggle(
+    show_level = sidebar.toggle(
         "Level index", key="level_on",
         help="Tension as a stock that events move and that decays back toward neutral (metrics.level): "
         "where relations stand, not just how this period's reporting reads.",
@@ -80,9 +114,9 @@ def sidebar_filters(fr: pd.DataFrame) -> dict:
         lo, hi = HALF_LIFE_RANGE
         # the value lives in the session state (the URL may set it); the default is the setting
         ss.setdefault("level_half", int(min(max(default_half, lo), hi)))
-        half_life = float(st.sidebar.slider("Level half-life (days)", lo, hi, key="level_half",
+        half_life = float(sidebar.slider("Level half-life (days)", lo, hi, key="level_half",
                                             help="An article's weight on the level halves every this many days."))
-    source = st.sidebar.text_input(
+    source = sidebar.text_input(
         "Source contains", key="source_q", placeholder="e.g. articles/ or .csv",
         help="Keep articles whose source (file name or table row) contains this text.",
     )

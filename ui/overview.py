@@ -16,7 +16,7 @@ from metrics.scoring import mean_family_contributions, tension
 from metrics.sides import side_tensions, sides_figure, sides_timeline
 from metrics.sliders import SEED_CUES, key_cues
 from metrics.timeline import period_start, timeline
-from ui import article, cache, weights
+from ui import article, cache, firstpaint, weights
 
 ss = st.session_state
 path, version = cache.current()
@@ -39,12 +39,14 @@ def _select_article(article_id: str | None) -> None:
 
 # The key sliders beside the chart: chosen on a full run (a filter change, a page load) and kept
 # while sliders move, so a slider never jumps between the chart and the sidebar under the mouse.
-ss.key_cues = key_cues(cache.prepared(path, version, view["dyad"]), weights.current(), mask)
+if not firstpaint.now():  # drawn with the rest after a first paint
+    ss.key_cues = key_cues(cache.prepared(path, version, view["dyad"]), weights.current(), mask)
 
 
 @st.fragment(key=weights.CHARTS_FRAGMENT)
-def weighted_view() -> None:
+def weighted_view(first_paint: bool = False) -> None:
     # Everything below depends on the weights: a slider move reruns this fragment only.
+    # On a first paint only the headline and the timeline are sent (ui.firstpaint).
     w = weights.current()
     weights.sync_url()
     prep = cache.prepared(path, version, view["dyad"])
@@ -54,11 +56,14 @@ def weighted_view() -> None:
     tl = full[full["count"] > 0].reset_index(drop=True)
     _headline(tl, t)
     if tl.empty:
+        firstpaint.nothing_to_wait_for()
         st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
         return
     sel_period = _chosen_period(tl)
-    event = _timeline(prep, w, points, full, sel_period)
+    event = _timeline(prep, w, points, full, sel_period, first_paint)
     st.caption(weights.weights_note())
+    if first_paint:
+        return
     _follow_click(event)
     pmask = period_mask(fr, sel_period, view["period"]) & mask
     pname = period_label(sel_period, view["period"])
@@ -112,9 +117,9 @@ def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
     return sel_period
 
 
-def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp):
+def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool):
     """The timeline (with compared pairs and the level index), the key sliders beside it and who
-    escalates under it; returns the timeline's selection event."""
+    escalates under it (not on a first paint); returns the timeline's selection event."""
     lvl = level_index(points, view["half_life"]) if view["level"] else None
     compare = []
     for other in view["compare"]:
@@ -123,13 +128,14 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
     fig = timeline_figure(points, full, period=view["period"], selected=ss.get("selected_article"),
                           highlight=sel_period, level=lvl, pair=view["dyad"], compare=compare)
     chart_col, cue_col = st.columns([4, 1.25])
-    with cue_col:
-        weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
+    if not first_paint:
+        with cue_col:
+            weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
     with chart_col:
         event = st.plotly_chart(
             fig, key="timeline", on_select="rerun", selection_mode="points", config=PLOT_CONFIG
         )
-        if prep.dyad.a is not None:
+        if prep.dyad.a is not None and not first_paint:
             # Who escalates: the same periods, tension from each side's own acts.
             side_tl = sides_timeline(points["date"], side_tensions(prep, w).iloc[np.flatnonzero(mask)], view["period"])
             if not side_tl.empty:
@@ -203,6 +209,10 @@ def _downloads(tl: pd.DataFrame, prep, w) -> None:
     )
 
 
-weighted_view()
-with st.sidebar:  # after the charts in script order, so the timeline reaches the browser first
-    weights.weights_panel(ss.key_cues)
+first_paint = firstpaint.now()
+weighted_view(first_paint)
+if first_paint:
+    firstpaint.await_timeline()
+else:
+    with st.sidebar:  # after the charts in script order, so the timeline reaches the browser first
+        weights.weights_panel(ss.key_cues)

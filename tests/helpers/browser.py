@@ -27,6 +27,7 @@ VIEWPORT = {"width": 1440, "height": 1800}  # tests: tall, so a full-page screen
 WINDOW = {"width": 1440, "height": 1000}  # the benchmark: a laptop's window, as a visitor sees the page
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"  # a run has finished
 POINTS = ".js-plotly-plot .scatterlayer .trace .point"  # the timeline's points
+FIRST_PAINT = ".st-key-first_paint"  # ui.firstpaint's watcher: gone once a new visitor's page is whole
 HEALTH_TIMEOUT = 120  # seconds for a first start (imports, features read) on a busy 2-core machine
 
 

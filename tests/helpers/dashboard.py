@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import SAMPLE_FEW, fill
-from .browser import CHROMIUM, IDLE, ServerFailed, start_streamlit, stop
+from .browser import CHROMIUM, FIRST_PAINT, IDLE, ServerFailed, start_streamlit, stop
 
 FEW = SAMPLE_FEW
 NEW_ARTICLE = (
@@ -57,6 +57,8 @@ def idle(pg) -> None:
 def open_page(pg, url: str, ready: str) -> None:
     pg.goto(url)
     pg.wait_for_selector(ready)
+    # A new visitor's overview comes in two runs (ui.firstpaint): wait for the second one.
+    pg.wait_for_selector(FIRST_PAINT, state="detached")
     idle(pg)
     assert pg.locator("[data-testid='stException']").count() == 0, pg.locator("[data-testid='stException']").first.inner_text()
 

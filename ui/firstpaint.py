@@ -1,0 +1,70 @@
+"""The timeline first: a new visitor's first page run sends the headline and the timeline only,
+and the rest (key sliders, who escalates, drivers, the period's articles, the sidebar's weights)
+once the browser reports the timeline drawn.
+
+Why: on a fresh browser the page's scripts (plotly.js alone is 4.7 MB) compile on the same main
+thread that renders Streamlit's elements and draws the charts. Sent together, the 60-odd
+elements, the table's scripts and three charts all wait for one another and the timeline shows
+last (1.75 times a one-chart page, `bench/dashboard_perf.py`). Sent after it, they cost the
+visitor nothing they are waiting for.
+
+Only a session with a browser waits: one without (AppTest, a script) gets the whole page at once,
+since nothing would ever report the draw.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DONE = "first_paint_done"  # the session's timeline has been drawn once
+RUN = "first_paint"  # this run is a first paint (set by app.py for the overview)
+
+# Waits for the timeline's traces (plotly makes its frame before it draws them), one painted
+# frame, then asks for the rest. The time limit is the
+# fallback: a chart that fails to draw must not hold the page back.
+_JS = """
+export default function ({ setTriggerValue }) {
+  const t0 = performance.now();
+  const tick = () => {
+    if (document.querySelector(".st-key-timeline .main-svg .trace") || performance.now() - t0 > 6000) {
+      requestAnimationFrame(() => setTimeout(() => setTriggerValue("drawn", true), 0));
+    } else {
+      setTimeout(tick, 40);
+    }
+  };
+  tick();
+}
+"""
+
+_component = st.components.v2.component("relations_tension.first_paint", js=_JS)
+
+
+def _browser_session() -> bool:
+    return bool(st.context.headers)  # empty without a browser connection (AppTest)
+
+
+def pending() -> bool:
+    """True on a browser session's runs until its timeline has been drawn once."""
+    return not st.session_state.get(DONE) and _browser_session()
+
+
+def now() -> bool:
+    """Whether this run is a first paint (app.py decides, for the overview page only)."""
+    return bool(st.session_state.get(RUN))
+
+
+def nothing_to_wait_for() -> None:
+    """No timeline to draw (no article in view): draw everything at once, on a new run."""
+    st.session_state[DONE] = True
+    if now():
+        st.rerun()
+
+
+def _drawn() -> None:
+    st.session_state[DONE] = True
+
+
+def await_timeline() -> None:
+    """The note that the rest is coming, and the watcher whose report reruns the page."""
+    st.caption("Drawing the filters, the cue weights, what drove the period and its articles …")
+    _component(key="first_paint", on_drawn_change=_drawn)

@@ -61,9 +61,9 @@ def weighted_view(first_paint: bool = False) -> None:
         return
     sel_period = _chosen_period(tl)
     event = _timeline(prep, w, points, full, sel_period, first_paint)
-    st.caption(weights.weights_note())
     if first_paint:
         return
+    st.caption(weights.weights_note())
     _follow_click(event)
     pmask = period_mask(fr, sel_period, view["period"]) & mask
     pname = period_label(sel_period, view["period"])
@@ -117,6 +117,15 @@ def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
     return sel_period
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _figure(key: tuple, _build):
+    """The timeline figure of one view (``key`` holds every input), shared between sessions: a
+    new visitor's first page is the page the last one opened, and building its figure takes 50 ms
+    on a quiet machine and 250 ms while the browser compiles its scripts on the same two cores.
+    ``st.plotly_chart`` serialises a copy, so the shared figure is never changed."""
+    return _build()
+
+
 def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool):
     """The timeline (with compared pairs and the level index), the key sliders beside it and who
     escalates under it (not on a first paint); returns the timeline's selection event."""
@@ -125,8 +134,11 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
     for other in view["compare"]:
         t_other = tension(cache.prepared(path, version, other), w)
         compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
-    fig = timeline_figure(points, full, period=view["period"], selected=ss.get("selected_article"),
-                          highlight=sel_period, level=lvl, pair=view["dyad"], compare=compare)
+    key = (path, version, tuple(sorted(view.items())), ss.get("selected_article"), sel_period,
+           w.lexicon_version, tuple(w.as_dict().items()))
+    fig = _figure(key, lambda: timeline_figure(
+        points, full, period=view["period"], selected=ss.get("selected_article"), highlight=sel_period,
+        level=lvl, pair=view["dyad"], compare=compare))
     chart_col, cue_col = st.columns([4, 1.25])
     if not first_paint:
         with cue_col:
@@ -199,7 +211,7 @@ def _period(sel_period: pd.Timestamp, pname: str, pmask: np.ndarray, period_driv
 def _downloads(tl: pd.DataFrame, prep, w) -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
-        "Timeline as CSV", data=to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
+        "Timeline as CSV", data=lambda: to_csv(tl), file_name="tension-timeline.csv", mime="text/csv",
         on_click="ignore", help="Period (first and last day), mean, count, sd, 95% interval, rolling mean and its article count.",
     )
     d2.download_button(

@@ -20,8 +20,8 @@ DONE = "first_paint_done"  # the session's timeline has been drawn once
 RUN = "first_paint"  # this run is a first paint (set by app.py for the overview)
 
 # Waits for the timeline's traces (plotly makes its frame before it draws them), one painted
-# frame, then asks for the rest. The time limit is the
-# fallback: a chart that fails to draw must not hold the page back.
+# frame, then asks for the rest. The time limit is the fallback: a chart that fails to draw
+# must not hold the page back.
 _JS = """
 export default function ({ setTriggerValue }) {
   const t0 = performance.now();

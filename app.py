@@ -63,6 +63,5 @@ page = st.navigation(
     ]
 )
 # A new visitor's overview sends its timeline first and the filters with the rest (ui.firstpaint).
-st.session_state[firstpaint.RUN] = page is overview and firstpaint.pending()
-st.session_state["view"] = filters.sidebar_filters(fr, draw=not st.session_state[firstpaint.RUN])
+st.session_state["view"] = filters.sidebar_filters(fr, draw=not (page is overview and firstpaint.pending()))
 page.run()

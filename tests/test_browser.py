@@ -12,7 +12,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from helpers.browser import POINTS
+from helpers.browser import FIRST_PAINT, POINTS
 from helpers.dashboard import FEW, NEW_ARTICLE, idle, launch, metric, open_page
 
 from metrics.readers import read_bytes
@@ -133,7 +133,7 @@ def test_a_new_visitor_sees_the_timeline_first_and_the_rest_follows_unasked(page
     first = page.evaluate("window.__first")
     assert first["chart"] < min(first["table"], first["slider"], first["filters"], first["drivers"]), first
     assert page.get_by_text("Drawing the filters").count() == 0
-    assert page.locator(".st-key-first_paint").count() == 0
+    assert page.locator(FIRST_PAINT).count() == 0
     assert not page.errors
 
 

@@ -59,8 +59,8 @@ class _Unseen:
     def toggle(self, _label, *, key, **_kw):
         return self._value(key, False)
 
-    def slider(self, _label, _lo, _hi, *, key, **_kw):
-        return self._value(key, _lo)
+    def slider(self, _label, lo, _hi, *, key, **_kw):
+        return self._value(key, lo)
 
     def text_input(self, _label, *, key, **_kw):
         return self._value(key, "")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import streamlit as st
 
 DONE = "first_paint_done"  # the session's timeline has been drawn once
-RUN = "first_paint"  # this run is a first paint (set by app.py for the overview)
 
 # Waits for the timeline's traces (plotly makes its frame before it draws them), one painted
 # frame, then asks for the rest. The time limit is the fallback: a chart that fails to draw
@@ -50,19 +49,16 @@ def _browser_session() -> bool:
 
 
 def pending() -> bool:
-    """True on a browser session's runs until its timeline has been drawn once."""
+    """True on a browser session's runs until its timeline has been drawn once: on the overview,
+    such a run is a first paint."""
     return not st.session_state.get(DONE) and _browser_session()
-
-
-def now() -> bool:
-    """Whether this run is a first paint (app.py decides, for the overview page only)."""
-    return bool(st.session_state.get(RUN))
 
 
 def nothing_to_wait_for() -> None:
     """No timeline to draw (no article in view): draw everything at once, on a new run."""
+    first = pending()
     st.session_state[DONE] = True
-    if now():
+    if first:
         st.rerun()
 
 

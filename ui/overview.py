@@ -39,7 +39,8 @@ def _select_article(article_id: str | None) -> None:
 
 # The key sliders beside the chart: chosen on a full run (a filter change, a page load) and kept
 # while sliders move, so a slider never jumps between the chart and the sidebar under the mouse.
-if not firstpaint.now():  # drawn with the rest after a first paint
+first_paint = firstpaint.pending()  # app.py drew no filter either
+if not first_paint:  # drawn with the rest after a first paint
     ss.key_cues = key_cues(cache.prepared(path, version, view["dyad"]), weights.current(), mask)
 
 
@@ -129,16 +130,19 @@ def _figure(key: tuple, _build):
 def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool):
     """The timeline (with compared pairs and the level index), the key sliders beside it and who
     escalates under it (not on a first paint); returns the timeline's selection event."""
-    lvl = level_index(points, view["half_life"]) if view["level"] else None
-    compare = []
-    for other in view["compare"]:
-        t_other = tension(cache.prepared(path, version, other), w)
-        compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
+    def build():
+        # The level index and the compared pairs' timelines feed only the figure: a shared one needs neither.
+        lvl = level_index(points, view["half_life"]) if view["level"] else None
+        compare = []
+        for other in view["compare"]:
+            t_other = tension(cache.prepared(path, version, other), w)
+            compare.append((other, timeline(fr.assign(tension=t_other)[mask], view["period"], empty=True)))
+        return timeline_figure(points, full, period=view["period"], selected=ss.get("selected_article"),
+                               highlight=sel_period, level=lvl, pair=view["dyad"], compare=compare)
+
     key = (path, version, tuple(sorted(view.items())), ss.get("selected_article"), sel_period,
            w.lexicon_version, tuple(w.as_dict().items()))
-    fig = _figure(key, lambda: timeline_figure(
-        points, full, period=view["period"], selected=ss.get("selected_article"), highlight=sel_period,
-        level=lvl, pair=view["dyad"], compare=compare))
+    fig = _figure(key, build)
     chart_col, cue_col = st.columns([4, 1.25])
     if not first_paint:
         with cue_col:
@@ -221,7 +225,6 @@ def _downloads(tl: pd.DataFrame, prep, w) -> None:
     )
 
 
-first_paint = firstpaint.now()
 weighted_view(first_paint)
 if first_paint:
     firstpaint.await_timeline()

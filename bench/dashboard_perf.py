@@ -18,7 +18,8 @@
      ``--visits``; the number to compare with the target;
    - slider: from a keyboard move of a weight slider (the key press, timed inside the page) to
      ``data-test-script-state`` back at ``notRunning`` after the rerun, and to the timeline's
-     SVG changing; median, min and max over ``--moves`` moves;
+     SVG changing; median, min and max over ``--moves`` moves, each to a weight not used
+     before (up to the slider's end: 28 moves);
    - the floor: a one-chart Streamlit app timed the same way, in the same run, so the figures
      can be read against what Streamlit and plotly.js cost on this machine at this moment
      (the ratio matters more than the seconds on a shared 2-core box).
@@ -314,10 +315,14 @@ def measure(url: str, moves: int, visits: int) -> dict:
         page.wait_for_timeout(500)
         page.evaluate(_OBSERVE)
         idle, chart = [], []
+        # Every move to a weight not seen before, as a drag goes: moving back and forth between two
+        # values would find both runs' figures cached on the server and their messages in the browser.
+        value, top, step = (float(x) for x in thumb.evaluate("e => [e.value, e.max, e.step]"))
+        fresh = int(round((top - value) / step))
         for k in range(moves):
             thumb.focus()
             t_key = page.evaluate("performance.now()")
-            page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft")
+            page.keyboard.press("ArrowRight" if k < fresh else "ArrowLeft")
             res = page.wait_for_function(_DONE, arg=t_key, timeout=60_000).json_value()
             idle.append(res["idle"])
             if res["chart"] is not None:
@@ -329,6 +334,7 @@ def measure(url: str, moves: int, visits: int) -> dict:
         if chart:
             out["slider_chart_ms_median"] = round(statistics.median(chart))
         out["slider_moves"] = moves
+        out["slider_moves_to_new_values"] = min(moves, fresh)
         ctx.close()
         browser.close()
     return out

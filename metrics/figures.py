@@ -30,6 +30,19 @@ PLOT_CONFIG = {
 }
 
 
+# Plotly checks and copies every property a figure is given: 18 of the timeline's 41 ms at
+# 10,000 articles, and a third of the other figures' build, on every slider move. The figures of
+# the dashboard are built unchecked from values made here; the tests build each one checked as
+# well and compare what reaches the browser, so a misspelt property, or a value plotly would
+# reject or rewrite, fails there. ``CHECK = True`` turns the checks back on.
+CHECK = False
+
+
+def unchecked() -> dict:
+    """Keyword arguments for a plotly constructor: no property checks unless ``CHECK``."""
+    return {} if CHECK else {"_validate": False}
+
+
 def _hover_title(title: str, limit: int = 90) -> str:
     # Plotly renders a subset of HTML tags in hover labels: titles are escaped like any article text.
     t = title if len(title) <= limit else title[: limit - 1] + "…"
@@ -156,7 +169,7 @@ def timeline_figure(
         layout["shapes"] = _highlight_shapes(highlight, period)
     # The layout given to the constructor, not through update_layout: the same figure, validated
     # once, in 4.5 ms instead of 31 (update_layout splits and checks every nested key path).
-    return go.Figure(data=traces, layout=layout)
+    return go.Figure(data=traces, layout=layout, **unchecked())
 
 
 def _period_traces(full: pd.DataFrame, period: str, rolling: int, many: bool, suffix: str) -> list:
@@ -172,29 +185,29 @@ def _period_traces(full: pd.DataFrame, period: str, rolling: int, many: bool, su
     marked = has if many else full["count"].to_numpy() > 1
     return [
         go.Scatter(
-            x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
+            **unchecked(), x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
             hoverinfo="skip", name="95% interval of the mean", **_px(period),
         ),
         go.Scatter(
-            x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
+            **unchecked(), x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
             line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
             **_px(period),
         ),
         go.Scatter(
-            x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
+            **unchecked(), x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
             marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
             customdata=custom, text=_mean_labels(full, period, intervals),
             hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
         ),
         go.Scatter(
-            x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
+            **unchecked(), x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
             line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
             # No hover of its own: its points sit on the articles' and would take their clicks.
             # The volume bars' hover tells each window's mean and count.
             text=windows, hoverinfo="skip",
         ),
         go.Bar(
-            x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
+            **unchecked(), x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
             marker={"color": "#5d6d7e"}, customdata=custom,
             text=[f"{iv}<br>{articles_label(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
                   + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
@@ -210,13 +223,13 @@ def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> 
     has = full["count"].to_numpy() > 0
     return [
         go.Scatter(
-            x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
+            **unchecked(), x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
             line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
             text=_mean_labels(full, period, _intervals(full, period)),
             hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
         ),
         go.Bar(
-            x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
+            **unchecked(), x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
             marker={"color": color}, text=_intervals(full, period),
             hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
             textposition="none", **_px(period),
@@ -227,7 +240,7 @@ def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> 
 def _level_trace(level: pd.DataFrame) -> go.Scatter:
     half = level.attrs.get("half_life_days")
     return go.Scatter(
-        x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
+        **unchecked(), x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
         name="Level index" + (f" (half-life {half:g} days)" if half else ""),
         hovertemplate="%{x|%Y-%m-%d}<br>level %{y:+.1f}<extra></extra>",
     )
@@ -236,7 +249,7 @@ def _level_trace(level: pd.DataFrame) -> go.Scatter:
 def _article_trace(dated: pd.DataFrame) -> go.Scatter:
     custom = np.column_stack([dated["id"].to_numpy(), [_hover_title(t) for t in dated["title"]]])
     return go.Scatter(
-        x=dated["date"], y=dated["tension"], mode="markers", name="Article",
+        **unchecked(), x=dated["date"], y=dated["tension"], mode="markers", name="Article",
         marker={
             "size": 9, "color": dated["tension"], "colorscale": POINT_SCALE, "cmin": -100, "cmax": 100,
             "line": {"width": 0.8, "color": "#333"}, "opacity": 0.9,
@@ -248,7 +261,7 @@ def _article_trace(dated: pd.DataFrame) -> go.Scatter:
 
 def _selected_trace(sel: pd.DataFrame) -> go.Scatter:
     return go.Scatter(
-        x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
+        **unchecked(), x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
         marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#111"}},
         customdata=np.column_stack([sel["id"].to_numpy(), [_hover_title(t) for t in sel["title"]]]),
         hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra>selected</extra>",
@@ -265,9 +278,7 @@ def _highlight_shapes(highlight: pd.Timestamp, period: str) -> list[dict]:
 
 
 def _timeline_layout(title: str | None) -> dict:
-    return dict(
-        title={"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"}
-        if title else None,
+    layout = dict(
         height=600 if title else 580,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         # Under the plot: a legend above it runs under plotly's toolbar at the top right.
@@ -276,14 +287,17 @@ def _timeline_layout(title: str | None) -> dict:
         clickmode="event+select",
         bargap=0.1,
         barmode="group",
-        xaxis={"title": None, "anchor": "y2", "showgrid": True, "gridcolor": "#eee"},
-        yaxis={"title": "Tension  (−100 cooperation · +100 conflict)", "zeroline": True, "zerolinecolor": "#999",
-               "range": Y_RANGE, "tickvals": [-100, -50, 0, 50, 100], "domain": TENSION_DOMAIN,
-               "showgrid": True, "gridcolor": "#eee", "fixedrange": True},
-        yaxis2={"title": "articles", "domain": VOLUME_DOMAIN, "rangemode": "tozero", "showgrid": True,
+        xaxis={"anchor": "y2", "showgrid": True, "gridcolor": "#eee"},
+        yaxis={"title": {"text": "Tension  (−100 cooperation · +100 conflict)"}, "zeroline": True,
+               "zerolinecolor": "#999", "range": Y_RANGE, "tickvals": [-100, -50, 0, 50, 100],
+               "domain": TENSION_DOMAIN, "showgrid": True, "gridcolor": "#eee", "fixedrange": True},
+        yaxis2={"title": {"text": "articles"}, "domain": VOLUME_DOMAIN, "rangemode": "tozero", "showgrid": True,
                 "gridcolor": "#eee", "fixedrange": True},
         plot_bgcolor="white",
     )
+    if title:
+        layout["title"] = {"text": title, "font": {"size": 13}, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"}
+    return layout
 
 
 def _px(period: str) -> dict:
@@ -321,13 +335,13 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     order = both.abs().max(axis=1).sort_values(ascending=True).index[-top:]
     both = both.loc[order]
     # The layout given to the constructor, as in timeline_figure (update_layout is 7x slower).
-    fig = go.Figure(layout=dict(
+    fig = go.Figure(**unchecked(), layout=dict(
         barmode="group",
         height=max(240, 32 * len(both) + 110),
         margin={"l": 10, "r": 10, "t": 34, "b": 10},
         # Two entries at the top left: clear of plotly's toolbar (top right) and of the axis title.
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        xaxis={"title": "contribution to the raw score", "zeroline": True, "zerolinecolor": "#555",
+        xaxis={"title": {"text": "contribution to the raw score"}, "zeroline": True, "zerolinecolor": "#555",
                "showgrid": True, "gridcolor": "#eee"},
         plot_bgcolor="white",
         showlegend=True,
@@ -340,22 +354,22 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     # legend gets swatches of its own, grey, solid for the period and hatched for the article.
     fig.add_trace(
         go.Bar(
-            y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
+            **unchecked(), y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
             hovertemplate="%{y}: %{x:+.2f}<extra>" + html.escape(period_name) + "</extra>",
             showlegend=False, legendgroup="p",
         )
     )
-    fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
+    fig.add_trace(go.Bar(**unchecked(), y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
                          marker={"color": NEUTRAL_COLOR}, hoverinfo="skip"))
     if article is not None:
         fig.add_trace(
             go.Bar(
-                y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
+                **unchecked(), y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
                 marker={"color": colors(both["a"]), "pattern": {"shape": "/", "fgcolor": "white"}},
                 hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>", showlegend=False, legendgroup="a",
             )
         )
-        fig.add_trace(go.Bar(y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
+        fig.add_trace(go.Bar(**unchecked(), y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
                              legendgroup="a", hoverinfo="skip",
                              marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
                                      "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))

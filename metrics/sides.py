@@ -70,13 +70,15 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
     (84 against 169 ms in Chromium)."""
     import plotly.graph_objects as go
 
+    from .figures import unchecked
+
     names = countries()
     # The layout given to the constructor (update_layout and add_hline are several times slower).
-    fig = go.Figure(layout=dict(
+    fig = go.Figure(**unchecked(), layout=dict(
         height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
         legend={"orientation": "h", "y": -0.25},
-        yaxis={"range": [-100, 100], "title": "tension", "zeroline": False},
+        yaxis={"range": [-100, 100], "title": {"text": "tension"}, "zeroline": False},
         shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
                  "line": {"color": "#888", "width": 1}}],  # the zero line
     ))
@@ -86,7 +88,7 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
         label = f"{names.get(code, code)} → {names.get(other, other)}" if other else names.get(code, code)
         fig.add_trace(
             go.Scatter(
-                x=part["period"], y=part["mean"], mode="lines+markers" if _has_lone_period(part["mean"]) else "lines",
+                **unchecked(), x=part["period"], y=part["mean"], mode="lines+markers" if _has_lone_period(part["mean"]) else "lines",
                 name=label,
                 line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
                 connectgaps=False, customdata=part[["count"]].to_numpy(),

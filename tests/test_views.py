@@ -268,6 +268,43 @@ def test_hover_titles_are_escaped():
     assert art.customdata[0][1] == html.escape("<img src=x onerror=alert(1)>")
 
 
+def _as_sent(fig) -> dict:
+    """The figure as st.plotly_chart sends it to the browser."""
+    import plotly.io
+
+    return json.loads(plotly.io.to_json(fig.to_dict(), validate=False))
+
+
+def test_the_unchecked_figures_send_what_plotlys_checks_would(prepared, monkeypatch):
+    # The dashboard's figures skip plotly's property checks for speed: built with the checks, each
+    # must pass them (no misspelt property, no value they reject) and reach the browser unchanged.
+    from metrics.level import level_index
+    from metrics.sides import side_tensions, sides_figure, sides_timeline
+
+    points = _points(prepared)
+    tl = timeline(points, "month", empty=True)
+    sel = points.dropna(subset=["date"])["id"].iloc[1]
+    drivers = mean_family_contributions(prepared, None, np.ones(len(points), bool))
+    article = family_contributions(prepared).iloc[0]
+    builds = {
+        "timeline, articles drawn": lambda: figures.timeline_figure(
+            points, tl, selected=sel, highlight=tl["period"].iloc[0], level=level_index(points, 30)),
+        "timeline, means only, compared": lambda: figures.timeline_figure(
+            points, tl, max_points=2, pair="US-CN", compare=[("US-RU", tl)], period="month"),
+        "timeline, weeks": lambda: figures.timeline_figure(points, timeline(points, "week"), period="week"),
+        "drivers, period": lambda: figures.drivers_figure(drivers, period_name="Feb 2023 mean"),
+        "drivers, with article": lambda: figures.drivers_figure(drivers, article, article_name="<b>a title</b>"),
+        "who escalates": lambda: sides_figure(sides_timeline(points["date"], side_tensions(prepared))),
+    }
+    for name, build in builds.items():
+        fast = _as_sent(build())
+        monkeypatch.setattr(figures, "CHECK", True)
+        checked = _as_sent(build())
+        monkeypatch.setattr(figures, "CHECK", False)
+        assert fast == checked, name
+        assert fast["data"], name
+
+
 def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign(prepared):
     fam = family_contributions(prepared)
     rows = np.array([False, True, False, False])  # the sanctions article

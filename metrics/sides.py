@@ -75,7 +75,7 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
     names = countries()
     # The layout given to the constructor (update_layout and add_hline are several times slower).
     fig = go.Figure(**unchecked(), layout=dict(
-        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=260, margin={"l": 80, "r": 10, "t": 30, "b": 80},  # full margins: see metrics.figures._label_margin
         title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
         legend={"orientation": "h", "y": -0.25},
         yaxis={"range": [-100, 100], "title": {"text": "tension"}, "zeroline": False},

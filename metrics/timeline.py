@@ -45,35 +45,58 @@ def timeline(scores: pd.DataFrame, period: str = "month", rolling: int = ROLLING
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {sorted(PERIODS)}")
-    df = scores[["date", "tension"]].copy()
-    df["date"] = pd.to_datetime(df["date"], errors="coerce")
-    df = df.dropna()
-    if df.empty:
+    tension = scores["tension"].to_numpy(dtype=float)
+    full, idx, ok = calendar(scores["date"], period, np.isfinite(tension))
+    if full is None:
         return pd.DataFrame(columns=COLUMNS)
     from scipy import stats  # here, not at the top: the command line imports this module for its periods
 
-    freq = PERIODS[period]
-    key = df["date"].dt.to_period(freq)
-    g = df.groupby(key)["tension"].agg(["mean", "count", "std", "sum"]).rename(columns={"std": "sd"})
-    full = pd.period_range(g.index.min(), g.index.max(), freq=freq)
-    g = g.reindex(full)
-    g["count"] = g["count"].fillna(0).astype(int)
-    n = g["count"].to_numpy()
-    sd = np.nan_to_num(g["sd"].to_numpy())
-    half = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)), 0.0)
-    g["lo"] = np.clip(g["mean"] - half, -100, 100)
-    g["hi"] = np.clip(g["mean"] + half, -100, 100)
+    # Sums over integer period numbers, not a pandas groupby: this runs on every slider move (16
+    # against 3 ms at 10,000 articles), and the mean, sd and windows follow from three sums.
+    v, at = tension[ok], idx[ok]
+    n = np.bincount(at, minlength=len(full))
+    total = np.bincount(at, weights=v, minlength=len(full))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / n, np.nan)
+        dev = np.bincount(at, weights=(v - mean[at]) ** 2, minlength=len(full))
+        sd = np.where(n > 1, np.sqrt(dev / np.maximum(n - 1, 1)), np.nan)
+    half = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)) * np.nan_to_num(sd)
+                    / np.sqrt(np.maximum(n, 1)), 0.0)
     # The whole calendar is in the index, so a window of ``rolling`` rows is ``rolling`` calendar periods.
-    r_sum = g["sum"].fillna(0.0).rolling(rolling, min_periods=1).sum()
-    r_n = g["count"].rolling(rolling, min_periods=1).sum().astype(int)
-    g["rolling"] = (r_sum / r_n.where(r_n > 0)).to_numpy()
-    g["rolling_count"] = r_n.to_numpy()
-    g["period"] = full.start_time
-    g["end"] = full.end_time.normalize()
-    out = g.reset_index(drop=True)[COLUMNS]
+    r_sum, r_n = _window_sum(total, rolling), _window_sum(n, rolling).astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_mean = np.where(r_n > 0, r_sum / np.maximum(r_n, 1), np.nan)
+    out = pd.DataFrame({
+        "period": full.start_time, "end": full.end_time.normalize(), "mean": mean, "count": n.astype(int), "sd": sd,
+        "lo": np.clip(mean - half, -100, 100), "hi": np.clip(mean + half, -100, 100),
+        "rolling": r_mean, "rolling_count": r_n,
+    })[COLUMNS]
     if not empty:
         out = out[out["count"] > 0].reset_index(drop=True)
     return out
+
+
+def _window_sum(x: np.ndarray, width: int) -> np.ndarray:
+    """Sum of each element and the ``width - 1`` before it."""
+    c = np.cumsum(np.asarray(x, dtype=float))
+    return c - np.concatenate([np.zeros(min(width, len(c))), c[:-width]]) if len(c) else c
+
+
+def calendar(dates, period: str, keep: np.ndarray | None = None) -> tuple[pd.PeriodIndex | None, np.ndarray, np.ndarray]:
+    """Every calendar period from the first to the last of ``dates`` (those with ``keep``),
+    each date's position in it, and which dates are in it (dated and kept); ``(None, ...)``
+    when none is."""
+    when = pd.to_datetime(pd.Series(dates).reset_index(drop=True), errors="coerce")
+    ok = when.notna().to_numpy().copy()
+    if keep is not None:
+        ok &= np.asarray(keep, dtype=bool)
+    if not ok.any():
+        return None, np.zeros(len(when), dtype=np.int64), ok
+    ordinal = when.dt.to_period(PERIODS[period]).array.asi8
+    first, last = ordinal[ok].min(), ordinal[ok].max()
+    full = pd.period_range(pd.Period(ordinal=first, freq=PERIODS[period]), periods=int(last - first + 1),
+                           freq=PERIODS[period])
+    return full, np.where(ok, ordinal - first, 0), ok
 
 
 def with_gaps(tl: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -49,3 +49,29 @@ def test_weeks_start_on_monday_and_days_are_days():
 def test_bad_period():
     with pytest.raises(ValueError):
         timeline(pd.DataFrame({"date": [], "tension": []}), "year")
+
+
+@pytest.mark.parametrize("period,freq", [("day", "D"), ("week", "W-SUN"), ("month", "M")])
+def test_period_statistics_match_a_direct_groupby_on_irregular_news(period, freq):
+    # Bursts and silences across a year boundary, undated and unscored articles among them.
+    rng = np.random.default_rng(7)
+    days = np.concatenate([rng.integers(0, 20, 30), rng.integers(200, 230, 25), [400, 401, 401, 402]])
+    df = pd.DataFrame({"date": pd.Timestamp(2022, 11, 25) + pd.to_timedelta(days, unit="D"),
+                       "tension": rng.uniform(-100, 100, len(days)).round(1)})
+    df.loc[[3, 40], "date"] = pd.NaT
+    df.loc[[5, 41, 57], "tension"] = np.nan
+    full = timeline(df, period, empty=True)
+    kept = df.dropna()
+    g = kept.groupby(kept["date"].dt.to_period(freq))["tension"]
+    expect = pd.DataFrame({"mean": g.mean(), "count": g.count(), "sd": g.std()})
+    calendar = pd.period_range(expect.index.min(), expect.index.max(), freq=freq)
+    expect = expect.reindex(calendar)
+    assert list(full["period"]) == list(calendar.start_time)
+    assert list(full["count"]) == list(expect["count"].fillna(0).astype(int))
+    np.testing.assert_allclose(full["mean"], expect["mean"], equal_nan=True)
+    np.testing.assert_allclose(full["sd"], expect["sd"], equal_nan=True)
+    window = kept.groupby(kept["date"].dt.to_period(freq))["tension"].agg(["sum", "count"]).reindex(calendar).fillna(0)
+    r_sum, r_n = window["sum"].rolling(3, min_periods=1).sum(), window["count"].rolling(3, min_periods=1).sum()
+    np.testing.assert_allclose(full["rolling"], (r_sum / r_n.where(r_n > 0)).to_numpy(), equal_nan=True)
+    assert list(full["rolling_count"]) == list(r_n.astype(int))
+    assert (full["lo"] <= full["mean"]).where(full["count"] > 0, True).all()

@@ -18,12 +18,13 @@
      ``--visits``; the number to compare with the target;
    - slider: from a keyboard move of a weight slider (the key press, timed inside the page) to
      ``data-test-script-state`` back at ``notRunning`` after the rerun, and to the timeline's
-     SVG changing; median, min and max over ``--moves`` moves, each to a weight not used
-     before (up to the slider's end: 28 moves);
+     last change (its new drawing complete, which can come after the run ends); median, min and
+     max over ``--moves`` moves, each to a weight not used before (up to the slider's end: 28);
    - the floor: a one-chart Streamlit app timed the same way, in the same run, so the figures
      can be read against what Streamlit and plotly.js cost on this machine at this moment
      (the ratio matters more than the seconds on a shared 2-core box).
-Targets (issue 4): first chart < 3 s, slider < 500 ms with 10,000 articles.
+Targets (issue 12): a new visitor's first chart within 1.15x of the floor, slider < 500 ms with
+10,000 articles.
 """
 
 from __future__ import annotations
@@ -42,7 +43,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.browser import CHROMIUM, IDLE, WINDOW, ServerFailed, launch_chromium, start_streamlit, stop  # noqa: E402
+from tests.helpers.browser import (  # noqa: E402
+    CHROMIUM,
+    FIRST_PAINT,
+    IDLE,
+    WINDOW,
+    ServerFailed,
+    launch_chromium,
+    start_streamlit,
+    stop,
+)
 
 OUT = ROOT / "bench" / "out"
 DISTINCT = 10_000  # articles written and extracted; more are copies of their features
@@ -216,9 +226,11 @@ _OBSERVE = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   new MutationObserver(() => window.__events.push(['state', app.getAttribute('data-test-script-state'), performance.now()]))
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  const plot = document.querySelector('.js-plotly-plot');
-  new MutationObserver(() => window.__events.push(['chart', '', performance.now()]))
-    .observe(plot, {subtree: true, attributes: true, childList: true});
+  // Streamlit mounts a changed chart anew: watch the timeline's place on the page, not one plot element.
+  new MutationObserver(ms => {
+    if (ms.some(m => (m.target.nodeType === 1 ? m.target : m.target.parentElement)?.closest('.st-key-timeline')))
+      window.__events.push(['chart', '', performance.now()]);
+  }).observe(document.body, {subtree: true, attributes: true, childList: true});
 }"""
 
 _DONE = """t0 => {
@@ -226,9 +238,14 @@ _DONE = """t0 => {
   const run = ev.findIndex(e => e[0] === 'state' && e[1] === 'running');
   if (run < 0) return null;
   const idle = ev.slice(run).find(e => e[0] === 'state' && e[1] === 'notRunning');
-  if (!idle) return null;
-  const chart = ev.find(e => e[0] === 'chart');
-  return {idle: idle[2] - t0, chart: chart ? chart[2] - t0 : null};
+  return idle ? idle[2] - t0 : null;
+}"""
+
+# The timeline's last change after the key press: when its new drawing is complete (read once
+# the page has been quiet for a while; it can come after the run has ended).
+_DRAWN = """t0 => {
+  const ev = window.__events.filter(e => e[0] === 'chart' && e[2] >= t0);
+  return ev.length ? ev[ev.length - 1][2] - t0 : null;
 }"""
 
 
@@ -312,7 +329,11 @@ def measure(url: str, moves: int, visits: int) -> dict:
         # A seed cue's slider: always open beside the chart (the sidebar's groups start closed).
         thumb = page.locator(".st-key-w_channels_cut input[type='range']")
         thumb.wait_for(state="attached")
-        page.wait_for_timeout(500)
+        # The whole page first (a new visitor's second run, ui.firstpaint), so no move is timed
+        # against the end of the page load.
+        page.wait_for_selector(FIRST_PAINT, state="detached", timeout=120_000)
+        page.wait_for_selector(IDLE)
+        page.wait_for_timeout(1000)
         page.evaluate(_OBSERVE)
         idle, chart = [], []
         # Every move to a weight not seen before, as a drag goes: moving back and forth between two
@@ -323,11 +344,11 @@ def measure(url: str, moves: int, visits: int) -> dict:
             thumb.focus()
             t_key = page.evaluate("performance.now()")
             page.keyboard.press("ArrowRight" if k < fresh else "ArrowLeft")
-            res = page.wait_for_function(_DONE, arg=t_key, timeout=60_000).json_value()
-            idle.append(res["idle"])
-            if res["chart"] is not None:
-                chart.append(res["chart"])
-            page.wait_for_timeout(300)
+            idle.append(page.wait_for_function(_DONE, arg=t_key, timeout=60_000).json_value())
+            page.wait_for_timeout(1000)
+            drawn = page.evaluate(_DRAWN, t_key)
+            if drawn is not None:
+                chart.append(drawn)
         out["slider_idle_ms_median"] = round(statistics.median(idle))
         out["slider_idle_ms_min"] = round(min(idle))
         out["slider_idle_ms_max"] = round(max(idle))
@@ -373,8 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for k, v in result.items():
             print(f"{k:>24}: {v}")
-        ok = result["first_chart_warm_s_median"] < 3 and result["slider_idle_ms_median"] < 500
-        print(f"{'targets':>24}: first chart < 3 s, slider < 500 ms -> {'met' if ok else 'NOT met'}")
+        ratio = result.get("first_chart_over_floor")
+        ok = (ratio is not None and ratio <= 1.15) and result["slider_idle_ms_median"] < 500
+        print(f"{'targets':>24}: first chart within 1.15x of the floor, slider < 500 ms -> {'met' if ok else 'NOT met'}")
     return 0
 
 

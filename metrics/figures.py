@@ -43,6 +43,14 @@ def unchecked() -> dict:
     return {} if CHECK else {"_validate": False}
 
 
+def scatter(**properties) -> go.Scatter:
+    return go.Scatter(**properties, **unchecked())
+
+
+def bar(**properties) -> go.Bar:
+    return go.Bar(**properties, **unchecked())
+
+
 def _hover_title(title: str, limit: int = 90) -> str:
     # Plotly renders a subset of HTML tags in hover labels: titles are escaped like any article text.
     t = title if len(title) <= limit else title[: limit - 1] + "…"
@@ -167,8 +175,8 @@ def timeline_figure(
         # Layout shapes, not add_vrect: the same rectangles, without add_vrect's subplot
         # bookkeeping, which took 170 ms of a 640 ms page run at 10,000 articles.
         layout["shapes"] = _highlight_shapes(highlight, period)
-    # The layout given to the constructor, not through update_layout: the same figure, validated
-    # once, in 4.5 ms instead of 31 (update_layout splits and checks every nested key path).
+    # The layout given to the constructor, not through update_layout: the same figure in 4.5 ms
+    # instead of 31 (update_layout splits and checks every nested key path).
     return go.Figure(data=traces, layout=layout, **unchecked())
 
 
@@ -184,30 +192,30 @@ def _period_traces(full: pd.DataFrame, period: str, rolling: int, many: bool, su
     # no marker of its own there, so a click on the point opens the article, not the period.
     marked = has if many else full["count"].to_numpy() > 1
     return [
-        go.Scatter(
-            **unchecked(), x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
+        scatter(
+            x=bx, y=by, fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(127,140,141,0.22)",
             hoverinfo="skip", name="95% interval of the mean", **_px(period),
         ),
-        go.Scatter(
-            **unchecked(), x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
+        scatter(
+            x=full["period"], y=full["mean"].where(has), mode="lines", name=f"Mean per {unit}{suffix}",
             line={"color": "#2c3e50", "width": 2}, connectgaps=False, hoverinfo="skip", legendgroup="mean",
             **_px(period),
         ),
-        go.Scatter(
-            **unchecked(), x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
+        scatter(
+            x=full["period"], y=full["mean"].where(marked), mode="markers", name=f"Mean per {unit}{suffix}",
             marker={"size": 9 if many else 6, "color": "#2c3e50"}, showlegend=False, legendgroup="mean",
             customdata=custom, text=_mean_labels(full, period, intervals),
             hovertemplate="%{text}<br>mean %{y:+.1f}<extra></extra>", **_px(period),
         ),
-        go.Scatter(
-            **unchecked(), x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
+        scatter(
+            x=full["period"], y=full["rolling"], mode="lines", name=f"Rolling mean ({rolling} calendar {unit}s)",
             line={"color": "#e67e22", "width": 2, "dash": "dash"}, connectgaps=False, **_px(period),
             # No hover of its own: its points sit on the articles' and would take their clicks.
             # The volume bars' hover tells each window's mean and count.
             text=windows, hoverinfo="skip",
         ),
-        go.Bar(
-            **unchecked(), x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
+        bar(
+            x=full["period"], y=full["count"], name=f"Articles per {unit}{suffix}", yaxis="y2",
             marker={"color": "#5d6d7e"}, customdata=custom,
             text=[f"{iv}<br>{articles_label(int(n))}<br>rolling mean " + ("–" if r != r else f"{r:+.1f}")
                   + f" over {lab}" for iv, n, r, lab in zip(intervals, full["count"], full["rolling"], windows)],
@@ -222,14 +230,14 @@ def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> 
     unit = PERIOD_NAMES[period]
     has = full["count"].to_numpy() > 0
     return [
-        go.Scatter(
-            **unchecked(), x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
+        scatter(
+            x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
             line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
             text=_mean_labels(full, period, _intervals(full, period)),
             hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
         ),
-        go.Bar(
-            **unchecked(), x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
+        bar(
+            x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
             marker={"color": color}, text=_intervals(full, period),
             hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
             textposition="none", **_px(period),
@@ -239,8 +247,8 @@ def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> 
 
 def _level_trace(level: pd.DataFrame) -> go.Scatter:
     half = level.attrs.get("half_life_days")
-    return go.Scatter(
-        **unchecked(), x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
+    return scatter(
+        x=level["date"], y=level["level"], mode="lines", line={"color": "#8e44ad", "width": 2},
         name="Level index" + (f" (half-life {half:g} days)" if half else ""),
         hovertemplate="%{x|%Y-%m-%d}<br>level %{y:+.1f}<extra></extra>",
     )
@@ -248,8 +256,8 @@ def _level_trace(level: pd.DataFrame) -> go.Scatter:
 
 def _article_trace(dated: pd.DataFrame) -> go.Scatter:
     custom = np.column_stack([dated["id"].to_numpy(), [_hover_title(t) for t in dated["title"]]])
-    return go.Scatter(
-        **unchecked(), x=dated["date"], y=dated["tension"], mode="markers", name="Article",
+    return scatter(
+        x=dated["date"], y=dated["tension"], mode="markers", name="Article",
         marker={
             "size": 9, "color": dated["tension"], "colorscale": POINT_SCALE, "cmin": -100, "cmax": 100,
             "line": {"width": 0.8, "color": "#333"}, "opacity": 0.9,
@@ -260,8 +268,8 @@ def _article_trace(dated: pd.DataFrame) -> go.Scatter:
 
 
 def _selected_trace(sel: pd.DataFrame) -> go.Scatter:
-    return go.Scatter(
-        **unchecked(), x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
+    return scatter(
+        x=sel["date"], y=sel["tension"], mode="markers", name="Selected article",
         marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#111"}},
         customdata=np.column_stack([sel["id"].to_numpy(), [_hover_title(t) for t in sel["title"]]]),
         hovertemplate="<b>%{customdata[1]}</b><br>%{x|%Y-%m-%d}<br>tension %{y:+.1f}<extra>selected</extra>",
@@ -365,23 +373,23 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     # The bars are coloured by sign, so a legend swatch would take the first bar's colour: the
     # legend gets swatches of its own, grey, solid for the period and hatched for the article.
     fig.add_trace(
-        go.Bar(
-            **unchecked(), y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
+        bar(
+            y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
             hovertemplate="%{y}: %{x:+.2f}<extra>" + html.escape(period_name) + "</extra>",
             showlegend=False, legendgroup="p",
         )
     )
-    fig.add_trace(go.Bar(**unchecked(), y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
+    fig.add_trace(bar(y=[None], x=[None], orientation="h", name=period_name, legendgroup="p",
                          marker={"color": NEUTRAL_COLOR}, hoverinfo="skip"))
     if article is not None:
         fig.add_trace(
-            go.Bar(
-                **unchecked(), y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
+            bar(
+                y=both.index, x=both["a"], orientation="h", name=_hover_title(article_name, 50),
                 marker={"color": colors(both["a"]), "pattern": {"shape": "/", "fgcolor": "white"}},
                 hovertemplate="%{y}: %{x:+.2f}<extra>article</extra>", showlegend=False, legendgroup="a",
             )
         )
-        fig.add_trace(go.Bar(**unchecked(), y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
+        fig.add_trace(bar(y=[None], x=[None], orientation="h", name=_hover_title(article_name, 50),
                              legendgroup="a", hoverinfo="skip",
                              marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
                                      "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))

@@ -71,7 +71,7 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
     (84 against 169 ms in Chromium)."""
     import plotly.graph_objects as go
 
-    from .figures import unchecked
+    from .figures import scatter, unchecked
 
     names = countries()
     # The layout given to the constructor (update_layout and add_hline are several times slower).
@@ -88,8 +88,8 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
         other = next((c for c in codes if c != code), None)
         label = f"{names.get(code, code)} → {names.get(other, other)}" if other else names.get(code, code)
         fig.add_trace(
-            go.Scatter(
-                **unchecked(), x=part["period"], y=part["mean"], mode="lines+markers" if _has_lone_period(part["mean"]) else "lines",
+            scatter(
+                x=part["period"], y=part["mean"], mode="lines+markers" if _has_lone_period(part["mean"]) else "lines",
                 name=label,
                 line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
                 connectgaps=False, customdata=part[["count"]].to_numpy(),

@@ -313,20 +313,22 @@ def measure(url: str, moves: int, visits: int, floor_url: str | None = None) -> 
         # New visitors to the app and to the floor in turns (the order swapped every round), so
         # both see the same load on the two cores: the ratio of one run is what to compare.
         warm, bare = [], []
+
+        def floor_visit() -> None:
+            seconds, f_ctx, _page = _first_chart(browser, floor_url)
+            bare.append(seconds)
+            f_ctx.close()
+
         for k in range(visits):
             if floor_url and k % 2 == 1:
-                f_ctx = _first_chart(browser, floor_url)
-                bare.append(f_ctx[0])
-                f_ctx[1].close()
+                floor_visit()
             seconds, ctx, page = _first_chart(browser, url)
             warm.append(seconds)
             # The whole page in before the next visit: its second run must not load the next one.
             page.wait_for_selector(FIRST_PAINT, state="detached", timeout=120_000)
             page.wait_for_selector(IDLE)
             if floor_url and k % 2 == 0:
-                f_ctx = _first_chart(browser, floor_url)
-                bare.append(f_ctx[0])
-                f_ctx[1].close()
+                floor_visit()
             if len(warm) < visits:
                 ctx.close()
         out["first_chart_warm_s_median"] = round(statistics.median(warm), 2)

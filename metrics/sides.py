@@ -15,7 +15,7 @@ import pandas as pd
 from .dyad import countries
 from .lexicon import WeightsLike
 from .scoring import Prepared, raw_by_side, to_tension
-from .timeline import PERIODS, calendar
+from .timeline import PERIODS, calendar, period_sums
 
 
 def side_tensions(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
@@ -45,11 +45,7 @@ def sides_timeline(dates: pd.Series, sides: pd.DataFrame, period: str = "month")
     for code in sides.columns:
         # Sums over period numbers, as metrics.timeline does: this too runs on every slider move.
         v = sides[code].to_numpy(dtype=float)
-        has = ok & np.isfinite(v)
-        n = np.bincount(idx[has], minlength=len(full))
-        total = np.bincount(idx[has], weights=v[has], minlength=len(full))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        n, _total, mean = period_sums(v, idx, ok & np.isfinite(v), len(full))
         parts.append(pd.DataFrame({"period": full.start_time, "side": code, "mean": mean, "count": n.astype(int)}))
     return pd.concat(parts, ignore_index=True)[cols]
 

@@ -20,7 +20,7 @@ st.html("<style>[data-testid='stSkeleton'] { animation: none !important; }</styl
 _boot = None if "ui.filters" in sys.modules else st.progress(0.0, text="Starting the dashboard …")
 
 from metrics.errors import MetricsError  # noqa: E402 - after the progress bar, on purpose
-from metrics.mdtext import md_escape  # noqa: E402
+from metrics.views.mdtext import md_escape  # noqa: E402
 
 try:
     from ui import article, auth, cache, filters, firstpaint, firststart, weights  # noqa: E402

@@ -44,7 +44,7 @@ def _cli(*argv: str) -> float:
 
 
 def measure(location: str, ingest_db: str, feats: list, files: Path) -> dict:
-    from metrics.store import Store
+    from metrics.store.core import Store
 
     store = Store(location)
     t0 = time.perf_counter()

@@ -1,9 +1,9 @@
 import sys
 
-from .errors import MetricsError
+from metrics.errors import MetricsError
 
 try:
-    from .cli import main, tune_gc
+    from metrics.cli import main, tune_gc
 except MetricsError as err:  # shipped data read at import (data/scope.yaml) is malformed: one line
     print(f"error: {err}", file=sys.stderr)
     sys.exit(2)

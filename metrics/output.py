@@ -11,7 +11,7 @@ from typing import IO
 
 import pandas as pd
 
-from .errors import MetricsError
+from metrics.errors import MetricsError
 
 FORMATS = ("csv", "jsonl", "parquet")
 
@@ -96,7 +96,7 @@ def _iso_dates(df: pd.DataFrame) -> pd.DataFrame:
 
 class TableWriter:
     """Append chunks of one table to a file or stdout; close() finishes the file. ``metadata``
-    (``metrics.scoring.versions``) goes into a Parquet file's key-value metadata."""
+    (``metrics.score.scoring.versions``) goes into a Parquet file's key-value metadata."""
 
     def __init__(self, out: str | None, fmt: str, metadata: Mapping[str, str] | None = None):
         if fmt not in FORMATS:

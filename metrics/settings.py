@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import MetricsError
+from metrics.errors import MetricsError
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def configure(overrides: Mapping[str, object] | None = None, where: str = "[sett
 
 def subscribe(fn: Callable[[Mapping[str, int | float]], None]) -> None:
     """Call ``fn(values)`` now and whenever the settings change: for code that keeps a setting in
-    a module name read by a hot loop (``metrics.extract``'s strength factors)."""
+    a module name read by a hot loop (``metrics.events.extract``'s strength factors)."""
     with _lock:
         _listeners.append(fn)
     fn(values())

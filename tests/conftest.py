@@ -8,14 +8,14 @@ import tempfile
 import pytest
 from helpers import ROOT
 
-# The start-up cache (metrics/diskcache.py) of this test session and the processes it starts:
+# The start-up cache (metrics/events/diskcache.py) of this test session and the processes it starts:
 # never the user's own ~/.cache, and empty at the start of every session.
 _CACHE = tempfile.mkdtemp(prefix="tension-test-cache-")
 os.environ["TENSION_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
-from metrics.extract import Article, Extractor  # noqa: E402 - after the cache folder is set
-from metrics.scoring import prepare  # noqa: E402
+from metrics.events.extract import Article, Extractor  # noqa: E402 - after the cache folder is set
+from metrics.score.scoring import prepare  # noqa: E402
 
 
 @pytest.fixture(scope="session")

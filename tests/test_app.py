@@ -15,9 +15,9 @@ from helpers import SAMPLE, fill
 from helpers.apptest import APP, FEW, TIMEOUT, run
 from streamlit.testing.v1 import AppTest
 
-from metrics.lexicon import TONE_ID, default_lexicon
-from metrics.readers import read_bytes
-from metrics.store import Store
+from metrics.events.lexicon import TONE_ID, default_lexicon
+from metrics.read.readers import read_bytes
+from metrics.store.core import Store
 
 HOSTILE = (
     "March 3, 2024\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from metrics.bench import WORDS_PER_ARTICLE, Corpus
 from metrics.cli import main
-from metrics.segment import split_passages
+from metrics.events.segment import split_passages
+from metrics.ops.bench import WORDS_PER_ARTICLE, Corpus
 
 
 def test_a_2000_article_corpus_never_repeats_a_sentence():

@@ -15,8 +15,8 @@ import pytest
 from helpers.browser import FIRST_PAINT, POINTS
 from helpers.dashboard import FEW, NEW_ARTICLE, idle, launch, metric, open_page
 
-from metrics.readers import read_bytes
-from metrics.store import Store
+from metrics.read.readers import read_bytes
+from metrics.store.core import Store
 
 pytestmark = pytest.mark.browser
 

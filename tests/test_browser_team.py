@@ -12,7 +12,7 @@ import pytest
 from helpers.browser import POINTS
 from helpers.dashboard import NEW_ARTICLE, idle, launch, metric, open_page
 
-from metrics.store import Store
+from metrics.store.core import Store
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,9 @@ those six classes: write new held-out sentences before the next round."""
 
 import pytest
 
-from metrics.extract import Extractor
-from metrics.readers import article_from_text
-from metrics.scoring import prepare, raw_scores
+from metrics.events.extract import Extractor
+from metrics.read.readers import article_from_text
+from metrics.score.scoring import prepare, raw_scores
 
 # A statement (01) may touch one cue of weight 1 ("talks"), never a real act (>= 2).
 NEUTRAL = 1.5
@@ -119,7 +119,7 @@ TRAIN = [
     ("13", "RU-UA", "Russia threatens Ukraine with more strikes"),
     ("13", "KR-KP", "North Korea vowed to retaliate against South Korea."),
     # Needs code, not lexicon: the one who "would pay a price" is the target (here the subject,
-    # Washington), while metrics/extract.py takes the first actor after the cue (Taiwan).
+    # Washington), while metrics/events/extract.py takes the first actor after the cue (Taiwan).
     pytest.param("13", "US-CN", "Beijing said Washington would pay a heavy price if it sent troops to Taiwan.",
                  marks=pytest.mark.xfail(strict=True, reason="target of 'would pay a price' is its subject")),
     ("13", "JP-CN", "Tokyo's threats of sanctions against Beijing ring hollow."),

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.dates import dateline, parse_date
-from metrics.readers import title_from_text
+from metrics.read.dates import dateline, parse_date
+from metrics.read.readers import title_from_text
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ _DATE_PIECES = st.sampled_from(
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_DATE_PIECES, max_size=14).map("".join))
 def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
-    from metrics.dates import _PATTERNS, REFERENCE_PATTERNS
+    from metrics.read.dates import _PATTERNS, REFERENCE_PATTERNS
 
     for fast, ref in zip(_PATTERNS, REFERENCE_PATTERNS):
         assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
@@ -67,7 +67,7 @@ def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_DATE_PIECES | st.sampled_from(["Jan", "DECEMBER", "may", "Ma", "au", "\u017fep"]), max_size=14).map("".join))
 def test_starting_the_month_search_at_the_first_month_changes_no_date(text):
-    import metrics.dates as D
+    import metrics.read.dates as D
 
     fast = [D.parse_date(text), D.parse_date(text, day_first=True)]
     real = D._search_from

@@ -10,11 +10,11 @@ import sys
 import pytest
 from helpers import ROOT
 
-from metrics import diskcache, prefilter
-from metrics.bench import iter_articles
-from metrics.extract import Article, Extractor
-from metrics.lexicon import load_lexicon
-from metrics.segment import normalise
+from metrics.events import diskcache, prefilter
+from metrics.events.extract import Article, Extractor
+from metrics.events.lexicon import load_lexicon
+from metrics.events.segment import normalise
+from metrics.ops.bench import iter_articles
 
 
 def _texts() -> list[str]:

@@ -1,13 +1,13 @@
-"""The drill-down a page at a time (metrics.drilldown): the same numbers as explain, bounded pages."""
+"""The drill-down a page at a time (metrics.views.drilldown): the same numbers as explain, bounded pages."""
 
 from __future__ import annotations
 
 import pytest
 
-from metrics import drilldown
-from metrics.articlehtml import article_html, explain_summary
-from metrics.extract import Article
-from metrics.scoring import explain, prepare
+from metrics.events.extract import Article
+from metrics.score.scoring import explain, prepare
+from metrics.views import drilldown
+from metrics.views.articlehtml import article_html, explain_summary
 
 TEXT = (
     "June 19, 2023\nBlinken meets Wang Yi\n"

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from helpers import ROOT
 
-from metrics import engine
-from metrics.bench import Corpus
 from metrics.cli import main
 from metrics.errors import MetricsError
-from metrics.extract import Article
+from metrics.events.extract import Article
+from metrics.ops import engine
+from metrics.ops.bench import Corpus
 
 pytestmark = pytest.mark.slow
 
@@ -131,13 +131,13 @@ def test_a_worker_with_another_gazetteer_stores_nothing_as_current(tmp_path, mon
     """Same lexicon, other countries.yaml on the worker: its features version differs, so the
     ingest stops in one line before anything is stored with the database's version."""
     from metrics.resources import data_dir
-    from metrics.store import Store
+    from metrics.store.core import Store
 
     db = Store(tmp_path / "t.db")
     version = db.features_version
     other = tmp_path / "countries.yaml"
     other.write_text(data_dir().joinpath("countries.yaml").read_text(encoding="utf-8") + "\n# edited\n")
-    from metrics import dyad
+    from metrics.events import dyad
 
     monkeypatch.setattr(dyad, "GAZETTEER", other)
     dyad._gazetteer.cache_clear()  # the features version follows the gazetteer's content

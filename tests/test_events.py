@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.cli import main
-from metrics.dyad import gazetteer, set_actors
-from metrics.extract import Article, Extractor
-from metrics.readers import article_from_text
-from metrics.scoring import (
+from metrics.events.dyad import gazetteer, set_actors
+from metrics.events.extract import Article, Extractor
+from metrics.read.readers import article_from_text
+from metrics.score.scoring import (
     contributions,
     explain,
     prepare,
@@ -341,7 +341,7 @@ def test_explain_json_names_each_cues_actors(tmp_path, capsys):
 
 
 def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
-    from metrics.sides import side_tensions, sides_figure, sides_timeline
+    from metrics.score.sides import side_tensions, sides_figure, sides_timeline
 
     texts = {
         "2023-01-10": "China cut military channels with the United States. Beijing imposed sanctions on American firms.",
@@ -367,7 +367,7 @@ def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
 def test_who_escalates_draws_markers_only_where_a_line_cannot_show_a_period():
     import pandas as pd
 
-    from metrics.sides import sides_figure
+    from metrics.score.sides import sides_figure
 
     months = pd.date_range("2023-01-01", periods=4, freq="MS")
     dense = pd.DataFrame({"period": list(months) * 2, "side": ["US"] * 4 + ["CN"] * 4,
@@ -389,7 +389,7 @@ _GAP_TEXT = _pieces(*"abst ,.;:\t\nSTé_1", "said", "told", "says", "Said", "whi
 @settings(max_examples=400, deadline=None)
 @given(_GAP_TEXT, st.integers(0, 60), st.integers(0, 90))
 def test_target_gap_search_equals_its_regex(text, start, width):
-    from metrics import extract as X
+    from metrics.events import extract as X
 
     e = min(start, len(text))
     stop = min(len(text), e + width)
@@ -406,7 +406,7 @@ _MARKED_TEXT = _pieces(*"abcy ,'-.;\t", "tariffs on", "Imports of", "such as", "
 @given(_MARKED_TEXT, st.integers(0, 40), st.integers(0, 60))
 def test_the_scan_never_hides_a_goods_list_a_condition_a_speaker_or_an_agent(text, start, width):
     """The shared scan's marker hits stand before these regexes in extraction: no hit, no match."""
-    from metrics import extract as X
+    from metrics.events import extract as X
 
     scan = Extractor()._finder.scan(text)
     lo = min(start, len(text))
@@ -426,7 +426,7 @@ def test_the_scan_never_hides_a_goods_list_a_condition_a_speaker_or_an_agent(tex
 @settings(max_examples=300, deadline=None)
 @given(_pieces(*"ab .'-\t", "said", "Told", "according to", "the", "insisted", " by ", "ſaid"))
 def test_speaker_word_tests_never_hide_a_speaker(text):
-    from metrics import extract as X
+    from metrics.events import extract as X
 
     assert X._speaker_after(text, 0) == (X._SPEAKER_AFTER.match(text, 0) is not None)
     assert X._speaker_before(text, 0, len(text)) == (X._SPEAKER_BEFORE.search(text, 0, len(text)) is not None)

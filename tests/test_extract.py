@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from helpers import SEED
 
-from metrics.extract import Article
-from metrics.scoring import contributions
+from metrics.events.extract import Article
+from metrics.score.scoring import contributions
 
 
 def _cue_contributions(prep):
@@ -81,7 +81,7 @@ def test_a_passage_must_concern_the_pair(score_text):
 def test_an_article_that_names_only_one_side_has_no_tension(score_text):
     prep = score_text("China imposed sanctions on a shipping company. Beijing warned of more.")
     assert prep.relevant[0] == 0
-    from metrics.scoring import tension
+    from metrics.score.scoring import tension
 
     assert np.isnan(tension(prep)[0])
 

@@ -19,8 +19,8 @@ from helpers import webserver
 from helpers.webserver import Handler, story
 
 from metrics.cli import main
-from metrics.fetch import Fetcher, FetchError
-from metrics.store import Store
+from metrics.read.fetch import Fetcher, FetchError
+from metrics.store.core import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")

@@ -13,7 +13,7 @@ from helpers.documents import BODY, SECOND, error_of, make_docx, make_html, make
 
 from metrics.cli import main
 from metrics.errors import InputError
-from metrics.readers import MB, READERS, ReadOptions, read_bytes, read_path
+from metrics.read.readers import MB, READERS, ReadOptions, read_bytes, read_path
 
 # --- plain text and encodings ---------------------------------------------------------------
 

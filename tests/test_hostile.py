@@ -15,17 +15,18 @@ import pandas as pd
 import pytest
 from helpers import hostile_files as H
 
-from metrics import budget, settings
+from metrics import settings
 from metrics.cli import main
-from metrics.downloads import to_csv
 from metrics.errors import InputError
-from metrics.extract import Article, Extractor
-from metrics.filters import article_frame
-from metrics.intake import read_upload
+from metrics.events.extract import Article, Extractor
+from metrics.events.segment import split_passages
 from metrics.output import FORMULA_STARTS, display_text, neutralise_formulas, terminal_safe
-from metrics.readers import read_path
-from metrics.segment import split_passages
-from metrics.store import Store
+from metrics.read import budget
+from metrics.read.readers import read_path
+from metrics.store.core import Store
+from metrics.store.intake import read_upload
+from metrics.views.downloads import to_csv
+from metrics.views.filters import article_frame
 
 TESTS = Path(__file__).resolve().parent
 GOOD = "Officials of Washington and Beijing met for talks and agreed to keep channels of communication open.\n"
@@ -232,8 +233,8 @@ def test_what_ends_a_passage():
 
 def test_huge_integer_weight_is_one_line_in_the_cli_and_the_dashboard(tmp_path, capsys):
     from metrics.errors import WeightsError
-    from metrics.lexicon import default_lexicon
-    from metrics.presets import parse_preset
+    from metrics.events.lexicon import default_lexicon
+    from metrics.views.presets import parse_preset
 
     data = ('{"tone": ' + "1" * 5000 + "}").encode()
     with pytest.raises(WeightsError, match="too many digits"):
@@ -286,7 +287,7 @@ def test_every_csv_writer_neutralises_formulas(tmp_path, capsys):
     assert main(["export", "--db", db, "-o", str(tmp_path / "e.csv")]) == 0
     assert _assert_no_formula(tmp_path / "e.csv") >= n
     assert _assert_no_formula(tmp_path / "e.passages.csv") >= n  # ids, passage text
-    # The dashboard's downloads go through metrics.downloads.to_csv.
+    # The dashboard's downloads go through metrics.views.downloads.to_csv.
     frame = pd.DataFrame({"title": FORMULAS, "tension": [-5.0] * len(FORMULAS)})
     assert _assert_no_formula(to_csv(frame).decode()) == len(FORMULAS)
     # Parquet keeps the exact text.
@@ -332,7 +333,7 @@ def test_read_only_database_is_readable(tmp_path, capsys, monkeypatch):
     before = db.read_bytes()
     # Tests run as root, for whom chmod changes nothing: the store asks os.access.
     real = os.access
-    monkeypatch.setattr("metrics.store.os.access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
+    monkeypatch.setattr("metrics.store.core.os.access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
     capsys.readouterr()
     assert main(["list", "--db", str(db), "--format", "json"]) == 0
     assert [r["source"].endswith("a.txt") for r in json.loads(capsys.readouterr().out)] == [True]
@@ -381,8 +382,8 @@ def test_titles_with_bidi_overrides_are_escaped_in_list_and_stripped_in_tables(t
 
 
 def test_upload_preview_strips_control_and_bidi_characters():
-    from metrics.intake import FAILED, Staged, preview
-    from metrics.lexicon import default_lexicon
+    from metrics.events.lexicon import default_lexicon
+    from metrics.store.intake import FAILED, Staged, preview
 
     items = [Staged("a\u202etxt.exe", status=FAILED, reason="a\u202etxt.exe: empty file\x1b[0m")]
     row = preview(items, "US-CN", None, default_lexicon()).iloc[0]

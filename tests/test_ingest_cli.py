@@ -335,7 +335,7 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path, db_loc
 
 KILL_INSIDE = """
 import sys, time
-import metrics.store as sm
+import metrics.store.core as sm
 from metrics.cli import main
 
 write = sm.Store._write_features

@@ -1,4 +1,4 @@
-"""One way in (metrics.intake): staging statuses, the features version, and syndicated copies
+"""One way in (metrics.store.intake): staging statuses, the features version, and syndicated copies
 kept once as a story (duplicate_of) with the documented threshold."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from metrics import settings
 from metrics.cli import main
 from metrics.errors import InputError, MetricsError
-from metrics.extract import Article, Extractor
-from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, shingle_hashes
-from metrics.lexicon import default_lexicon
-from metrics.store import Store
+from metrics.events.extract import Article, Extractor
+from metrics.events.lexicon import default_lexicon
+from metrics.store.core import Store
+from metrics.store.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, shingle_hashes
 
 # One wire story as four outlets ran it: other headlines, other boilerplate, a sentence more or
 # less. Sentences written for this test.

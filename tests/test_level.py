@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from metrics.level import level_index
+from metrics.score.level import level_index
 
 
 def scores(*rows):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from metrics.bench import run_child, write_corpus
+from metrics.ops.bench import run_child, write_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ def _size(folder: Path) -> int:
 def test_peak_memory_grows_far_less_than_the_corpus(tmp_path):
     small, large = 300, 3000
     rss, size = {}, {}
-    # Both measured runs start from the same start-up cache (metrics/diskcache.py), filled by a
+    # Both measured runs start from the same start-up cache (metrics/events/diskcache.py), filled by a
     # first run: a run that builds the cue finder holds its parse trees, one that reads it does not.
     cache = {"TENSION_CACHE_DIR": str(tmp_path / "cache")}
     warm = write_corpus(tmp_path / "warm", 50, 3)

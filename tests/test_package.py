@@ -99,7 +99,7 @@ def test_tension_runs_from_any_folder_on_its_own_data(installed):
     assert _run([tension, "score", "--help"], work, env).stdout.startswith("usage: tension score ")
 
     probe = (
-        "import importlib.metadata as md, metrics, metrics.dyad as d, metrics.lexicon as l, metrics.resources as r\n"
+        "import importlib.metadata as md, metrics, metrics.events.dyad as d, metrics.events.lexicon as l, metrics.resources as r\n"
         "print(r.data_dir()); print(l.DEFAULT_LEXICON)\n"
         "print(d.GAZETTEER); print(metrics.__file__); print(md.version('relations-tension-index'), metrics.__version__)\n"
         "print(len(d.gazetteer().codes))"

@@ -1,4 +1,4 @@
-"""The fast paths of extraction (metrics/prefilter.py) give exactly what the slow ones give.
+"""The fast paths of extraction (metrics/events/prefilter.py) give exactly what the slow ones give.
 
 The reference is the same code with ``prefilter.ENABLED = False``: every cue family, the
 gazetteer and the negation, hedge and background patterns run in full over the text.
@@ -15,10 +15,9 @@ from helpers import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from metrics import prefilter
-from metrics.bench import Corpus
 from metrics.errors import LexiconError
-from metrics.extract import (
+from metrics.events import prefilter
+from metrics.events.extract import (
     ARTICLE_COLUMNS,
     MATCH_COLUMNS,
     MATCH_DTYPES,
@@ -29,7 +28,8 @@ from metrics.extract import (
     Extractor,
     Features,
 )
-from metrics.lexicon import load_lexicon
+from metrics.events.lexicon import load_lexicon
+from metrics.ops.bench import Corpus
 
 # Sentences written for these tests: negation, hedges, background clauses, quotes, dashes,
 # abbreviations, case, odd spacing and the characters IGNORECASE folds specially.

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.cli import main
-from metrics.dates import parse_date
-from metrics.extract import Extractor
-from metrics.readers import ReadOptions, clean_title, read_bytes, read_path
+from metrics.events.extract import Extractor
+from metrics.read.dates import parse_date
+from metrics.read.readers import ReadOptions, clean_title, read_bytes, read_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SEED = ROOT / "data" / "articles" / "2023-06-19-blinken-wang-yi-talks-seed.txt"
@@ -139,7 +139,7 @@ _CREDIT_PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_CREDIT_PIECES, max_size=8).map("".join))
 def test_the_credit_shortcut_never_skips_a_credit(line):
-    from metrics.readers import _CREDIT, _may_credit
+    from metrics.read.readers import _CREDIT, _may_credit
 
     assert _may_credit(line) or _CREDIT.search(line) is None
 
@@ -147,7 +147,7 @@ def test_the_credit_shortcut_never_skips_a_credit(line):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x9F), max_size=60) | st.text(max_size=30))
 def test_control_characters_are_counted_as_the_regex_counts_them(text):
-    from metrics.readers import _CONTROL, _control_count
+    from metrics.read.readers import _CONTROL, _control_count
 
     assert _control_count(text) == len(_CONTROL.findall(text))
 

@@ -6,9 +6,17 @@ from helpers import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.extract import Article, Extractor
-from metrics.lexicon import TONE_ID, default_lexicon
-from metrics.scoring import contributions, explain, family_contributions, prepare, raw_scores, tension, to_tension
+from metrics.events.extract import Article, Extractor
+from metrics.events.lexicon import TONE_ID, default_lexicon
+from metrics.score.scoring import (
+    contributions,
+    explain,
+    family_contributions,
+    prepare,
+    raw_scores,
+    tension,
+    to_tension,
+)
 
 TEXTS = [
     SEED.read_text(encoding="utf-8"),
@@ -71,7 +79,7 @@ def test_tension_is_bounded_and_ordered(prep):
 
 
 def test_reweighting_never_reads_text(prep, monkeypatch):
-    import metrics.extract as ex
+    import metrics.events.extract as ex
 
     monkeypatch.setattr(ex.Extractor, "extract", lambda *a: (_ for _ in ()).throw(AssertionError("re-read")))
     base = raw_scores(prep)

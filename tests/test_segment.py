@@ -1,4 +1,4 @@
-from metrics.segment import normalise, split_passages
+from metrics.events.segment import normalise, split_passages
 
 
 def texts(s):
@@ -47,7 +47,7 @@ def test_normalise_keeps_length():
 def test_normalise_changes_only_non_ascii_characters():
     # normalise returns ASCII text as it is, without translating: that holds only while every
     # character it folds is outside ASCII.
-    from metrics.segment import _NORMALISE, normalise
+    from metrics.events.segment import _NORMALISE, normalise
 
     assert all(code > 127 for code in _NORMALISE)
     text = "Talks \u201cwent well\u201d \u2013 officials said\u00a0so."

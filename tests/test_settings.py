@@ -12,15 +12,16 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from metrics import scope, settings
-from metrics import store as store_mod
+from metrics import settings
 from metrics.cli import main
 from metrics.errors import MetricsError
-from metrics.extract import EXTRACTOR_VERSION, Article, Extractor
-from metrics.lexicon import default_lexicon
-from metrics.readers import ReadOptions, read_paths
-from metrics.scoring import AGGREGATE, SCALE_FUNCTION
-from metrics.store import Store
+from metrics.events import scope
+from metrics.events.extract import EXTRACTOR_VERSION, Article, Extractor
+from metrics.events.lexicon import default_lexicon
+from metrics.read.readers import ReadOptions, read_paths
+from metrics.score.scoring import AGGREGATE, SCALE_FUNCTION
+from metrics.store import core as store_mod
+from metrics.store.core import Store
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 HEDGED = "Washington might impose sanctions on Beijing over the dispute."
@@ -225,7 +226,7 @@ def test_an_options_default_is_its_setting_and_the_option_still_wins(capsys, tmp
     assert code == 1 and "over the 0.001 MB size limit" in err
     code, out, err = run(capsys, "--setting", "max_file_mb", "0.001", "score", text, "--quiet", "--max-size", "1")
     assert code == 0 and "constructive" not in err and len(out.splitlines()) == 2, err
-    from metrics.fetch import Fetcher
+    from metrics.read.fetch import Fetcher
 
     settings.configure({"fetch_timeout_seconds": 3, "fetch_max_mb": 2, "fetch_delay_seconds": 0})
     f = Fetcher()  # the dashboard's fetcher: the settings' values

@@ -14,13 +14,13 @@ import pytest
 from helpers.db import raw_rows
 
 from metrics import settings
-from metrics import store as store_mod
 from metrics.errors import InputError, MetricsError
-from metrics.extract import Article, Extractor
-from metrics.lexicon import DEFAULT_LEXICON, load_lexicon
-from metrics.readers import read_path
-from metrics.scoring import prepare, score_table
-from metrics.store import SCHEMA_VERSION, Store, default_db_path, ingest
+from metrics.events.extract import Article, Extractor
+from metrics.events.lexicon import DEFAULT_LEXICON, load_lexicon
+from metrics.read.readers import read_path
+from metrics.score.scoring import prepare, score_table
+from metrics.store import core as store_mod
+from metrics.store.core import SCHEMA_VERSION, Store, default_db_path, ingest
 
 ARTICLES = Path(__file__).resolve().parent.parent / "data" / "articles"
 

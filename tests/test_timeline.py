@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.timeline import timeline
+from metrics.score.timeline import timeline
 
 
 def test_monthly_mean_count_interval_and_rolling():

@@ -6,12 +6,12 @@ import random
 import pytest
 from helpers import ROOT
 
-from metrics import tone
-from metrics.tone import analyzer, compound
+from metrics.events import tone
+from metrics.events.tone import analyzer, compound
 
 
 def _sentences():
-    from metrics.segment import split_passages
+    from metrics.events.segment import split_passages
 
     for f in sorted((ROOT / "data" / "articles").glob("*.txt")):
         for p in split_passages(f.read_text(encoding="utf-8")):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from metrics.cli import main
-from metrics.lexicon import default_lexicon, load_weights
-from metrics.validation import fit_weights, goldstein_of, roc_auc
+from metrics.events.lexicon import default_lexicon, load_weights
+from metrics.score.validation import fit_weights, goldstein_of, roc_auc
 
 # Conflict reported in warm words and cooperation in grim ones: VADER reads each backwards,
 # the cues do not.

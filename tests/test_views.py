@@ -1,4 +1,4 @@
-"""The dashboard's view logic with no Streamlit (metrics.figures, filters, headline, labels, presets,
+"""The dashboard's view logic with no Streamlit (metrics.views.figures, filters, headline, labels, presets,
 sliders, viewparams, articlehtml, downloads): figures, filters, weights in URLs and presets."""
 
 from __future__ import annotations
@@ -11,25 +11,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import (
+from metrics.errors import InputError, WeightsError
+from metrics.events.extract import Extractor
+from metrics.events.lexicon import TONE_ID, default_lexicon, dump_weights
+from metrics.score.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
+from metrics.score.timeline import period_start, timeline
+from metrics.store import intake
+from metrics.views import (
     articlehtml,
     downloads,
     drilldown,
     figures,
     filters,
     headline,
-    intake,
     labels,
     mdtext,
     presets,
     sliders,
     viewparams,
 )
-from metrics.errors import InputError, WeightsError
-from metrics.extract import Extractor
-from metrics.lexicon import TONE_ID, default_lexicon, dump_weights
-from metrics.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
-from metrics.timeline import period_start, timeline
 
 LEX = default_lexicon()
 
@@ -44,7 +44,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def prepared():
-    from metrics.readers import read_bytes
+    from metrics.read.readers import read_bytes
 
     arts = [next(iter(read_bytes(f"a{i}.txt", t.encode()))) for i, t in enumerate(TEXTS)]
     return prepare(Extractor().extract_many(arts), "US-CN")
@@ -278,8 +278,8 @@ def _as_sent(fig) -> dict:
 def test_the_unchecked_figures_send_what_plotlys_checks_would(prepared, monkeypatch):
     # The dashboard's figures skip plotly's property checks for speed: built with the checks, each
     # must pass them (no misspelt property, no value they reject) and reach the browser unchanged.
-    from metrics.level import level_index
-    from metrics.sides import side_tensions, sides_figure, sides_timeline
+    from metrics.score.level import level_index
+    from metrics.score.sides import side_tensions, sides_figure, sides_timeline
 
     points = _points(prepared)
     tl = timeline(points, "month", empty=True)
@@ -329,7 +329,7 @@ def test_drivers_are_the_mean_family_contribution_and_the_figure_colours_by_sign
 
 
 def test_article_html_highlights_cues_and_escapes_everything(extractor):
-    from metrics.readers import read_bytes
+    from metrics.read.readers import read_bytes
 
     text = (
         "May 5, 2023\nThe US & China <script>window.__xss=1</script> imposed sanctions; "
@@ -377,7 +377,7 @@ def test_csv_export_round_trips():
 
 
 def test_the_level_index_is_drawn_when_given(prepared):
-    from metrics.level import level_index
+    from metrics.score.level import level_index
 
     points = _points(prepared)
     lvl = level_index(points, 45)
@@ -406,7 +406,7 @@ def test_key_cues_are_the_seed_then_what_moves_the_view_most(prepared):
 
 
 def test_people_read_cue_labels_and_the_csv_keeps_the_ids_beside_them(prepared):
-    from metrics.scoring import score_table
+    from metrics.score.scoring import score_table
 
     (shown,) = [labels.label_top_cues(c, LEX) for c in top_cues(prepared, rows=np.array([1]))]
     assert "Sanctions, export controls, tariffs +" in shown and "sanctions(" not in shown

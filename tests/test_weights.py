@@ -3,7 +3,7 @@ import json
 import pytest
 
 from metrics.errors import WeightsError
-from metrics.lexicon import default_lexicon, dump_weights, load_weights
+from metrics.events.lexicon import default_lexicon, dump_weights, load_weights
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_alias_bomb_is_refused_in_one_line_by_the_cli_and_the_preset_parser(tmp_
     from helpers import hostile_files as H
 
     from metrics.cli import main
-    from metrics.presets import parse_preset
+    from metrics.views.presets import parse_preset
 
     bomb = H.yaml_alias_bomb()
     assert len(bomb) < 500

@@ -8,12 +8,12 @@ import html
 import pandas as pd
 import streamlit as st
 
-from metrics import drilldown
-from metrics.articlehtml import article_html, explain_summary
-from metrics.figures import PLOT_CONFIG, drivers_figure
-from metrics.labels import labelled
-from metrics.lexicon import Weights
-from metrics.scoring import mean_family_contributions
+from metrics.events.lexicon import Weights
+from metrics.score.scoring import mean_family_contributions
+from metrics.views import drilldown
+from metrics.views.articlehtml import article_html, explain_summary
+from metrics.views.figures import PLOT_CONFIG, drivers_figure
+from metrics.views.labels import labelled
 from ui.cache import article_prepared, current
 from ui.url import set_params
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics.downloads import scores_csv
-from metrics.filters import filter_mask, search_mask
-from metrics.labels import dyad_label, label_top_cues
-from metrics.mdtext import md_escape
-from metrics.scoring import tension, top_cues
+from metrics.score.scoring import tension, top_cues
+from metrics.views.downloads import scores_csv
+from metrics.views.filters import filter_mask, search_mask
+from metrics.views.labels import dyad_label, label_top_cues
+from metrics.views.mdtext import md_escape
 from ui import article, auth, cache, weights
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
@@ -26,7 +26,7 @@ prep = cache.prepared(path, version, view["dyad"])
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def _copies(path: str, version: int) -> pd.DataFrame:
-    """Syndicated copies (metrics.intake): listed here, left out of timelines and means."""
+    """Syndicated copies (metrics.store.intake): listed here, left out of timelines and means."""
     arts = cache.store().articles()
     arts = arts[arts["duplicate_of"].notna()]
     return pd.DataFrame({

@@ -184,7 +184,7 @@ def require_editor(what: str) -> None:
     import streamlit as st
 
     if not can_edit():
-        from metrics.mdtext import md_escape
+        from metrics.views.mdtext import md_escape
 
         st.warning(md_escape(refusal(what)), icon=":material/lock:")
         st.stop()
@@ -223,7 +223,7 @@ def gate() -> None:
     then who is signed in, and a sign-out button, in the sidebar."""
     import streamlit as st
 
-    from metrics.mdtext import md_escape
+    from metrics.views.mdtext import md_escape
 
     signin = config()
     if signin is None:

@@ -3,7 +3,7 @@ the feature table, article frame and per-pair ``Prepared`` arrays of each store 
 
 Keyed on ``Store.version()``, which changes on every add or remove: the feature table is read
 from the database once per version. What depends on the weights is recomputed on every run, and
-it is only ``metrics.scoring.tension`` (a matrix-vector product).
+it is only ``metrics.score.scoring.tension`` (a matrix-vector product).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from metrics.errors import MetricsError
-from metrics.extract import Extractor, Features
-from metrics.filters import article_frame
-from metrics.lexicon import Lexicon, default_lexicon
-from metrics.scoring import Prepared, prepare
-from metrics.store import Store, default_db_path
+from metrics.events.extract import Extractor, Features
+from metrics.events.lexicon import Lexicon, default_lexicon
+from metrics.score.scoring import Prepared, prepare
+from metrics.store.core import Store, default_db_path
+from metrics.views.filters import article_frame
 
 
 @st.cache_resource(show_spinner=False)

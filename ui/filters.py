@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from metrics import settings
-from metrics.dyad import DEFAULT_DYAD
-from metrics.filters import date_bounds
-from metrics.labels import dyad_label
-from metrics.viewparams import HALF_LIFE_RANGE, URL_KEYS, dyad_options, view_from_params, view_to_params
+from metrics.events.dyad import DEFAULT_DYAD
+from metrics.views.filters import date_bounds
+from metrics.views.labels import dyad_label
+from metrics.views.viewparams import HALF_LIFE_RANGE, URL_KEYS, dyad_options, view_from_params, view_to_params
 from ui.url import set_params
 
 
@@ -105,7 +105,7 @@ def sidebar_filters(fr: pd.DataFrame, draw: bool = True) -> dict:
         end = picked[1] if len(picked) > 1 else bounds[1]
     show_level = sidebar.toggle(
         "Level index", key="level_on",
-        help="Tension as a stock that events move and that decays back toward neutral (metrics.level): "
+        help="Tension as a stock that events move and that decays back toward neutral (metrics.score.level): "
         "where relations stand, not just how this period's reporting reads.",
     )
     default_half = settings.get("level_half_life_days")

@@ -8,9 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from metrics.errors import InputError
-from metrics.intake import Intake
-from metrics.readers import read_path
+from metrics.read.readers import read_path
 from metrics.resources import data_dir
+from metrics.store.intake import Intake
 from ui.cache import db_path, extractor, store
 
 SAMPLE_DIR = data_dir() / "articles"

@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from metrics.downloads import scores_csv, to_csv
-from metrics.figures import PLOT_CONFIG, drivers_figure, parse_selection, timeline_figure
-from metrics.filters import filter_mask, period_mask
-from metrics.headline import headline_note, latest_change
-from metrics.labels import labelled, period_label
-from metrics.level import level_index
-from metrics.scoring import mean_family_contributions, tension
-from metrics.sides import side_tensions, sides_figure, sides_timeline
-from metrics.sliders import SEED_CUES, key_cues
-from metrics.timeline import period_start, timeline
+from metrics.score.level import level_index
+from metrics.score.scoring import mean_family_contributions, tension
+from metrics.score.sides import side_tensions, sides_figure, sides_timeline
+from metrics.score.timeline import period_start, timeline
+from metrics.views.downloads import scores_csv, to_csv
+from metrics.views.figures import PLOT_CONFIG, drivers_figure, parse_selection, timeline_figure
+from metrics.views.filters import filter_mask, period_mask
+from metrics.views.headline import headline_note, latest_change
+from metrics.views.labels import labelled, period_label
+from metrics.views.sliders import SEED_CUES, key_cues
 from ui import article, cache, firstpaint, weights
 
 ss = st.session_state

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from metrics.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, read_upload
-from metrics.mdtext import md_escape
-from metrics.readers import supported_suffixes
+from metrics.read.readers import supported_suffixes
 from metrics.settings import UPLOAD_MAX_ARTICLES, upload_cut
+from metrics.store.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, read_upload
+from metrics.views.mdtext import md_escape
 from ui import auth, cache, webin, weights
 
 CARDS = 30  # up to this many articles get one card each with a date picker; more get an editable table

@@ -1,7 +1,7 @@
 """What the Upload page reads, before staging: files and links turned into features once.
 
 Plain Python (no Streamlit), so tests can call it. The page keeps these lists per file or link
-and stages them again on every run (``metrics.intake``), since what is stored changes meanwhile.
+and stages them again on every run (``metrics.store.intake``), since what is stored changes meanwhile.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from metrics.errors import InputError
-from metrics.extract import Article, ArticleFeatures, Extractor
-from metrics.fetch import Fetcher, articles
-from metrics.intake import PRESENT, Intake, Staged
-from metrics.store import Store
+from metrics.events.extract import Article, ArticleFeatures, Extractor
+from metrics.read.fetch import Fetcher, articles
+from metrics.store.core import Store
+from metrics.store.intake import PRESENT, Intake, Staged
 
 Read = ArticleFeatures | InputError | Staged
 

@@ -2,7 +2,7 @@
 the sidebar), reset, presets saved and loaded, and the ``w`` URL parameter.
 
 ``st.session_state.weights`` is the mapping the sliders edit; on every change one checked
-``metrics.lexicon.Weights`` is built from it (``current()``) and the pages pass that on.
+``metrics.events.lexicon.Weights`` is built from it (``current()``) and the pages pass that on.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Iterable
 import streamlit as st
 
 from metrics.errors import WeightsError
-from metrics.labels import family_labels
-from metrics.lexicon import Weights
-from metrics.mdtext import md_escape
-from metrics.presets import PRESET_NAME, dump_preset, parse_preset, weights_from_param, weights_to_param
-from metrics.sliders import SliderSpec, slider_groups, slider_specs
+from metrics.events.lexicon import Weights
+from metrics.views.labels import family_labels
+from metrics.views.mdtext import md_escape
+from metrics.views.presets import PRESET_NAME, dump_preset, parse_preset, weights_from_param, weights_to_param
+from metrics.views.sliders import SliderSpec, slider_groups, slider_specs
 from ui.cache import lexicon
 from ui.url import set_params
 

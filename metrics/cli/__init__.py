@@ -13,11 +13,11 @@ import argparse
 import gc
 import sys
 
-from .. import __version__, settings
-from ..errors import MetricsError
-from ..output import terminal_safe
-from . import bench, db, score, validate, web
-from .options import apply_actors
+from metrics import __version__, settings
+from metrics.cli import bench, db, score, validate, web
+from metrics.cli.options import apply_actors
+from metrics.errors import MetricsError
+from metrics.output import terminal_safe
 
 PROG = "python -m metrics"
 

@@ -1,15 +1,15 @@
-"""``bench``: time scoring against the split+VADER floor, and re-weighting (``metrics.bench``)."""
+"""``bench``: time scoring against the split+VADER floor, and re-weighting (``metrics.ops.bench``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from ..errors import MetricsError
+from metrics.errors import MetricsError
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench import format_table, run_bench  # only the bench itself pays for its import
+    from metrics.ops.bench import format_table, run_bench  # only the bench itself pays for its import
 
     if args.articles < 1 or args.reweight < 0 or args.repeat < 1:
         raise MetricsError("--articles and --repeat must be >= 1, --reweight >= 0")

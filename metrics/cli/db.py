@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..dyad import parse_dyad
-from ..engine import extract_stream, open_engine
-from ..errors import MetricsError
-from ..export import passage_table, passages_path, with_duplicate_of
-from ..lexicon import load_weights
-from ..output import TableWriter, terminal_safe, to_csv_text
-from ..readers import read_paths
-from ..scoring import prepare, score_table, versions
-from ..store import Store, ingest
-from .options import (
+from metrics.cli.options import (
     Reporter,
     add_actors_option,
     add_db_option,
@@ -32,6 +23,15 @@ from .options import (
     read_options,
     report_skipped,
 )
+from metrics.errors import MetricsError
+from metrics.events.dyad import parse_dyad
+from metrics.events.lexicon import load_weights
+from metrics.ops.engine import extract_stream, open_engine
+from metrics.output import TableWriter, terminal_safe, to_csv_text
+from metrics.read.readers import read_paths
+from metrics.score.scoring import prepare, score_table, versions
+from metrics.store.core import Store, ingest
+from metrics.store.export import passage_table, passages_path, with_duplicate_of
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
 LIST_FORMATS = ("table", "csv", "json")
@@ -60,7 +60,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         with open_engine(args.engine, args.scheduler) as engine:
             items = progress(read_paths(args.paths, options), args.quiet, unit=" files")
             if engine.name != "local":
-                # Features are extracted on the cluster; the writes stay here (metrics/engine.py).
+                # Features are extracted on the cluster; the writes stay here (metrics/ops/engine.py).
                 items = extract_stream(engine, items, store.features_version, known=lambda a: store.find(a) is not None)
             summary = ingest(store, items, reporter=rep, who=_who())
     finally:

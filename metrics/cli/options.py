@@ -10,14 +10,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .. import settings
-from ..dyad import DEFAULT_DYAD, ENV_ACTORS, set_actors
-from ..engine import ENGINES
-from ..errors import InputError, MetricsError
-from ..extract import Article
-from ..output import terminal_safe
-from ..readers import ReadOptions
-from ..store import ENV_DB
+from metrics import settings
+from metrics.errors import InputError, MetricsError
+from metrics.events.dyad import DEFAULT_DYAD, ENV_ACTORS, set_actors
+from metrics.events.extract import Article
+from metrics.ops.engine import ENGINES
+from metrics.output import terminal_safe
+from metrics.read.readers import ReadOptions
+from metrics.store.core import ENV_DB
 
 DYAD_HELP = (
     "pair of countries a passage must concern, as two codes (US-CN, RU-UA, ...), or 'none' to count every passage "

@@ -7,16 +7,8 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 
-from .. import settings
-from ..dyad import parse_dyad
-from ..engine import PartitionedParquetWriter, open_engine, score_batch
-from ..extract import Article, Extractor
-from ..lexicon import default_lexicon, load_weights
-from ..output import FORMATS, TableWriter, infer_format, terminal_safe
-from ..readers import read_paths
-from ..scoring import explain, prepare, versions
-from ..store import features_version
-from .options import (
+from metrics import settings
+from metrics.cli.options import (
     Reporter,
     add_engine_options,
     add_input_options,
@@ -26,6 +18,14 @@ from .options import (
     read_options,
     report_skipped,
 )
+from metrics.events.dyad import parse_dyad
+from metrics.events.extract import Article, Extractor
+from metrics.events.lexicon import default_lexicon, load_weights
+from metrics.ops.engine import PartitionedParquetWriter, open_engine, score_batch
+from metrics.output import FORMATS, TableWriter, infer_format, terminal_safe
+from metrics.read.readers import read_paths
+from metrics.score.scoring import explain, prepare, versions
+from metrics.store.core import features_version
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -48,7 +48,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     options = read_options(args)
     articles = progress(rep.articles(read_paths(args.paths, options)), args.quiet)
     with open_engine(args.engine, args.scheduler) as engine:
-        # With dask, -o X.parquet is a folder of part files, one per batch (metrics/engine.py).
+        # With dask, -o X.parquet is a folder of part files, one per batch (metrics/ops/engine.py).
         parts = engine.name == "dask" and fmt == "parquet" and args.output
         meta = versions(lexicon)  # in a Parquet file's metadata
         writer = PartitionedParquetWriter(args.output, meta) if parts else TableWriter(args.output, fmt, meta)

@@ -1,5 +1,5 @@
 """The validation commands: ``validate``, ``calibrate``, ``validate-series`` and ``validate-events``
-(the measures themselves are in ``metrics.validation``)."""
+(the measures themselves are in ``metrics.score.validation``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import CommandFailed, InputError
-from ..lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
-from ..validation import (
+from metrics.cli.options import Reporter, add_scoring_options, add_text_column_option, add_verbose_option, at_least
+from metrics.errors import CommandFailed, InputError
+from metrics.events.lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
+from metrics.score.validation import (
     DEFAULT_NEGATIVE,
     DEFAULT_POSITIVE,
     L2_GRID,
@@ -35,13 +36,6 @@ from ..validation import (
     score_texts,
     select_classes,
     validate_rows,
-)
-from .options import (
-    Reporter,
-    add_scoring_options,
-    add_text_column_option,
-    add_verbose_option,
-    at_least,
 )
 
 

@@ -8,13 +8,13 @@ import time
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
-from ..errors import MetricsError
-from ..settings import DEFAULTS
-from ..store import Store
-from .options import Reporter, add_db_option, add_quiet_option, progress
+from metrics.cli.options import Reporter, add_db_option, add_quiet_option, progress
+from metrics.errors import MetricsError
+from metrics.settings import DEFAULTS
+from metrics.store.core import Store
 
 if TYPE_CHECKING:
-    from ..fetch import Fetcher
+    from metrics.read.fetch import Fetcher
 
 # The fetching and harvesting modules (urllib, ssl, the feed and page readers) are imported by
 # these commands when they run: every other command's start-up would pay for them.
@@ -30,7 +30,7 @@ def _since(value: str | None) -> date | None:
 
 
 def _fetcher(args: argparse.Namespace) -> Fetcher:
-    from ..fetch import Fetcher
+    from metrics.read.fetch import Fetcher
 
     if args.timeout is not None and args.timeout <= 0:
         raise MetricsError("--timeout must be positive")
@@ -38,7 +38,7 @@ def _fetcher(args: argparse.Namespace) -> Fetcher:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from ..harvest import fetch_round
+    from metrics.store.harvest import fetch_round
 
     since = _since(args.since)
     if args.max_items is not None and args.max_items <= 0:
@@ -60,7 +60,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise MetricsError("--every must be a positive number of minutes")
     # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    from ..harvest import fetch_round
+    from metrics.store.harvest import fetch_round
 
     fetcher = _fetcher(args)
     store = Store(args.db)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metrics.readers import read_path
-from metrics.store import Store
+from metrics.read.readers import read_path
+from metrics.store.core import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "data" / "articles"

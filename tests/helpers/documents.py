@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from metrics.errors import InputError
-from metrics.extract import Article
-from metrics.readers import ReadOptions, read_path
+from metrics.events.extract import Article
+from metrics.read.readers import ReadOptions, read_path
 
 BODY = (
     "Washington imposed new sanctions on Chinese technology firms on Tuesday, and Beijing "

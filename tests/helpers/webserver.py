@@ -1,6 +1,6 @@
 """A news site on 127.0.0.1 for the fetch tests: feeds, pages and every way a fetch goes wrong.
 
-Pages and feeds are built here from ``metrics.bench.Corpus`` sentences (every article unique).
+Pages and feeds are built here from ``metrics.ops.bench.Corpus`` sentences (every article unique).
 ``serve()`` starts it in a thread on a free port and returns ``(base_url, server)``.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from metrics.bench import Corpus
+from metrics.ops.bench import Corpus
 
 SITE = "Example News"
 N_ITEMS = 5

@@ -1,0 +1,682 @@
+"""Extraction: article text -> features (passages, cue matches, tone, relevance).
+
+This is the expensive step and the only one that reads text. Scoring (``metrics.score.scoring``)
+multiplies its output by a weight vector and never comes back here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from metrics import settings
+from metrics.events.dyad import gazetteer
+from metrics.events.lexicon import Lexicon, default_lexicon
+from metrics.events.prefilter import is_word_char, may_match, multi_finder, resolve_overlaps, short_key
+from metrics.events.scope import scope_words
+from metrics.events.segment import normalise, split_passages
+from metrics.events.tone import compound
+
+# Bump when a change to segmentation, negation, hedging or matching changes the features that
+# extraction produces: stored features carrying an older version are then recomputed.
+EXTRACTOR_VERSION = "3"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped
+
+# Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
+# cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
+# refusal ("refused to meet", "failed to agree"), partly after a bare "not". A negated hostile
+# act ("did not cut") is cancelled rather than turned into cooperation.
+# The numbers here and below are settings (metrics.settings: hedge_factor, negated_cooperation,
+# ...); these names hold their current values, rebound by _use_settings whenever the settings
+# change, so the loops below read them as plain globals. A changed one is part of the features
+# version (settings.features_key): stored features made with other values are recomputed.
+HEDGE: float
+NEGATED_COOPERATION: float
+REFUSED_COOPERATION: float
+NEGATED_CONFLICT: float
+# The scope word lists are data (data/scope.yaml, metrics.events.scope), compiled once.
+_WORDS = scope_words()
+
+# A cue inside a temporal or causal background clause ("five years after crowds stormed its
+# embassy", "amid rising tensions", "in response to the visit") reports the past or the setting,
+# not the event of the sentence, which is coded from the main clause (as PETRARCH does): it keeps
+# only this share of its strength.
+BACKGROUND: float
+BACKGROUND_WORDS: int
+_BACKGROUND = _WORDS.background
+
+# How far back a negator or hedge may stand: the same clause, at most this many words.
+SCOPE_WORDS: int
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\b(?:but|and|while|whereas|although|though|after|before|because)\b", re.I)
+_NEGATION = _WORDS.negation
+_REFUSAL = _WORDS.refusal
+# Completion is not a cut: "ended two days of talks", "concluded his visit", "wrapped up a round".
+_COMPLETION = re.compile(
+    r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)(?:\s+(?:a|an|the|their|his|her|its|two|three|"
+    r"four|five|several|\d+|first|second|latest|final|high-level|\w+-day|days?|rounds?|weeks?|hours?|sessions?|of))*\s*$",
+    re.I,
+)
+# A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
+_APPEAL = _WORDS.appeal
+_DEMAND = _WORDS.demand
+# "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
+_WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
+# A condition after the act ("would sign the deal only if ...", "would skip the meeting if ...").
+_CONDITION_WORD = r"\b(?:if|unless|provided|on condition|as long as|only when)"
+_CONDITION = re.compile(rf"[^.;:]{{0,60}}?{_CONDITION_WORD}\b", re.I)
+# Nouns in a list of goods or sectors are not acts: "tariffs on cranes and medical supplies".
+_GOODS_TRIGGER = (
+    r"(?:\b(?:tariffs?|duties|levies|quotas|controls|curbs|restrictions|bans?|taxes) on|\b(?:imports?|exports?|purchases|sales|shipments) of|"
+    r"\bsuch as|\bincluding|\branging from|\bgoods like|\bproducts like)"
+)
+_GOODS = re.compile(_GOODS_TRIGGER + r"([\w\s,'-]*)$", re.I)  # one class: no backtracking blow-up
+# Located by the shared scan (prefilter markers): a goods list or a condition needs one of
+# these inside its window, and most cues have none near them.
+_GOODS_MARK = re.compile(_GOODS_TRIGGER, re.I)
+_CONDITION_MARK = re.compile(_CONDITION_WORD, re.I)
+_MARK_SCOPE, _MARK_BACKGROUND, _MARK_SUBCLAUSE, _MARK_GOODS, _MARK_CONDITION, _MARK_SPEECH, _MARK_SPEAKER_BEFORE, _MARK_BY = range(8)
+_VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)
+APPEALED: float  # strength of the appeal a demanded cooperative act is re-coded as
+CONDITIONAL: float  # a cooperative act made a condition: a demand, at half strength
+_HEDGE = _WORDS.hedge
+
+
+def _use_settings(values) -> None:
+    global HEDGE, NEGATED_COOPERATION, REFUSED_COOPERATION, NEGATED_CONFLICT, BACKGROUND, BACKGROUND_WORDS
+    global SCOPE_WORDS, APPEALED, CONDITIONAL
+    HEDGE, NEGATED_COOPERATION = values["hedge_factor"], values["negated_cooperation"]
+    REFUSED_COOPERATION, NEGATED_CONFLICT = values["refused_cooperation"], values["negated_conflict"]
+    BACKGROUND, BACKGROUND_WORDS = values["background_factor"], values["background_words"]
+    SCOPE_WORDS, APPEALED, CONDITIONAL = values["scope_words"], values["appeal_strength"], values["conditional_strength"]
+
+
+settings.subscribe(_use_settings)
+
+
+@dataclass
+class Article:
+    """One article as read from a file, table row or upload."""
+
+    text: str
+    id: str = ""
+    title: str | None = None
+    date: date | None = None
+    source: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = content_id(self.text)
+
+
+def content_id(text: str) -> str:
+    """A stable id from the normalised text: the same article read twice gets the same id."""
+    canon = " ".join(normalise(text).split()).casefold()
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+class Passage(NamedTuple):
+    start: int
+    end: int
+    text: str
+    tone: float  # negated VADER compound
+    mentions: int  # gazetteer bit mask (metrics.events.dyad)
+
+
+class Match(NamedTuple):
+    passage: int  # index in the article's passages
+    cue: int  # index in the lexicon's families
+    start: int
+    end: int
+    matched: str
+    strength: float
+    negated: bool
+    hedged: bool
+    source: int = 0  # actor masks (metrics.events.dyad: country bits, THIRD_BIT, PAIR_BIT); 0: none named
+    target: int = 0
+
+
+@dataclass
+class ArticleFeatures:
+    """The features of one article; plain lists so they pickle and store cheaply."""
+
+    article: Article
+    passages: list[Passage]
+    matches: list[Match]
+
+
+def _may_hold(window: str, words: tuple[str, ...]) -> bool:
+    if not window.isascii():
+        return True
+    window = window.lower()
+    for w in words:  # a loop, not any(): this runs for most cues, and a generator costs twice as much
+        if w in window:
+            return True
+    return False
+
+
+def _scope(norm: str, lo: int, start: int) -> str:
+    window = norm[lo:start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end():]
+    return " ".join(window.split()[-SCOPE_WORDS:])
+
+
+_PUNCT_BREAK = re.compile(r"[,;:()]")
+
+
+def _in_background(norm: str, lo: int, start: int) -> bool:
+    window = norm[lo:start]
+    breaks = list(_PUNCT_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end():]
+    tail = " ".join(window.split()[-BACKGROUND_WORDS:])
+    return may_match(_BACKGROUND, short_key(tail)) and _BACKGROUND.search(tail) is not None
+
+
+# Both run only where the shared scan has found their words (_MARK_CONDITION, _MARK_GOODS).
+def _conditional(norm: str, e: int, end: int) -> bool:
+    return _CONDITION.match(norm, e, end) is not None
+
+
+def _goods_list(norm: str, lo: int, s: int) -> bool:
+    m = _GOODS.search(norm[lo:s])
+    return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
+
+
+def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
+    """Strength of a cue from the words before it in its clause, and its scope: "" (the act
+    itself), "appeal" or "demand" (a cooperative act urged or demanded: re-coded by the caller)."""
+    # may_match: a cheap test that skips the search when the scope cannot match (prefilter.py)
+    keyed = short_key(scope)
+    hedged = may_match(_HEDGE, keyed) and _HEDGE.search(scope) is not None
+    refusal = _REFUSAL.search(scope) if may_match(_REFUSAL, keyed) else None
+    if refusal is not None and _COMPLETION.search(scope) and not _REFUSAL.search(scope[: refusal.start()]):
+        refusal = None  # "ended two days of talks": the talks were held
+    refused = refusal is not None
+    negated = refused or (may_match(_NEGATION, keyed) and _NEGATION.search(scope) is not None)
+    if negated and not refused and _WARN_NOT.search(scope):
+        negated = False  # "warned Washington not to ...": the warning stands
+    kind = ""
+    if sign < 0 and not negated:
+        if may_match(_DEMAND, keyed) and _DEMAND.search(scope):
+            kind = "demand"
+        elif may_match(_APPEAL, keyed) and _APPEAL.search(scope):
+            kind = "appeal"
+    if negated:
+        if sign > 0:
+            s = NEGATED_CONFLICT
+        else:
+            s = REFUSED_COOPERATION if refused else NEGATED_COOPERATION
+    else:
+        s = 1.0
+    if hedged and not kind:
+        s *= HEDGE
+    return s, negated, hedged, kind
+
+# --- actors: who did what to whom -----------------------------------------------------------
+# Without a parser, position does most of the work (README, "Events"): the actor nearest before
+# the cue is its source, the first actor after it in the same clause its target; an agent after
+# "by" is the source of a passive ("was accused by China"); actors joined by "and" act together;
+# an actor that is the speaker ("..., Beijing said") is the source only when none stands before.
+_COORD = re.compile(
+    r"\s*(?:,\s*)?(?:and|&|as well as|along with|together with|plus|or)\s+"
+    r"(?:(?:its|their|his|her|the|other|key|close|major|western|regional|some|several)\s+)*|\s*[-/\u2013]\s*",
+    re.I,
+)
+_PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+# A clause gap ends a cue's reach for its target; _target_gap finds the same as this regex faster
+# and reads its comma clause and its verbs from here.
+_GAP_COMMA = re.compile(r",\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )", re.I)
+_GAP_VERBS = ("said", "says", "told")
+_TARGET_GAP = re.compile(rf"[;:]|\.\s|{_GAP_COMMA.pattern}|\b(?:{'|'.join(_GAP_VERBS)})\b", re.I)
+_SPEECH_VERBS = ("said", "says", "told", "added", "noted", "stated", "announced", "claimed", "warned", "insisted")
+_SPEAKER_AFTER = re.compile(rf"[\w'\s.-]{{0,30}}?\b(?:{'|'.join(_SPEECH_VERBS)})\b", re.I)
+_SPEAKER_BEFORE = re.compile(r"\b(?:according to|said|says)\s+(?:the\s+)?$", re.I)
+# What the shared scan locates for attribution (prefilter markers): the words its speaker and
+# passive-agent regexes need, so that most cues skip even the substring tests below.
+_SPEECH_MARK = re.compile("|".join(_SPEECH_VERBS), re.I)
+_SPEAKER_BEFORE_MARK = re.compile(r"according|said|says", re.I)
+_BY_MARK = re.compile(r"by", re.I)
+TARGET_REACH = 90  # characters after a cue within which its target may stand
+# A subordinate clause opener: a cue after it has its own subject inside the clause ("five years
+# after crowds stormed its embassy"), never the main clause's.
+_SUBCLAUSE = re.compile(
+    r"\b(?:after|since|before|when|whenever|while|because|although|though|whereas|unless|until|once)\b|,\s*(?:which|who|whose)\b",
+    re.I,
+)
+
+
+# Substring tests before the regexes: each is true wherever its regex can match (an ASCII
+# window, lower-cased; a non-ASCII one goes to the regex, whose case-folding is wider), and most
+# windows hold none of the words (attribution runs for every cue).
+_ASCII_SPACE = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")  # what \s matches below 128
+
+
+def _target_gap(norm: str, e: int, stop: int) -> int:
+    """Where ``_TARGET_GAP`` first matches in ``norm[e:stop]``, else ``stop``: the same answer
+    from a few substring searches, since the regex (no literal to start from) tries every
+    position and ran for most cues."""
+    w = norm[e:stop]
+    if not w.isascii():
+        m = _TARGET_GAP.search(norm, e, stop)
+        return m.start() if m else stop
+    best = len(w)
+    for ch in ";:":
+        i = w.find(ch, 0, best)
+        if i >= 0:
+            best = i
+    i = w.find(".", 0, best)
+    while i >= 0:
+        if i + 1 < len(w) and w[i + 1] in _ASCII_SPACE:
+            best = i
+            break
+        i = w.find(".", i + 1, best)
+    i = w.find(",", 0, best)
+    while i >= 0:
+        if _GAP_COMMA.match(norm, e + i, stop):
+            best = i
+            break
+        i = w.find(",", i + 1, best)
+    low = w.lower()
+    for word in _GAP_VERBS:
+        i = low.find(word, 0, best)
+        while i >= 0:
+            a, b = e + i, e + i + 4
+            if (a == 0 or not is_word_char(norm[a - 1])) and (b == stop or not is_word_char(norm[b])):
+                best = i
+                break
+            i = low.find(word, i + 1, best)
+    return e + best
+
+
+def _has_by(norm: str, lo: int, hi: int) -> bool:
+    return _may_hold(norm[lo:hi], ("by",))
+
+
+def _speaker_after(norm: str, pos: int) -> bool:
+    # 30 characters of gap, then the verb
+    return _may_hold(norm[pos:pos + 45], _SPEECH_VERBS) and _SPEAKER_AFTER.match(norm, pos) is not None
+
+
+def _speaker_before(norm: str, lo: int, hi: int) -> bool:
+    return _may_hold(norm[lo:hi], ("said", "says", "according")) and _SPEAKER_BEFORE.search(norm, lo, hi) is not None
+
+
+def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, int]:
+    """The mask of the actor at ``spans[i]`` and of those coordinated with it ("the US and its
+    allies", "US-China"), walking in direction ``step``; returns (mask, index of the last one)."""
+    mask = group_bit(spans[i][2])
+    j = i
+    while 0 <= j + step < len(spans):
+        a, b = (spans[j + step], spans[j]) if step < 0 else (spans[j], spans[j + step])
+        if not _COORD.fullmatch(norm, a[1], b[0]):
+            break
+        j += step
+        mask |= group_bit(spans[j][2])
+    return mask, j
+
+
+def attribute(
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan
+) -> tuple[int, int]:
+    """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
+    (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
+    ends, ``ctx`` the passage's ``actor_context``, ``floor`` the cue's ``subclause_floor`` and
+    ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
+    and agent tests where their words are absent."""
+    within = scan.occurs_within
+    before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
+    after = before
+    while after < len(spans) and spans[after][0] < e:
+        after += 1  # mentions inside the cue ("sanctions on Chinese firms") are targets below
+    inside = spans[before:after]
+    src = tgt = 0
+    stop = min(clause_end, e + TARGET_REACH)
+    # The clause gap and the passive agent matter only for an actor after the cue within reach.
+    agent = None
+    if after < len(spans) and spans[after][0] < stop:
+        stop = _target_gap(norm, e, stop)
+        # A passive agent: "was accused by China", "imposed by Washington on Beijing".
+        nxt = spans[after][0]
+        if nxt < stop and within(_MARK_BY, e, nxt) and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
+            agent = after
+    if agent is not None:
+        src, last = _group(spans, agent, norm, 1, group_bit)
+        if last + 1 < len(spans) and spans[last + 1][0] < stop:
+            tgt, _ = _group(spans, last + 1, norm, 1, group_bit)
+        elif before:
+            tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
+        return src, tgt
+    if before:
+        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
+    if not tgt and after < len(spans) and spans[after][0] < stop:
+        mask, last = _group(spans, after, norm, 1, group_bit)
+        pos, nxt = spans[last][1], spans[after][0]
+        if (within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
+            within(_MARK_SPEAKER_BEFORE, max(e, nxt - 20), nxt) and _speaker_before(norm, max(e, nxt - 20), nxt)
+        ):
+            if not src:
+                src = mask
+        else:
+            tgt = mask
+    for sp in inside:
+        if sp[0] <= s and sp[1] >= e:
+            # The cue is an actor's own name ("allies", "partners"): it speaks of ties with them.
+            tgt |= group_bit(sp[2])
+        elif not tgt:
+            tgt = group_bit(sp[2])
+    if not src and before == 0 and after < len(spans):
+        # Reported speech after the clause: "Talks were constructive, the Chinese side said."
+        for k in range(after, len(spans)):
+            if spans[k][0] >= clause_end:
+                break
+            pos = spans[k][1]
+            if within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos):
+                src, _ = _group(spans, k, norm, -1, group_bit)
+                if tgt == src:
+                    tgt = 0
+                break
+    if tgt and not tgt & ~src:
+        tgt = 0  # "Russian police arrested students in Moscow": no other side
+    return src, tgt
+
+
+# An actor right after a preposition is an object ("relations with Gondor", "visit to Beijing");
+# one right after a verb in the past or third person ("urged Beijing", "told Washington",
+# "accuses China") is the verb's object when another actor stands before it as the subject.
+_DETERMINERS = frozenset(
+    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
+)
+_PREPOSITIONS = frozenset(
+    "with to on onto against toward towards for of in into from at about over between among upon than".split()
+)
+_OBJECT_VERBS = frozenset(
+    "told urges warns asks tells accuses blames criticizes criticises invites presses met meets thanks condemns "
+    "sanctions threatens hit struck beat".split()
+)
+
+
+def _mention_flags(norm: str, start: int) -> int:
+    """Whether the words before a mention make it a speaker (1: "said Beijing", "according to
+    China"), a preposition's object (2: "relations with Gondor") or a verb's object (4: "urged
+    Beijing", "added 12 Chinese firms"); read from the last few words, not by regex search."""
+    words = norm[max(0, start - 40):start].lower().split()
+    if start - 40 > 0 and words:
+        words = words[1:]  # the first may be cut
+    f = 0
+    if words and (words[-1] in ("said", "says") or words[-2:] == ["according", "to"]
+                  or (words[-1] == "the" and (words[-2:-1] in (["said"], ["says"]) or words[-3:-1] == ["according", "to"]))):
+        f |= 1
+    k = len(words)
+    while k and (words[k - 1] in _DETERMINERS or words[k - 1].isdigit()):
+        k -= 1
+    if k:
+        last = words[k - 1]
+        if last in _PREPOSITIONS:
+            f |= 2
+        elif (last.endswith("ed") and len(last) > 3) or last in _OBJECT_VERBS or words[k - 2:k] in (["calls", "on"], ["called", "on"]):
+            f |= 4
+    return f
+
+
+def actor_context(norm: str, spans: list) -> tuple[list[int], list[int]]:
+    """What attribution needs of a passage, computed once however many cues it has: each
+    mention's end and its ``_mention_flags``, the latter filled in when first read (-1 until
+    then: a cue's subject search reads only the few mentions nearest before it)."""
+    return [sp[1] for sp in spans], [-1] * len(spans)
+
+
+def subclause_floor(norm: str, lo: int, s: int) -> int | None:
+    """Where the subordinate clause holding the cue at ``s`` opens ("five years after crowds
+    stormed its embassy"), if one opens within ``lo``..``s``."""
+    floor = None
+    for m in _SUBCLAUSE.finditer(norm, lo, s):
+        floor = m.end()
+    return floor
+
+
+def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit) -> tuple[int, int]:
+    """The source before a cue and, when an actor between them is the object of a verb ("China
+    warned Washington not to ..."), that object as a target: the nearest actor that is neither a
+    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause."""
+    flags = ctx[1]
+    nearest = obj = None
+    for k in range(before - 1, -1, -1):
+        if floor is not None and spans[k][0] < floor:
+            break
+        f = flags[k]
+        if f < 0:
+            f = flags[k] = _mention_flags(norm, spans[k][0])
+        if f & 1:
+            continue
+        if nearest is None:
+            nearest = k
+        if f & 2:
+            continue
+        if f & 4 and k > 0:
+            obj = k if obj is None else obj
+            continue
+        mask = _group(spans, k, norm, -1, group_bit)[0]
+        return mask, (_group(spans, obj, norm, 1, group_bit)[0] if obj is not None else 0)
+    if floor is not None and obj is None:
+        return 0, 0  # the subordinate clause names no actor before the cue
+    k = obj if obj is not None else nearest
+    return (_group(spans, k, norm, -1, group_bit)[0] if k is not None else 0), 0
+
+
+class Extractor:
+    """Turns articles into features with one lexicon; the pair of countries is chosen later."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon or default_lexicon()
+        self._signs = self.lexicon.signs
+        self._gazetteer = gazetteer()
+        # One shared scan finds where any cue or country may start (prefilter.py); the
+        # results are exactly each regex's finditer.
+        self._finder = multi_finder(
+            (*self.lexicon.regexes, self._gazetteer.regex),
+            (
+                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
+                (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
+            ),
+        )
+        self._unscoped = [_strength(sign, "") for sign in self._signs]  # no negator or hedge in scope
+        index = self.lexicon.index()
+        self._appeal, self._demand = index.get("appeal"), index.get("demand")
+
+    def extract(self, article: Article) -> ArticleFeatures:
+        text = article.text
+        norm = normalise(text)
+        passages = split_passages(text, norm)
+        starts = [p.start for p in passages]
+        scan = self._finder.scan(norm)
+        *cue_matches, places = scan.matches
+        mentions = self._gazetteer.mentions(norm, starts, places)
+        by_passage: list[list] = [[] for _ in passages]
+        for sp in places:
+            pi = bisect.bisect_right(starts, sp[0]) - 1
+            if pi >= 0:
+                by_passage[pi].append(sp)
+        group_bit = self._gazetteer.group_bits.__getitem__
+        contexts: dict[int, tuple] = {}
+        found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
+        matches = []
+        # Overlapping finds keep the longest ("declined to meet" beats "meet").
+        for s, e, cue in resolve_overlaps(found):
+            pi = bisect.bisect_right(starts, s) - 1
+            if pi < 0 or e > passages[pi].end:
+                continue  # spans a passage boundary: not one statement
+            lo = max(passages[pi].start, s - 120)
+            # Most cues have no negator, hedge or background word anywhere before them in the
+            # window: the scan's hits say so, and the clause analysis is skipped (prefilter.py).
+            sign = self._signs[cue]
+            if scan.may_occur(_MARK_SCOPE, lo, s, SCOPE_WORDS):
+                strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
+            else:
+                strength, negated, hedged, kind = self._unscoped[cue]
+            if sign < 0 and not negated:
+                if kind == "demand":
+                    strength = 0.0  # the demand cue itself ("demanded", "must") carries the event
+                elif kind == "appeal" and self._appeal is not None and cue != self._appeal:
+                    cue, strength = self._appeal, APPEALED
+                elif (
+                    self._demand is not None
+                    and scan.occurs_within(_MARK_CONDITION, e, min(passages[pi].end, e + 80))
+                    and _conditional(norm, e, passages[pi].end)
+                ):
+                    cue, strength = self._demand, CONDITIONAL
+            if scan.occurs_within(_MARK_GOODS, lo, s) and _goods_list(norm, lo, s):
+                strength = 0.0
+            if scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
+                strength *= BACKGROUND
+            spans = by_passage[pi]
+            if spans:
+                ctx = contexts.get(pi)
+                if ctx is None:
+                    ctx = contexts[pi] = actor_context(norm, spans)
+                sub_lo = max(passages[pi].start, s - 200)
+                floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(_MARK_SUBCLAUSE, sub_lo, s, 40) else None
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan)
+            else:
+                src = tgt = 0
+            matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
+        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions.tolist())]
+        return ArticleFeatures(article, rows, matches)
+
+    def extract_many(self, articles: Iterable[Article]) -> Features:
+        items = [self.extract(a) for a in articles]
+        self._finder.flush()  # what this batch compiled, for the next process (metrics.events.diskcache)
+        return Features.build(items, self.lexicon.version)
+
+
+@dataclass
+class Features:
+    """Columnar features of many articles: the input of ``metrics.score.scoring.score``.
+
+    ``articles``: one row per article (id, title, date, source, n_passages).
+    ``passages``: one row per passage (article row, idx, start, end, text, tone, mentions), where
+    tone is the negated VADER compound and mentions the gazetteer bit mask (``metrics.events.dyad``).
+    ``matches``: one row per cue match (article row, passage row, cue index, start, end,
+    matched, strength, negated, hedged, source, target): source and target are actor masks.
+    """
+
+    articles: pd.DataFrame
+    passages: pd.DataFrame
+    matches: pd.DataFrame
+    lexicon_version: str
+
+    @classmethod
+    def build(cls, items: list[ArticleFeatures], lexicon_version: str) -> Features:
+        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages)) for f in items]
+        if not any(f.passages or f.matches for f in items):
+            return cls(
+                articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
+                passages=pd.DataFrame([], columns=PASSAGE_COLUMNS).astype(PASSAGE_DTYPES),
+                matches=pd.DataFrame([], columns=MATCH_COLUMNS).astype(MATCH_DTYPES),
+                lexicon_version=lexicon_version,
+            )
+        # Column by column (not row tuples): the same frames, built several times faster.
+        n_pas = np.array([len(f.passages) for f in items], dtype=np.int64)
+        first = np.cumsum(n_pas) - n_pas
+        p_cols = list(zip(*(p for f in items for p in f.passages))) or [()] * 5
+        n_mat = np.array([len(f.matches) for f in items], dtype=np.int64)
+        m_cols = list(zip(*(m for f in items for m in f.matches))) or [()] * 10
+        m_art = np.repeat(np.arange(len(items), dtype=np.int64), n_mat)
+        passages = pd.DataFrame(
+            {
+                "article": np.repeat(np.arange(len(items), dtype=np.int64), n_pas),
+                "idx": (np.arange(int(n_pas.sum()), dtype=np.int64) - np.repeat(first, n_pas)).astype(np.int32),
+                "start": np.array(p_cols[0], dtype=np.int64),
+                "end": np.array(p_cols[1], dtype=np.int64),
+                "text": _strings(p_cols[2]),
+                "tone": np.array(p_cols[3], dtype=np.float64),
+                "mentions": np.array(p_cols[4], dtype=np.int64),
+            }
+        )
+        matches = pd.DataFrame(
+            {
+                "article": m_art,
+                "passage": first[m_art] + np.array(m_cols[0], dtype=np.int64),
+                "cue": np.array(m_cols[1], dtype=np.int32),
+                "start": np.array(m_cols[2], dtype=np.int64),
+                "end": np.array(m_cols[3], dtype=np.int64),
+                "matched": _strings(m_cols[4]),
+                "strength": np.array(m_cols[5], dtype=np.float64),
+                "negated": np.array(m_cols[6], dtype=bool),
+                "hedged": np.array(m_cols[7], dtype=bool),
+                "source": np.array(m_cols[8], dtype=np.int64),
+                "target": np.array(m_cols[9], dtype=np.int64),
+            }
+        )
+        return cls(
+            articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
+            passages=passages,
+            matches=matches,
+            lexicon_version=lexicon_version,
+        )
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @classmethod
+    def concat(cls, parts: list[Features]) -> Features:
+        """Join feature tables of several batches, renumbering article and passage rows."""
+        if not parts:
+            return cls.build([], "")
+        arts, pas, mat = [], [], []
+        a_off = p_off = 0
+        for f in parts:
+            arts.append(f.articles)
+            pas.append(f.passages.assign(article=f.passages["article"] + a_off))
+            mat.append(
+                f.matches.assign(article=f.matches["article"] + a_off, passage=f.matches["passage"] + p_off)
+            )
+            a_off += len(f.articles)
+            p_off += len(f.passages)
+        return cls(
+            articles=pd.concat(arts, ignore_index=True),
+            passages=pd.concat(pas, ignore_index=True),
+            matches=pd.concat(mat, ignore_index=True),
+            lexicon_version=parts[0].lexicon_version,
+        )
+
+    def subset(self, rows: np.ndarray | list[int]) -> Features:
+        """The features of the articles at positional ``rows``, renumbered from 0."""
+        rows = np.asarray(rows, dtype=np.int64)
+        remap = np.full(len(self.articles), -1, dtype=np.int64)
+        remap[rows] = np.arange(len(rows))
+        pmask = remap[self.passages["article"].to_numpy()] >= 0
+        pas = self.passages[pmask]
+        premap = np.full(len(self.passages), -1, dtype=np.int64)
+        premap[np.flatnonzero(pmask)] = np.arange(int(pmask.sum()))
+        mmask = remap[self.matches["article"].to_numpy()] >= 0
+        mat = self.matches[mmask]
+        return Features(
+            articles=self.articles.iloc[rows].reset_index(drop=True),
+            passages=pas.assign(article=remap[pas["article"].to_numpy()]).reset_index(drop=True),
+            matches=mat.assign(
+                article=remap[mat["article"].to_numpy()], passage=premap[mat["passage"].to_numpy()]
+            ).reset_index(drop=True),
+            lexicon_version=self.lexicon_version,
+        )
+
+
+def _strings(values: tuple) -> pd.Series:
+    # As the row-wise constructor infers them: object when empty, pandas' string type otherwise.
+    return pd.Series(list(values), dtype=None if values else object)
+
+
+ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]
+PASSAGE_COLUMNS = ["article", "idx", "start", "end", "text", "tone", "mentions"]
+PASSAGE_DTYPES = {"article": "int64", "idx": "int32", "start": "int64", "end": "int64", "tone": "float64", "mentions": "int64"}
+MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged", "source", "target"]
+MATCH_DTYPES = {"article": "int64", "passage": "int64", "cue": "int32", "start": "int64", "end": "int64", "strength": "float64", "negated": "bool", "hedged": "bool", "source": "int64", "target": "int64"}

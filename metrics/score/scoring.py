@@ -1,0 +1,308 @@
+"""Scoring: features x weights -> contributions -> article tension. Pure and vectorised.
+
+The formula (README, "How the score is computed"):
+
+    contribution of a cue match m in passage p of article a
+        = weight(cue) x direction(cue) x strength(m) x relevance(p) x event(m) / norm(a)
+    contribution of the tone of passage p
+        = weight(tone) x tone(p) x relevance(p) / norm(a)
+    raw(a)     = sum of all contributions of a                        (they reconcile exactly)
+    norm(a)    = (sum of relevance over a's passages + PRIOR) / UNIT  (tension.aggregate.shrunk_mean.v2)
+    tension(a) = 100 x raw(a) / sqrt(raw(a)^2 + SCALE^2)               (tension.scale.algebraic.v2)
+
+event(m) is 1 when the match is an act between the pair and 0 when it is an act between one
+side and a third party (``metrics.events.dyad.event_gate``); it also says whose act it is, which splits
+raw into raw_by_A + raw_by_B + raw_by_both.
+
+direction is +1 for escalation and -1 for de-escalation; strength is 1, halved by a hedge,
+0 for a negated hostile act and negative for a negated cooperative one (``metrics.events.extract``);
+tone is the negated VADER compound of the passage. Dividing by the square root of the relevant
+passage count lets long and short articles compare: a long article needs more cues, not just
+more words, to read as tense. Tension lies in (-100, 100): above 0 the reporting leans to
+conflict, below 0 to cooperation. An article with no relevant passage has no tension (NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metrics import settings
+from metrics.events.dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dyad
+from metrics.events.extract import EXTRACTOR_VERSION, Features
+from metrics.events.lexicon import TONE_ID, Lexicon, WeightsLike, default_lexicon
+
+AGGREGATE = "tension.aggregate.shrunk_mean.v2"
+SCALE_FUNCTION = "tension.scale.algebraic.v2"
+# v1 divided by sqrt(relevant passages): raw then grew with the square root of an article's
+# length, and most 600-word articles sat at +-85..98. v2 divides by the passage count plus a
+# prior, so raw is a density (per UNIT passages) that does not grow with length.
+PRIOR = 4.0  # imaginary neutral passages: one cue in a two-line item is not a crisis
+UNIT = 5.0  # raw is expressed per this many passages, so one sanction (weight 8) in a 10-passage report is raw 2.9
+# v1's tanh pinned dense articles at +-99, where no slider could move them; this sigmoid
+# approaches +-100 polynomially (71 at SCALE, 89 at 2 x SCALE, 95 at 3 x SCALE), so a weight
+# change still shows. SCALE chosen on the sample corpus and generated articles (README).
+SCALE = 10.0
+
+
+def versions(lexicon: Lexicon) -> dict[str, str]:
+    """What scores were computed with, by versioned name (spaCy's style): the lexicon's version,
+    the features' (extractor and scope words, plus any setting that changes features and differs
+    from its default), the aggregate and the scale. ``explain --format json`` fields and the
+    key-value metadata of every Parquet file ``score`` and ``export`` write."""
+    from metrics.events.scope import scope_words
+
+    features = [f"tension.extractor.v{EXTRACTOR_VERSION}", scope_words().name, settings.features_key()]
+    return {
+        "aggregate": AGGREGATE,
+        "scale": SCALE_FUNCTION,
+        "lexicon_version": lexicon.version,
+        "features_version": "+".join(filter(None, features)),
+    }
+
+
+def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
+    """The documented monotone map from raw score to the bounded tension scale."""
+    r = np.asarray(raw, dtype=np.float64)
+    return 100.0 * r / np.sqrt(r * r + SCALE * SCALE)
+
+
+@dataclass
+class Prepared:
+    """Weight-independent arrays for one feature table and one pair of countries.
+
+    ``cue_sums[a, k]`` is the sum over article a's matches of cue k of
+    direction x strength x relevance / norm, so that ``raw = cue_sums @ w + tone_sums * w_tone``:
+    re-weighting is one matrix-vector product and never touches text.
+    """
+
+    features: Features
+    lexicon: Lexicon
+    dyad: Dyad
+    relevance: np.ndarray  # per passage
+    norm: np.ndarray  # per article
+    relevant: np.ndarray  # per article: sum of relevance
+    match_base: np.ndarray  # per match: direction x strength x relevance x event / norm
+    tone_base: np.ndarray  # per passage: tone x relevance / norm
+    cue_sums: np.ndarray  # articles x cues
+    tone_sums: np.ndarray  # per article
+    side: np.ndarray  # per match: dyad.SIDE_A, SIDE_B or SIDE_BOTH (whose act it is)
+    event: np.ndarray  # per match: 1 when it is an act between the pair, 0 when not
+
+
+def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon | None = None) -> Prepared:
+    lexicon = lexicon or default_lexicon()
+    dyad = parse_dyad(dyad)
+    n = len(features.articles)
+    pas, mat = features.passages, features.matches
+    p_art = pas["article"].to_numpy(np.int64)
+    relevance = dyad.relevance(pas["mentions"].to_numpy(np.int64), p_art, n)
+    relevant = np.bincount(p_art, weights=relevance, minlength=n)
+    norm = (relevant + PRIOR) / UNIT
+    m_art = mat["article"].to_numpy(np.int64)
+    cue = mat["cue"].to_numpy(np.int64)
+    signs = lexicon.signs[cue]
+    event, side = event_gate(dyad, mat["source"].to_numpy(np.int64), mat["target"].to_numpy(np.int64), signs)
+    match_base = signs * mat["strength"].to_numpy(np.float64) * event * relevance[
+        mat["passage"].to_numpy(np.int64)
+    ] / norm[m_art]
+    tone_base = pas["tone"].to_numpy(np.float64) * relevance / norm[p_art]
+    k = len(lexicon.families)
+    cue_sums = np.bincount(m_art * k + cue, weights=match_base, minlength=n * k).reshape(n, k)
+    tone_sums = np.bincount(p_art, weights=tone_base, minlength=n)
+    return Prepared(
+        features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums, side, event
+    )
+
+
+def positions(rows: np.ndarray | list) -> np.ndarray:
+    """Article positions from a boolean mask or a list of positions."""
+    rows = np.asarray(rows)
+    return np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64)
+
+
+def raw_scores(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
+    """Raw score of every article: the cheap step a slider move runs."""
+    w = prep.lexicon.checked(weights)
+    return prep.cue_sums @ w.cues + prep.tone_sums * w.tone
+
+
+def _tension_of(prep: Prepared, raw: np.ndarray) -> np.ndarray:
+    """Tension from raw scores; NaN for an article with no passage about the pair."""
+    return np.where(prep.relevant > 0, to_tension(raw), np.nan)
+
+
+def tension(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
+    return _tension_of(prep, raw_scores(prep, weights))
+
+
+def contributions(prep: Prepared, weights: WeightsLike = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-match and per-passage-tone contributions; per article they add up to its raw score."""
+    w = prep.lexicon.checked(weights)
+    cue = prep.features.matches["cue"].to_numpy(np.int64)
+    return w.cues[cue] * prep.match_base, w.tone * prep.tone_base
+
+
+def side_names(prep: Prepared) -> list[str]:
+    """The directed score columns: ``raw_by_US``, ``raw_by_CN``, ``raw_by_both`` for US-CN;
+    only ``raw_by_both`` with ``--dyad none``."""
+    if prep.dyad.a is None:
+        return ["raw_by_both"]
+    return [f"raw_by_{prep.dyad.a}", f"raw_by_{prep.dyad.b}", "raw_by_both"]
+
+
+def raw_by_side(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
+    """Articles x 3: the raw score of the first side's acts, the second side's, and of joint or
+    unattributed acts and tone; the three add up to ``raw_scores`` (up to rounding)."""
+    n = len(prep.features.articles)
+    m_contrib, t_contrib = contributions(prep, weights)
+    m_art = prep.features.matches["article"].to_numpy(np.int64)
+    p_art = prep.features.passages["article"].to_numpy(np.int64)
+    out = np.bincount(m_art * 3 + prep.side, weights=m_contrib, minlength=n * 3).astype(np.float64).reshape(n, 3)
+    out[:, SIDE_BOTH] += np.bincount(p_art, weights=t_contrib, minlength=n)
+    return out
+
+
+def family_matrix(prep: Prepared, weights: WeightsLike = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Articles (those at ``rows``, a mask or positions, when given) x (cue families + tone):
+    what drove each article's raw score; a row adds up to the article's raw score."""
+    w = prep.lexicon.checked(weights)
+    at = slice(None) if rows is None else positions(rows)
+    return np.column_stack([prep.cue_sums[at] * w.cues, prep.tone_sums[at] * w.tone])
+
+
+def family_contributions(prep: Prepared, weights: WeightsLike = None, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """``family_matrix`` as a frame, columns the cue ids and ``tone``."""
+    return pd.DataFrame(family_matrix(prep, weights, rows), columns=prep.lexicon.ids + [TONE_ID])
+
+
+def mean_family_contributions(prep: Prepared, weights: WeightsLike = None,
+                              rows: np.ndarray | None = None) -> pd.Series:
+    """Mean contribution per article of each cue family and of tone over the articles at
+    ``rows`` (all without it), by id; empty when there is no article. A period's drivers."""
+    values = family_matrix(prep, weights, rows)
+    if len(values) == 0:
+        return pd.Series(dtype=float)
+    return pd.Series(values.mean(axis=0), index=prep.lexicon.ids + [TONE_ID])
+
+
+def top_cues(prep: Prepared, weights: WeightsLike = None, k: int = 3, rows: np.ndarray | None = None) -> list[str]:
+    """The ``k`` cue families that moved each article (each at ``rows``) most, as ``id(+1.23); ...``."""
+    values = family_matrix(prep, weights, rows)[:, :-1]
+    ids = prep.lexicon.ids
+    order = np.argsort(-np.abs(values), axis=1)[:, :k]
+    return ["; ".join(f"{ids[j]}({row[j]:+.2f})" for j in idx if row[j] != 0) for row, idx in zip(values, order)]
+
+
+def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
+    """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
+    weights = prep.lexicon.checked(weights)
+    arts = prep.features.articles
+    by_side = raw_by_side(prep, weights)
+    # raw is the sum of its sides, so the rounded columns reconcile with it as closely as rounding allows
+    raw = by_side.sum(axis=1)
+    t = _tension_of(prep, raw)
+    sides = {name: np.round(by_side[:, i if prep.dyad.a is not None else 2], 4) for i, name in enumerate(side_names(prep))}
+    return pd.DataFrame(
+        {
+            "id": arts["id"].to_numpy(),
+            "date": arts["date"].to_numpy(),
+            "title": arts["title"].to_numpy(),
+            "source": arts["source"].to_numpy(),
+            "tension": np.round(t, 2),
+            "raw": np.round(raw, 4),
+            **sides,
+            "passages": arts["n_passages"].to_numpy(),
+            "relevant_passages": np.round(prep.relevant, 2),
+            "top_cues": top_cues(prep, weights),
+        }
+    )
+
+
+def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
+    """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
+    f = prep.features
+    lex = prep.lexicon
+    m_contrib, t_contrib = contributions(prep, weights)
+    w, _ = lex.weight_vector(weights)
+    pas_idx = np.flatnonzero(f.passages["article"].to_numpy() == row)
+    mat = f.matches
+    m_rows = np.flatnonzero(mat["article"].to_numpy() == row)
+    by_passage: dict[int, list[int]] = {}
+    for mi in m_rows:
+        by_passage.setdefault(int(mat["passage"].iat[mi]), []).append(int(mi))
+    passages = []
+    raw = 0.0
+    g = gazetteer()
+    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
+    by_side = np.zeros(3)  # this article's acts of each side, as raw_by_side sums them
+    for pi in pas_idx:
+        p = f.passages.iloc[pi]
+        cues = []
+        total = float(t_contrib[pi])
+        by_side[SIDE_BOTH] += total
+        for mi in by_passage.get(int(pi), []):
+            c = int(mat["cue"].iat[mi])
+            fam = lex.families[c]
+            contrib = float(m_contrib[mi])
+            total += contrib
+            by_side[prep.side[mi]] += contrib
+            cues.append(
+                {
+                    "id": fam.id,
+                    "family": fam.label,
+                    "matched": str(mat["matched"].iat[mi]),
+                    "start": int(mat["start"].iat[mi]),
+                    "end": int(mat["end"].iat[mi]),
+                    "weight": float(w[c]),
+                    "direction": fam.direction,
+                    "strength": float(mat["strength"].iat[mi]),
+                    "negated": bool(mat["negated"].iat[mi]),
+                    "hedged": bool(mat["hedged"].iat[mi]),
+                    "source": g.codes_of(int(mat["source"].iat[mi])),
+                    "target": g.codes_of(int(mat["target"].iat[mi])),
+                    "between_pair": bool(prep.event[mi]),
+                    "actor": by[int(prep.side[mi])],
+                    "contribution": contrib,
+                }
+            )
+        raw += total
+        passages.append(
+            {
+                "index": int(p["idx"]),
+                "text": str(p["text"]),
+                "start": int(p["start"]),
+                "end": int(p["end"]),
+                "relevance": float(prep.relevance[pi]),
+                "tone": float(p["tone"]),
+                "tone_contribution": float(t_contrib[pi]),
+                "contribution": total,
+                "cues": cues,
+            }
+        )
+    relevant = prep.relevant[row] > 0
+    return {
+        **article_header(prep, row),
+        "tension": float(to_tension(raw)) if relevant else None,
+        "raw": raw,
+        **dict(zip(side_names(prep), map(float, by_side if prep.dyad.a is not None else [by_side.sum()]))),
+        "norm": float(prep.norm[row]),
+        "relevant": float(prep.relevant[row]),
+        **versions(lex),  # aggregate, scale, lexicon_version, features_version
+        "passages": passages,
+    }
+
+
+def article_header(prep: Prepared, row: int) -> dict:
+    """The fields that name an article in ``explain`` and the drill-down: id, title, date, source, pair."""
+    art = prep.features.articles.iloc[row]
+    date = art["date"]
+    return {
+        "id": str(art["id"]),
+        "title": None if pd.isna(art["title"]) else str(art["title"]),
+        "date": None if date is None or pd.isna(date) else str(date),
+        "source": None if pd.isna(art["source"]) else str(art["source"]),
+        "dyad": prep.dyad.name,
+    }

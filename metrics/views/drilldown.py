@@ -1,0 +1,137 @@
+"""The drill-down of one article, a page of passages at a time (no Streamlit).
+
+``metrics.score.scoring.explain`` builds one dictionary per passage, which for an article of 150,000
+passages is a minute of Python and a page no browser wants. Here the per-passage contributions
+are computed for the whole article with numpy, ordered (the largest contributions first, or in
+reading order), and only the passages of the page asked for become dictionaries, in the same
+shape as ``explain``'s so that ``metrics.views.articlehtml.article_html`` draws them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from metrics import settings
+from metrics.events.dyad import gazetteer
+from metrics.events.lexicon import WeightsLike
+from metrics.score.scoring import Prepared, article_header, contributions, raw_scores, tension
+
+ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
+
+
+def __getattr__(name: str):
+    # PAGE_SIZE, as the dashboard reads it: the setting drilldown_page_size when asked, not a copy
+    if name == "PAGE_SIZE":
+        return settings.get("drilldown_page_size")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def passage_contributions(prep: Prepared, weights: WeightsLike = None) -> np.ndarray:
+    """Each passage's contribution (its cues' plus its tone's), positional like the passages."""
+    m_contrib, t_contrib = contributions(prep, weights)
+    passage = prep.features.matches["passage"].to_numpy(np.int64)
+    return t_contrib + np.bincount(passage, weights=m_contrib, minlength=len(t_contrib))
+
+
+def passage_order(prep: Prepared, weights: WeightsLike = None, order: str = "top") -> np.ndarray:
+    """Passage positions in display order."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}")
+    n = len(prep.features.passages)
+    if order == "text":
+        return np.arange(n)
+    contrib = passage_contributions(prep, weights)
+    # Primary key last: counted passages (relevance > 0) first, then by |contribution|, then as written.
+    return np.lexsort((np.arange(n), -np.abs(contrib), prep.relevance <= 0))
+
+
+def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
+         size: int | None = None, order: str = "top") -> dict:
+    """The one-article ``Prepared``'s drill-down: the article's totals and one page of passages.
+
+    Keys: id, title, date, source, tension (None when no passage is about the pair), raw,
+    norm, relevant (sum of relevance), passages_total, counted, page, pages, size, order,
+    first (1-based position of the page's first passage in the order) and passages (``explain``'s
+    passage dictionaries, with each cue's ``sign`` and ``relevance`` added).
+    """
+    f = prep.features
+    lex = prep.lexicon
+    weights = lex.checked(weights)
+    n = len(f.passages)
+    size = settings.get("drilldown_page_size") if size is None else size
+    pages = max(1, -(-n // size))
+    number = min(max(1, int(number)), pages)
+    chosen = passage_order(prep, weights, order)[(number - 1) * size: number * size]
+    m_contrib, t_contrib = contributions(prep, weights)
+    w = weights.cues
+    mat = f.matches
+    m_passage = mat["passage"].to_numpy(np.int64)
+    p_contrib = t_contrib + np.bincount(m_passage, weights=m_contrib, minlength=n)
+    wanted = np.isin(m_passage, chosen)
+    by_passage: dict[int, list[int]] = {}
+    for mi in np.flatnonzero(wanted):
+        by_passage.setdefault(int(m_passage[mi]), []).append(int(mi))
+    pas = f.passages
+    passages = []
+    g = gazetteer()
+    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
+    for pi in chosen:
+        pi = int(pi)
+        rel = float(prep.relevance[pi])
+        cues = []
+        for mi in by_passage.get(pi, []):
+            c = int(mat["cue"].iat[mi])
+            fam = lex.families[c]
+            cues.append({
+                "id": fam.id, "family": fam.label, "matched": str(mat["matched"].iat[mi]),
+                "start": int(mat["start"].iat[mi]), "end": int(mat["end"].iat[mi]), "weight": float(w[c]),
+                "direction": fam.direction, "sign": float(lex.signs[c]), "strength": float(mat["strength"].iat[mi]),
+                "relevance": rel, "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
+                "source": g.codes_of(int(mat["source"].iat[mi])), "target": g.codes_of(int(mat["target"].iat[mi])),
+                "between_pair": bool(prep.event[mi]), "actor": by[int(prep.side[mi])],
+                "contribution": float(m_contrib[mi]),
+            })
+        passages.append({
+            "index": int(pas["idx"].iat[pi]), "text": str(pas["text"].iat[pi]), "start": int(pas["start"].iat[pi]),
+            "end": int(pas["end"].iat[pi]), "relevance": rel, "tone": float(pas["tone"].iat[pi]),
+            "tone_contribution": float(t_contrib[pi]), "contribution": float(p_contrib[pi]), "cues": cues,
+        })
+    t = float(tension(prep, weights)[0])
+    return {
+        **article_header(prep, 0),
+        "tension": None if np.isnan(t) else t,
+        "raw": float(raw_scores(prep, weights)[0]),
+        "norm": float(prep.norm[0]),
+        "relevant": float(prep.relevant[0]),
+        "passages_total": n,
+        "counted": int((prep.relevance > 0).sum()),
+        "page": number, "pages": pages, "size": size, "order": order,
+        "first": (number - 1) * size + 1,
+        "passages": passages,
+    }
+
+
+def cue_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
+    """Every cue match of the article with the factors of its contribution, one row each."""
+    mat = prep.features.matches
+    lex = prep.lexicon
+    weights = lex.checked(weights)
+    m_contrib, _ = contributions(prep, weights)
+    w = weights.cues
+    cue = mat["cue"].to_numpy(np.int64)
+    passage = mat["passage"].to_numpy(np.int64)
+    labels = np.array([f.label for f in lex.families], dtype=object)
+    ids = np.array(lex.ids, dtype=object)
+    return pd.DataFrame({
+        "passage": prep.features.passages["idx"].to_numpy(np.int64)[passage] + 1,
+        "cue": labels[cue],
+        "cue_id": ids[cue],
+        "matched": mat["matched"].astype(str).to_numpy(),
+        "weight": w[cue],
+        "direction": lex.signs[cue],
+        "strength": mat["strength"].to_numpy(np.float64),
+        "relevance": prep.relevance[passage],
+        "norm": np.repeat(float(prep.norm[0]), len(mat)),
+        "contribution": np.round(m_contrib, 3),
+    })

@@ -1,0 +1,88 @@
+"""The view in the URL: pair, period, dates, level index, source filter, compared pairs and the
+chosen period, each checked on the way in and left out when at its default on the way out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import pandas as pd
+
+from metrics import settings
+from metrics.events.dyad import DEFAULT_DYAD, countries
+from metrics.score.timeline import PERIODS
+
+
+def dyad_options() -> list[str]:
+    """US-CN first, then every other pair of gazetteer countries, then "none"."""
+    codes = list(countries())
+    pairs = [f"{a}-{b}" for i, a in enumerate(codes) for b in codes[i + 1:]]
+    ordered = [DEFAULT_DYAD] + [p for p in pairs if p != DEFAULT_DYAD and p != "CN-US"]
+    return ordered + ["none"]
+
+
+# URL parameter of each part of the view (weights are ``w``, the open article ``article``).
+URL_KEYS = ("pair", "period", "from", "to", "level", "half", "source", "compare", "sel")
+HALF_LIFE_RANGE = (7, 365)
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def view_from_params(params: Mapping[str, str], pairs: list[str]) -> dict:
+    """The parts of a view a URL sets, each checked; a part that does not parse is left out
+    (the widget keeps its default) rather than breaking the page."""
+    out: dict = {}
+    if params.get("pair") in pairs:
+        out["pair"] = params["pair"]
+    if params.get("period") in PERIODS:
+        out["period"] = params["period"]
+    start, end = _iso_date(params.get("from")), _iso_date(params.get("to"))
+    if start and end and start <= end:
+        out["dates"] = (start, end)
+    if params.get("level") in ("1", "true", "on"):
+        out["level"] = True
+    try:
+        half = int(params.get("half", ""))
+        if HALF_LIFE_RANGE[0] <= half <= HALF_LIFE_RANGE[1]:
+            out["half"] = half
+    except ValueError:
+        pass
+    if params.get("source"):
+        out["source"] = str(params["source"])[:200]
+    if params.get("compare"):
+        wanted = [c for c in str(params["compare"]).split(",") if c in pairs and c != out.get("pair", DEFAULT_DYAD)]
+        if wanted:
+            out["compare"] = list(dict.fromkeys(wanted))
+    sel = _iso_date(params.get("sel"))
+    if sel:
+        out["sel"] = sel
+    return out
+
+
+def view_to_params(view: Mapping, dates_narrowed: bool, selected_period: date | None = None) -> dict[str, str]:
+    """The URL parameters of a view (``state.sidebar_filters``'s dict); defaults are left out so
+    a plain link stays plain."""
+    out: dict[str, str] = {}
+    if view.get("dyad", DEFAULT_DYAD) != DEFAULT_DYAD:
+        out["pair"] = view["dyad"]
+    if view.get("period", "month") != "month":
+        out["period"] = view["period"]
+    if dates_narrowed and view.get("start") and view.get("end"):
+        out["from"], out["to"] = str(view["start"]), str(view["end"])
+    if view.get("level"):
+        out["level"] = "1"
+        default_half = settings.get("level_half_life_days")
+        if view.get("half_life", default_half) != default_half:
+            out["half"] = f"{int(view['half_life'])}"
+    if view.get("source", "").strip():
+        out["source"] = view["source"].strip()
+    if view.get("compare"):
+        out["compare"] = ",".join(view["compare"])
+    if selected_period is not None:
+        out["sel"] = pd.Timestamp(selected_period).date().isoformat()
+    return out

@@ -404,3 +404,23 @@ def test_racing_removes_and_restores_count_and_log_each_article_once(db):
     log = db.activity()
     assert (log["action"] == "remove").sum() == 12 and (log["action"] == "restore").sum() == 12
     assert set(log.loc[log["action"] == "remove", "id"]) == set(ids) and db.count() == 12
+
+
+def test_open_store_chooses_the_backend_by_the_location_and_both_keep_the_same_articles(db_location):
+    from metrics.store import open_store
+
+    with open_store(db_location) as store:
+        expected = "postgresql" if str(db_location).startswith("postgresql://") else "sqlite"
+        assert store.backend.name == expected
+        assert store.add(Article("Beijing cut military channels with Washington.", title="Channels cut")).status == "added"
+    with open_store(db_location, create=False) as again:  # the same place, opened anew
+        assert list(again.features().articles["title"]) == ["Channels cut"]
+        assert "password" not in repr(again) and expected in repr(again)
+
+
+def test_open_store_refuses_a_missing_sqlite_file_when_asked_not_to_create_it(tmp_path):
+    from metrics.store import open_store
+
+    with pytest.raises(MetricsError, match=r"no database here .*python -m metrics ingest"):
+        open_store(tmp_path / "absent.db", create=False)
+    assert not (tmp_path / "absent.db").exists()

@@ -15,13 +15,14 @@ from metrics.errors import MetricsError
 from metrics.events.extract import Extractor, Features
 from metrics.events.lexicon import Lexicon, default_lexicon
 from metrics.score.scoring import Prepared, prepare
+from metrics.store import open_store
 from metrics.store.core import Store, default_db_path
 from metrics.views.filters import article_frame
 
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    return open_store(path)
 
 
 def db_path() -> str:

@@ -30,6 +30,7 @@ from metrics.ops.engine import extract_stream, open_engine
 from metrics.output import TableWriter, terminal_safe, to_csv_text
 from metrics.read.readers import read_paths
 from metrics.score.scoring import prepare, score_table, versions
+from metrics.store import open_store
 from metrics.store.core import Store, ingest
 from metrics.store.export import passage_table, passages_path, with_duplicate_of
 
@@ -38,7 +39,7 @@ LIST_FORMATS = ("table", "csv", "json")
 
 
 def _open(args: argparse.Namespace, create: bool) -> Store:
-    return Store(args.db, create=create)
+    return open_store(args.db, create=create)
 
 
 def _who() -> str | None:

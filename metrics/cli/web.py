@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from metrics.cli.options import Reporter, add_db_option, add_quiet_option, progress
 from metrics.errors import MetricsError
 from metrics.settings import DEFAULTS
-from metrics.store.core import Store
+from metrics.store import open_store
 
 if TYPE_CHECKING:
     from metrics.read.fetch import Fetcher
@@ -44,7 +44,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if args.max_items is not None and args.max_items <= 0:
         raise MetricsError("--max-items must be positive")
     fetcher = _fetcher(args)
-    store = Store(args.db)
+    store = open_store(args.db)
     rep = Reporter()
     try:
         summary = fetch_round(store, args.urls, fetcher, since, args.max_items, rep,
@@ -63,7 +63,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from metrics.store.harvest import fetch_round
 
     fetcher = _fetcher(args)
-    store = Store(args.db)
+    store = open_store(args.db)
     rounds = 0
     try:
         while True:

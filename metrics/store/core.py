@@ -19,8 +19,9 @@ Writes: one ``BEGIN IMMEDIATE`` transaction per article, retried with backoff wh
 writer holds the lock, on top of SQLite's busy timeout; WAL lets readers go on meanwhile. A
 process killed mid-write leaves the last transaction rolled back, never half an article.
 
-``Store(URL)`` with a ``postgresql://`` URL opens the same store on PostgreSQL
-(``metrics.store.postgres``): the same SQL, tables and packed columns, another connection layer.
+``open_store(URL)`` (or ``Store(URL)``) with a ``postgresql://`` URL opens the same store on
+PostgreSQL: the same SQL, tables and packed columns over another backend
+(``metrics.store.postgres``; SQLite's is ``metrics.store.sqlite``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -253,14 +252,6 @@ class IngestSummary:
         return f"added {self.added}, already present {self.present}, failed {self.failed}"
 
 
-def _is_busy(err: sqlite3.OperationalError) -> bool:
-    code = getattr(err, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return True
-    msg = str(err)
-    return "database is locked" in msg or "database is busy" in msg or "database table is locked" in msg
-
-
 def _iso(d: Any) -> str | None:
     if d is None or (isinstance(d, float) and np.isnan(d)):
         return None
@@ -288,202 +279,98 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class Backend(Protocol):
+    """What the store asks of a database: connections, transactions, retries, migrations.
+
+    ``metrics.store.sqlite.SQLiteBackend`` and ``metrics.store.postgres.PostgresBackend`` answer
+    it; the store composes one (as httpx composes a transport) and keeps the SQL, the tables and
+    the packed columns to itself."""
+
+    name: str
+    path: Any  # what messages name: the file, or the URL without its password
+    readonly: bool
+    for_update: str
+
+    def connect(self) -> Any: ...
+    def reusable(self, conn: Any) -> bool: ...
+    def rollback(self, conn: Any) -> None: ...
+    def discard(self, conn: Any) -> None: ...
+    def retry(self, fn: Callable[[], T]) -> T: ...
+    def write(self, borrow: Callable[[], Any], fn: Callable[[Any], T]) -> T: ...
+    def read(self, borrow: Callable[[], Any], fn: Callable[[Any], T]) -> T: ...
+    def migrate(self, write: Callable[[Callable[[Any], Any]], Any]) -> None: ...
+
+
+def open_backend(location: str | Path, create: bool = True) -> Backend:
+    """The backend for a location: a ``postgresql://`` URL opens PostgreSQL, anything else is a
+    SQLite file."""
+    if is_url(location):
+        from metrics.store.postgres import PostgresBackend  # psycopg only for a server
+
+        return PostgresBackend(str(location), create)
+    from metrics.store.sqlite import SQLiteBackend
+
+    return SQLiteBackend(Path(location), create)
+
+
 class Store:
-    """Articles, their text and their extracted features in one SQLite file (or, given a
-    ``postgresql://`` URL, in a PostgreSQL database: ``metrics.store.postgres.PgStore``)."""
+    """Articles, their text and their extracted features, in one SQLite file or, given a
+    ``postgresql://`` URL, a PostgreSQL database: the same tables and SQL over the backend
+    ``open_backend`` chose."""
 
-    # Rows a write reads and then changes are locked by that read on a server, where writers
-    # run side by side; SQLite's BEGIN IMMEDIATE already serialises them.
-    _FOR_UPDATE = ""
-
-    def __new__(cls, path: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
-        if cls is Store and is_url(path if path is not None else default_db_path()):
-            from metrics.store.postgres import PgStore
-
-            cls = PgStore
-        return super().__new__(cls)
-
-    def _init_common(self, lexicon: Lexicon | None) -> None:
-        self.readonly = False  # a SQLite file without write access sets it; a server never does
+    def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
+        self.backend: Backend = open_backend(path if path is not None else default_db_path(), create)
+        self.path = self.backend.path
         self.lexicon = lexicon or default_lexicon()
         self.features_version = features_version(self.lexicon)
         self._extractor: Extractor | None = None
         self._idle: list[Any] = []
         self._closed = False
         self._lock = threading.Lock()
+        self.backend.migrate(self._write)
 
-    def __init__(self, path: str | Path | None = None, lexicon: Lexicon | None = None, create: bool = True) -> None:
-        self.path = Path(path) if path is not None else Path(default_db_path())
-        self._init_common(lexicon)
-        if not create and not self.path.exists():
-            raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db {self.path})")
-        if not self.path.parent.is_dir():
-            raise MetricsError(f"{self.path}: cannot create the database: folder {self.path.parent} does not exist")
-        # A file (or folder) we may not write is opened read-only: list, export and the
-        # dashboard read it; stale features are then recomputed in memory, never stored.
-        self.readonly = self.path.exists() and not (
-            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
-        )
-        self._uri: str | None = None
-        self._migrate()
+    @property
+    def readonly(self) -> bool:
+        """A SQLite file without write access: read, never written; a server is never read-only."""
+        return self.backend.readonly
 
-    # -- connections and transactions ----------------------------------------------------------
+    @property
+    def _FOR_UPDATE(self) -> str:  # noqa: N802 - a SQL fragment spliced into the store's queries
+        # Rows a write reads and then changes are locked by that read on a server, where writers
+        # run side by side; SQLite's BEGIN IMMEDIATE already serialises them.
+        return self.backend.for_update
 
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            if self.readonly:
-                return self._connect_readonly()
-            conn = sqlite3.connect(self.path, timeout=settings.get("sqlite_busy_timeout_seconds"), isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA foreign_keys = ON")
-            # NORMAL in WAL mode: a commit survives a killed process; only a power cut can lose
-            # the last commits, and it never leaves the file inconsistent. FULL costs an fsync
-            # per article (measured: ten times slower ingest).
-            conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as err:
-            raise MetricsError(f"{self.path}: cannot open the database: {err}") from None
-        return conn
-
-    def _connect_readonly(self) -> sqlite3.Connection:
-        from urllib.parse import quote
-
-        base = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-        # Without write access to the folder SQLite cannot create the WAL index (-shm) a
-        # read needs; "immutable" reads the file as it is (it cannot change under us).
-        for uri in ([self._uri] if self._uri else [base, base + "&immutable=1"]):
-            conn = sqlite3.connect(uri, uri=True, timeout=settings.get("sqlite_busy_timeout_seconds"), isolation_level=None, check_same_thread=False)
-            try:
-                conn.execute("PRAGMA user_version").fetchone()
-            except sqlite3.OperationalError:
-                conn.close()
-                continue
-            self._uri = uri
-            return conn
-        raise sqlite3.OperationalError("cannot open the read-only database")
+    # -- connections and transactions: the pool is the store's, the rest the backend's ---------
 
     @contextmanager
-    def _borrow(self) -> Iterator[sqlite3.Connection]:
+    def _borrow(self) -> Iterator[Any]:
         """A connection for one operation. A pool rather than one per thread: the dashboard
         runs each rerun in a new thread, and per-thread connections would pile up."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = self._connect()
+            conn = self.backend.connect()
         try:
             yield conn
         finally:
-            self._rollback(conn)
+            self.backend.rollback(conn)
             with self._lock:
-                keep = not self._closed and len(self._idle) < POOL_SIZE and self._reusable(conn)
+                keep = not self._closed and len(self._idle) < POOL_SIZE and self.backend.reusable(conn)
                 if keep:
                     self._idle.append(conn)
             if not keep:
-                conn.close()
-
-    @staticmethod
-    def _reusable(conn: Any) -> bool:
-        return True  # a SQLite connection stays usable; a server's may have been dropped
+                self.backend.discard(conn)
 
     def _retry(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` again with growing random pauses while the database is locked."""
-        patience = settings.get("db_lock_patience_seconds")
-        deadline = time.monotonic() + patience
-        pause = 0.005
-        while True:
-            try:
-                return fn()
-            except sqlite3.OperationalError as err:
-                if not _is_busy(err):
-                    raise MetricsError(f"{self.path}: {err}") from None
-                if time.monotonic() > deadline:
-                    raise MetricsError(f"{self.path}: still locked by another writer after {patience:g} s") from None
-            time.sleep(pause * (0.5 + random.random()))
-            pause = min(pause * 2, 0.5)
+        return self.backend.retry(fn)
 
-    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """``fn`` inside one write transaction, taken up front so it can never deadlock."""
-        if self.readonly:
-            raise MetricsError(f"{self.path}: the database is read-only (no write access to the file or its folder)")
-        with self._borrow() as conn:
-            self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-                return result
-            except sqlite3.Error as err:
-                self._rollback(conn)
-                raise MetricsError(f"{self.path}: {err}") from None
+    def _write(self, fn: Callable[[Any], T]) -> T:
+        """``fn`` inside one write transaction."""
+        return self.backend.write(self._borrow, fn)
 
-    @staticmethod
-    def _rollback(conn: sqlite3.Connection) -> None:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the connection is gone; SQLite rolls back on its own
-
-    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _read(self, fn: Callable[[Any], T]) -> T:
         """``fn`` inside one read transaction: several queries see one consistent snapshot."""
-        with self._borrow() as conn:
-
-            def attempt() -> T:
-                conn.execute("BEGIN")
-                try:
-                    return fn(conn)
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("COMMIT")
-
-            return self._retry(attempt)
-
-    def _migrate(self) -> None:
-        # Everything is checked before anything is written: a refused file (a newer schema,
-        # another program's SQLite database) stays byte for byte as it was.
-        conn = self._connect()
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as err:
-            conn.close()
-            raise MetricsError(f"{self.path}: not a database this program can use: {err}") from None
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise MetricsError(
-                f"{self.path}: database schema version {version} is newer than this program's "
-                f"({SCHEMA_VERSION}); upgrade the program"
-            )
-        if (version == 0 and tables) or (version > 0 and "articles" not in tables):
-            conn.close()
-            raise MetricsError(f"{self.path}: an SQLite database of another program (tables: {', '.join(sorted(tables))[:80]}), not a tension database")
-        if self.readonly:
-            conn.close()
-            if version != SCHEMA_VERSION:
-                raise MetricsError(
-                    f"{self.path}: read-only database of schema version {version}; open it once with write access to upgrade it"
-                )
-            return
-        try:
-            mode = self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-        except sqlite3.DatabaseError as err:
-            raise MetricsError(f"{self.path}: not a database this program can use: {err}") from None
-        finally:
-            conn.close()
-        if str(mode).lower() != "wal":
-            raise MetricsError(f"{self.path}: cannot switch the database to WAL mode (got {mode})")
-
-        def run(conn: sqlite3.Connection) -> None:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                raise MetricsError(
-                    f"{self.path}: database schema version {current} is newer than this program's "
-                    f"({SCHEMA_VERSION}); upgrade the program"
-                )
-            for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version + 1}")
-
-        if version != SCHEMA_VERSION:
-            self._write(run)  # re-reads the version under the write lock: one process migrates
+        return self.backend.read(self._borrow, fn)
 
     def close(self) -> None:
         """Close the idle connections; operations still running close theirs when done."""
@@ -491,10 +378,7 @@ class Store:
             conns, self._idle = self._idle, []
             self._closed = True
         for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
+            self.backend.discard(conn)
 
     def __enter__(self) -> Store:
         return self
@@ -873,7 +757,7 @@ class Store:
             raise MetricsError(f"{self.path}: stored features do not decode ({err}); damaged database?") from None
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({str(self.path)!r}, backend={self.backend.name})"
 
 
 class _StaleSnapshot(Exception):

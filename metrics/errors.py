@@ -25,3 +25,11 @@ class WeightsError(MetricsError):
 
 class InputError(MetricsError):
     """An article that cannot be read: unreadable file, missing column, empty text."""
+
+
+def reason(err: BaseException) -> str:
+    """The one line of ``err`` a message shows after the file or URL it names: an OS error's
+    own words ("No such file or directory"), else the first line of its text, else its type.
+    Library messages can run to many lines (a parser's dump, a server's hint); one is enough."""
+    text = str(getattr(err, "strerror", None) or err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__

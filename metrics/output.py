@@ -11,7 +11,7 @@ from typing import IO
 
 import pandas as pd
 
-from metrics.errors import MetricsError
+from metrics.errors import MetricsError, reason
 
 FORMATS = ("csv", "jsonl", "parquet")
 
@@ -114,7 +114,7 @@ class TableWriter:
             try:
                 self._stream = open(out, "w" if fmt != "parquet" else "wb", **({"encoding": "utf-8", "newline": ""} if fmt != "parquet" else {}))
             except OSError as err:
-                raise MetricsError(f"{out}: cannot write: {err.strerror or err}") from None
+                raise MetricsError(f"{out}: cannot write: {reason(err)}") from None
         elif not out:
             self._stream = sys.stdout
 

@@ -228,3 +228,12 @@ def test_unsupported_type_named_on_its_own_is_still_an_error(tmp_path):
     p = tmp_path / "photo.png"
     p.write_bytes(b"\x89PNG")
     assert "unsupported file type" in error_of(p)
+
+
+def test_an_error_s_reason_is_one_line_of_its_own_words():
+    from metrics.errors import reason
+
+    assert reason(FileNotFoundError(2, "No such file or directory")) == "No such file or directory"
+    assert reason(ValueError("bad xref table\nat offset 1234\n...")) == "bad xref table"
+    assert reason(KeyError()) == "KeyError"
+    assert len(reason(ValueError("x" * 5000))) == 200

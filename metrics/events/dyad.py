@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from metrics.errors import MetricsError
+from metrics.errors import MetricsError, reason
 from metrics.events.lexicon import DATA_DIR, YAML_LOADER
 
 GAZETTEER = DATA_DIR / "countries.yaml"
@@ -127,7 +127,7 @@ def _read_actors(path: Path) -> dict:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except OSError as err:
-        raise MetricsError(f"{path}: cannot read actors file ({err.strerror or err})") from None
+        raise MetricsError(f"{path}: cannot read actors file ({reason(err)})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise MetricsError(f"{path}: not a YAML actors file ({first})") from None

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from metrics import settings
-from metrics.errors import LexiconError, MetricsError, WeightsError
+from metrics.errors import LexiconError, MetricsError, WeightsError, reason
 from metrics.events.prefilter import LazyPattern
 from metrics.resources import data_dir
 
@@ -249,7 +249,7 @@ def read_yaml(path: Path, what: str, error: type[MetricsError] = LexiconError) -
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise error(f"{path}: cannot read {what}: {getattr(err, 'strerror', None) or err}") from None
+        raise error(f"{path}: cannot read {what}: {reason(err)}") from None
     try:
         return text, yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as err:
@@ -391,7 +391,7 @@ def load_weights(path: str | Path, lexicon: Lexicon) -> dict[str, float]:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise WeightsError(f"{path}: cannot read weights file: {err.strerror or err}") from None
+        raise WeightsError(f"{path}: cannot read weights file: {reason(err)}") from None
     weights, made_for = read_weights(data, str(path), lexicon)
     note = version_warning(made_for, lexicon, str(path))
     if note:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.errors import InputError, MetricsError
+from metrics.errors import InputError, MetricsError, reason
 from metrics.events.extract import Article, ArticleFeatures, Extractor
 from metrics.events.lexicon import default_lexicon
 from metrics.score.scoring import prepare, score_table
@@ -248,7 +248,7 @@ class PartitionedParquetWriter:
             for old in self.folder.glob("part-*.parquet"):
                 old.unlink()  # parts of an earlier, longer run would otherwise stay in the table
         except OSError as err:
-            raise MetricsError(f"{out}: cannot write: {err.strerror or err}") from None
+            raise MetricsError(f"{out}: cannot write: {reason(err)}") from None
         self._schema = None
         self._parts = 0
         self.rows = 0

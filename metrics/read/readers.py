@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import settings
-from metrics.errors import InputError
+from metrics.errors import InputError, reason
 from metrics.events.extract import Article
 from metrics.read.dates import dateline, parse_date
 
@@ -315,10 +315,6 @@ def decode_html(data: bytes, source: str) -> str:
 Parser = Callable[[bytes, str, ReadOptions], Iterator["Article | InputError"]]
 
 
-def _first_line(err: BaseException) -> str:
-    s = str(err).strip()
-    return s.splitlines()[0][:200] if s else type(err).__name__
-
 
 def _one(make: Callable[[], Article]) -> Iterator[Article | InputError]:
     try:
@@ -374,7 +370,7 @@ def parse_html(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
                 html, with_metadata=True, include_comments=False, include_tables=True, deduplicate=False
             )
         except Exception as err:  # noqa: BLE001 - a malformed page must not stop the batch
-            raise InputError(f"{source}: cannot parse the page: {_first_line(err)}") from None
+            raise InputError(f"{source}: cannot parse the page: {reason(err)}") from None
         text = (getattr(doc, "text", None) or "").strip()
         if text_words(text) < MIN_PAGE_WORDS:
             raise InputError(f"{source}: no article text found in the page (navigation, scripts or too short)")
@@ -506,7 +502,7 @@ def parse_pdf(data: bytes, source: str, options: ReadOptions) -> Iterator[Articl
         except DependencyError:
             raise InputError(f"{source}: AES-encrypted PDF: install the 'cryptography' package to read it") from None
         except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on corrupt files
-            raise InputError(f"{source}: corrupt or unreadable PDF: {_first_line(err)}") from None
+            raise InputError(f"{source}: corrupt or unreadable PDF: {reason(err)}") from None
         text = "\n\n".join(p for p in pages if p.strip())
         if not text.strip():
             raise InputError(f"{source}: PDF has no text layer (a scan? run OCR first)")
@@ -536,7 +532,7 @@ def _inflate_capped(zf: zipfile.ZipFile, infos: list, limit: float, source: str,
                     chunks.append(chunk)
             parts[info.filename] = b"".join(chunks)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, zlib.error) as err:
-        raise InputError(f"{source}: corrupt Word .docx file: {_first_line(err)}") from None
+        raise InputError(f"{source}: corrupt Word .docx file: {reason(err)}") from None
     return parts
 
 
@@ -594,7 +590,7 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
                     paras.append((text, style_names[sid]))
             core_title = doc.core_properties.title
         except Exception as err:  # noqa: BLE001 - python-docx raises many kinds on corrupt files
-            raise InputError(f"{source}: corrupt or unreadable Word file: {_first_line(err)}") from None
+            raise InputError(f"{source}: corrupt or unreadable Word file: {reason(err)}") from None
         text = "\n\n".join(t for t, _ in paras if t)
         heading = next((t for t, s in paras if t and (s == "Title" or s.startswith("Heading"))), None)
         return article_from_text(text, source, options, title=(core_title or "").strip() or heading)
@@ -628,7 +624,7 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
         else:
             df = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as err:
-        yield InputError(f"{source}: cannot read table: {_first_line(err)}")
+        yield InputError(f"{source}: cannot read table: {reason(err)}")
         return
     cols = list(df.columns)
     if df.empty:
@@ -709,7 +705,7 @@ def _file_reader(parse: Parser) -> Reader:
                 if len(data) > size:
                     data += fh.read(options.max_bytes + 1 - len(data))
         except OSError as err:
-            yield InputError(f"{path}: cannot read: {err.strerror or err}")
+            yield InputError(f"{path}: cannot read: {reason(err)}")
             return
         if len(data) > options.max_bytes:
             yield _size_error(str(path), len(data), options)

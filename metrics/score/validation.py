@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.errors import InputError, MetricsError
+from metrics.errors import InputError, MetricsError, reason
 from metrics.events.extract import Article, Extractor
 from metrics.events.lexicon import TONE_ID, Lexicon, default_lexicon
 from metrics.score.scoring import Prepared, contributions, prepare, raw_scores, top_cues
@@ -44,7 +44,7 @@ def _first_line(path: Path) -> str:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return fh.readline().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+        raise InputError(f"{path}: cannot read: {reason(err)}") from None
 
 
 def _norm_label(value: object) -> str:
@@ -356,7 +356,7 @@ def _write_atomic(path: Path, text: str) -> None:
             fh.write(text)
         os.replace(tmp, path)
     except OSError as err:
-        raise MetricsError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise MetricsError(f"{path}: cannot write: {reason(err)}") from None
 
 
 # ---------------------------------------------------------------------------- CAMEO events
@@ -368,7 +368,7 @@ def read_goldstein_table(path: str | Path) -> dict[str, float]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+        raise InputError(f"{path}: cannot read: {reason(err)}") from None
     table: dict[str, float] = {}
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -636,10 +636,10 @@ def plot_series(joined: pd.DataFrame, out: str | Path, reference_name: str = "re
         except Exception as err:  # kaleido missing, or no Chrome/Chromium it can start
             # kaleido's messages start with blank lines: take the first line that says something
             lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-            reason = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+            why = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
             html = out.with_suffix(".html")
             fig.write_html(str(html), include_plotlyjs=True)
-            return html, reason
+            return html, why
     fig.write_html(str(out), include_plotlyjs=True)
     return out, None
 

@@ -27,7 +27,7 @@ from psycopg import errors as pgerrors
 from psycopg.pq import TransactionStatus
 
 from metrics import settings
-from metrics.errors import MetricsError
+from metrics.errors import MetricsError, reason
 from metrics.store import core as _store
 
 T = TypeVar("T")
@@ -40,9 +40,6 @@ def redact(url: str) -> str:
     url = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
     return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
 
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 def pg_ddl(statement: str) -> str:
@@ -110,7 +107,7 @@ class PostgresBackend:
         try:
             raw = psycopg.connect(self._url, autocommit=True, connect_timeout=settings.get("pg_connect_timeout_seconds"), application_name="tension")
         except psycopg.Error as err:
-            raise MetricsError(f"{self.path}: cannot connect to the database: {_first_line(err)}") from None
+            raise MetricsError(f"{self.path}: cannot connect to the database: {reason(err)}") from None
         return _Conn(raw)
 
     @staticmethod
@@ -138,9 +135,9 @@ class PostgresBackend:
                 return fn()
             except _RETRYABLE as err:
                 if time.monotonic() > deadline:
-                    raise MetricsError(f"{self.path}: {_first_line(err)}") from None
+                    raise MetricsError(f"{self.path}: {reason(err)}") from None
             except psycopg.Error as err:
-                raise MetricsError(f"{self.path}: {_first_line(err)}") from None
+                raise MetricsError(f"{self.path}: {reason(err)}") from None
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.5)
 

@@ -33,3 +33,8 @@ def reason(err: BaseException) -> str:
     Library messages can run to many lines (a parser's dump, a server's hint); one is enough."""
     text = str(getattr(err, "strerror", None) or err).strip()
     return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def needs_extra(what: str, extra: str) -> MetricsError:
+    """The one line for a feature whose optional packages are not installed."""
+    return MetricsError(f"{what} needs the [{extra}] extra: pip install 'relations-tension-index[{extra}]'")

@@ -7,7 +7,6 @@ from any folder. Every module finds them here, never by walking up from its own 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -27,13 +26,15 @@ def installed() -> bool:
 
 def db_dir() -> Path:
     """The folder of the default database: the checkout's ``data/``; for an installed copy the
-    user's data folder (``$XDG_DATA_HOME/relations-tension-index``, else
-    ``~/.local/share/relations-tension-index``), created on first use: a database inside
-    site-packages would be lost on reinstall and is often not writable."""
+    user's data folder (platformdirs: ``$XDG_DATA_HOME/relations-tension-index``, else
+    ``~/.local/share/relations-tension-index`` on Linux, the platform's own elsewhere), created
+    on first use: a database inside site-packages would be lost on reinstall and is often not
+    writable."""
     if not installed():
         return data_dir()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    folder = base / PROJECT
+    import platformdirs  # only an installed copy asks
+
+    folder = Path(platformdirs.user_data_dir(PROJECT, appauthor=False))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

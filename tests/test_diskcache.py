@@ -4,6 +4,7 @@ finds, a damaged or unusable cache changes nothing but the time, and the cache c
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -181,6 +182,9 @@ def test_without_a_home_folder_there_is_no_cache_and_no_error(monkeypatch):
         raise RuntimeError("Could not determine home directory.")
 
     monkeypatch.setattr(Path, "home", classmethod(no_home))
+    # os.path.expanduser (platformdirs' way to the home folder) leaves "~" as it is without one
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)
     assert diskcache.cache_dir() is None
     finder = _finder()
     assert finder._cache_name is None
@@ -188,3 +192,28 @@ def test_without_a_home_folder_there_is_no_cache_and_no_error(monkeypatch):
     assert finder.scan(text).matches == [
         [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)] for rx in finder.patterns
     ]
+
+
+def test_without_the_engine_code_cache_the_features_are_the_same(tmp_path):
+    """metrics.events.srecode leans on CPython's private re internals; turned off (as a future
+    CPython would turn it off by itself) the finder compiles from parse trees and every feature
+    of the sample corpus is the same."""
+    probe = (
+        "import sys, json\n"
+        "from metrics.events import srecode\n"
+        "from metrics.events.extract import Article, Extractor\n"
+        "from pathlib import Path\n"
+        "texts = [p.read_text(encoding='utf-8') for p in sorted(Path('data/articles').glob('*.txt'))]\n"
+        "f = Extractor().extract_many([Article(t) for t in texts])\n"
+        "print(json.dumps({'enabled': srecode.ENABLED, 'matches': f.matches.drop(columns=['article']).astype(str).values.tolist(),"
+        " 'mentions': f.passages['mentions'].astype(str).tolist()}))\n"
+    )
+    runs = {}
+    for mode in ("on", "off"):
+        env = {**os.environ, "TENSION_CACHE_DIR": str(tmp_path / mode), "TENSION_SRE_CODE": mode}
+        got = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert got.returncode == 0, got.stderr[-2000:]
+        runs[mode] = json.loads(got.stdout)
+    assert runs["on"]["enabled"] is True and runs["off"]["enabled"] is False
+    assert runs["on"]["matches"] and runs["off"]["matches"] == runs["on"]["matches"]
+    assert runs["off"]["mentions"] == runs["on"]["mentions"]

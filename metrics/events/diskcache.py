@@ -4,8 +4,9 @@ Today one user: the cue finder (``metrics.events.prefilter.MultiFinder``), whose
 and gazetteer patterns and the compiled pieces of them cost about 0.4 s at every start of every
 command and dashboard process, for a result that only changes with the patterns.
 
-The folder is ``$TENSION_CACHE_DIR``, else ``$XDG_CACHE_HOME/relations-tension-index``, else
-``~/.cache/relations-tension-index``; ``TENSION_CACHE_DIR=off`` turns the cache off. Entries are
+The folder is ``$TENSION_CACHE_DIR``, else the user's cache folder for the project
+(platformdirs: ``$XDG_CACHE_HOME/relations-tension-index`` or ``~/.cache/...`` on Linux, the
+platform's own elsewhere); ``TENSION_CACHE_DIR=off`` turns the cache off. Entries are
 JSON with a checksum, never pickle: a file that was cut short or changed is not used, and
 none can run code. A cache that cannot be read or written is no cache: never an error, never a
 message.
@@ -18,6 +19,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
+
+import platformdirs
 
 from metrics.resources import PROJECT
 
@@ -33,10 +36,10 @@ def cache_dir() -> Path | None:
     try:
         if value:
             return Path(value).expanduser()
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        folder = Path(platformdirs.user_cache_dir(PROJECT, appauthor=False))
     except (RuntimeError, KeyError, OSError):
         return None  # no home folder (a service account without one): no cache
-    return Path(base) / PROJECT
+    return folder if folder.is_absolute() else None  # "~" unexpanded: no home folder either
 
 
 _FORMAT = 1

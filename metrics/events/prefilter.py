@@ -40,12 +40,11 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-import _sre
 
 import ahocorasick
 import numpy as np
 
-from metrics.events import diskcache
+from metrics.events import diskcache, srecode
 
 MAX_PREFIX = 12  # longer prefixes filter little more and only grow the automaton
 MAX_PREFIXES = 4096  # per pattern; beyond that the pattern is scanned in full
@@ -230,7 +229,7 @@ def _cache_hash():
         h = hashlib.sha256(_module_digest())
     except OSError:
         return None
-    h.update(f"{sys.version_info[:2]} {_sre.MAGIC}".encode())
+    h.update(f"{sys.version_info[:2]} {srecode.MAGIC}".encode())
     return h
 
 
@@ -484,43 +483,6 @@ def required_literals(pattern: re.Pattern[str] | str) -> set[str] | None:
         return None
 
 
-try:  # compiling a parse tree directly: each alternative of a pattern becomes a small regex
-    from re._compiler import _code
-    from re._compiler import compile as _compile_tree
-except ImportError:  # pragma: no cover - Python 3.10
-    from sre_compile import _code  # type: ignore[no-redef]
-    from sre_compile import compile as _compile_tree  # type: ignore[no-redef]
-
-# An alternative's compiled form is kept on disk as the engine's own code (a list of ints, what
-# re.compile builds from the parse tree and hands to _sre.compile), so a later process skips
-# parsing and compiling. If this interpreter's re does not work that way, nothing is kept.
-
-
-def _compiled_entry(tree, flags: int) -> list:
-    groupindex = dict(tree.state.groupdict)
-    indexgroup: list[str | None] = [None] * tree.state.groups
-    for name, i in groupindex.items():
-        indexgroup[i] = name
-    return [int(flags | tree.state.flags), list(_code(tree, flags)), tree.state.groups - 1, groupindex, indexgroup]
-
-
-def _from_entry(entry: list) -> Callable[[str, int], re.Match[str] | None]:
-    flags, code, groups, groupindex, indexgroup = entry
-    return _sre.compile(None, flags, code, groups, groupindex, tuple(indexgroup)).match
-
-
-def _code_cache_works() -> bool:
-    try:
-        tree = _sre_parse.parse(r"(?<!\w)a(?P<x>b+)c|d", re.I)
-        match = _from_entry(_compiled_entry(tree, re.I.value))
-        m = match("z ABbc", 2)
-        return m is not None and m.span() == (2, 6) and m.lastgroup == "x" and match("zABbc", 1) is None
-    except Exception:  # noqa: BLE001 - any change in the private API: compile from trees only
-        return False
-
-
-_CODE_CACHE = _code_cache_works()
-
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 MAX_ALTERNATIVES = 4000  # per pattern (< 4096, the low 12 bits of a candidate); beyond that it is matched whole
 _K_SHIFT = 52  # pattern index above 40 bits of text position
@@ -580,10 +542,10 @@ class _Alternative:
     def compile(self) -> tuple[Callable[[str, int], re.Match[str] | None], list | None]:
         """The alternative's ``match``, and its compiled form for the disk cache (or None)."""
         tree = _sre_parse.SubPattern(self.state, self.items)
-        if not _CODE_CACHE:
-            return _compile_tree(tree, self.flags).match, None
-        entry = _compiled_entry(tree, self.flags)
-        return _from_entry(entry), entry
+        if not srecode.ENABLED:
+            return srecode.compile_tree(tree, self.flags).match, None
+        entry = srecode.entry(tree, self.flags)
+        return srecode.match_of(entry), entry
 
 
 _MATCH = type(re.compile("").match)
@@ -594,7 +556,7 @@ _LIVE: weakref.WeakSet[MultiFinder] = weakref.WeakSet()
 @lru_cache(maxsize=1)
 def _module_digest() -> bytes:
     # The analysis the cache holds is this module's: another version of it, another entry.
-    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+    return hashlib.sha256(Path(__file__).read_bytes() + Path(srecode.__file__).read_bytes()).digest()
 
 
 def _cache_name(patterns: list, markers: list[list]) -> str | None:
@@ -602,7 +564,7 @@ def _cache_name(patterns: list, markers: list[list]) -> str | None:
     h = _cache_hash()
     if h is None:
         return None
-    h.update(f"{_CACHE_FORMAT} {_CODE_CACHE} {MAX_PREFIX} {MAX_PREFIXES} {MAX_CLASS} {MAX_ALTERNATIVES}".encode())
+    h.update(f"{_CACHE_FORMAT} {srecode.ENABLED} {MAX_PREFIX} {MAX_PREFIXES} {MAX_CLASS} {MAX_ALTERNATIVES}".encode())
     for group in [patterns, *markers]:
         h.update(b"\x01")
         for rx in group:
@@ -691,8 +653,8 @@ class MultiFinder:
         self.patterns = list(patterns)
         self._markers = [list(group) for group in markers]
         self._lock = threading.Lock()
-        # "k:a" -> the compiled form of alternative a of pattern k (_compiled_entry)
-        # "k:a" -> the compiled form of alternative a of pattern k (_compiled_entry): those read
+        # "k:a" -> the compiled form of alternative a of pattern k (metrics.events.srecode.entry)
+        # "k:a" -> the compiled form of alternative a of pattern k (metrics.events.srecode.entry): those read
         # from the cache and not used yet, and those compiled here and not written yet. Neither
         # stays once used or written, so memory does not grow with the pieces a long run needs.
         self._codes: dict[str, list] = {}
@@ -838,7 +800,7 @@ class MultiFinder:
         entry = self._codes.pop(name, None)
         if entry is not None:
             try:
-                return _from_entry(entry)
+                return srecode.match_of(entry)
             except Exception:  # noqa: BLE001 - a damaged entry (the engine checks its code): compiled afresh
                 pass
         match, entry = self._tree(k)[a].compile()

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.errors import InputError, MetricsError, reason
+from metrics.errors import InputError, MetricsError, needs_extra, reason
 from metrics.events.extract import Article, ArticleFeatures, Extractor
 from metrics.events.lexicon import default_lexicon
 from metrics.score.scoring import prepare, score_table
@@ -122,7 +122,7 @@ class DaskEngine:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise MetricsError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from None
+            raise needs_extra("--engine dask", "dask") from None
         self._cluster = None
         try:
             if scheduler:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.errors import InputError, MetricsError, reason
+from metrics.errors import InputError, MetricsError, needs_extra, reason
 from metrics.events.extract import Article, Extractor
 from metrics.events.lexicon import TONE_ID, Lexicon, default_lexicon
 from metrics.score.scoring import Prepared, contributions, prepare, raw_scores, top_cues
@@ -139,16 +139,13 @@ def score_texts(texts: Sequence[str], dyad: str = "none", lexicon: Lexicon | Non
 
 
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC with ties counted half (Mann-Whitney); NaN when a class is empty."""
-    from scipy.stats import rankdata
+    """ROC AUC (scikit-learn's: ties count half); NaN when a class is empty."""
+    from sklearn.metrics import roc_auc_score
 
     y = np.asarray(y, dtype=bool)
-    score = np.nan_to_num(np.asarray(score, dtype=np.float64))
-    n1, n0 = int(y.sum()), int((~y).sum())
-    if n1 == 0 or n0 == 0:
+    if y.all() or not y.any():
         return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return float(roc_auc_score(y, np.nan_to_num(np.asarray(score, dtype=np.float64))))
 
 
 def neutral_accuracy(y: np.ndarray, score: np.ndarray) -> float:
@@ -616,8 +613,11 @@ def compare_series(scores: pd.DataFrame, reference: pd.DataFrame, period: str = 
 def plot_series(joined: pd.DataFrame, out: str | Path, reference_name: str = "reference") -> tuple[Path, str | None]:
     """Both series on one time axis (tension left, reference right). Returns the file written and,
     when an image was asked for but could not be made, why it fell back to HTML."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    try:
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+    except ImportError:
+        raise needs_extra("a plot of the series", "plot") from None
 
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Scatter(x=joined["period"], y=joined["tension"], name="tension (period mean)", mode="lines+markers"))

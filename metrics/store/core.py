@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import settings
-from metrics.errors import InputError, MetricsError
+from metrics.errors import InputError, MetricsError, needs_extra
 from metrics.events.extract import (
     ARTICLE_COLUMNS,
     MATCH_COLUMNS,
@@ -305,8 +305,10 @@ def open_backend(location: str | Path, create: bool = True) -> Backend:
     """The backend for a location: a ``postgresql://`` URL opens PostgreSQL, anything else is a
     SQLite file."""
     if is_url(location):
-        from metrics.store.postgres import PostgresBackend  # psycopg only for a server
-
+        try:
+            from metrics.store.postgres import PostgresBackend  # psycopg only for a server
+        except ImportError:
+            raise needs_extra("a postgresql:// database", "postgres") from None
         return PostgresBackend(str(location), create)
     from metrics.store.sqlite import SQLiteBackend
 

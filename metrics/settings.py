@@ -166,7 +166,7 @@ def resolve(overrides: Mapping[str, object] | None = None, where: str = "[settin
     for key, value in (overrides or {}).items():
         setting = BY_NAME.get(key)
         if setting is None:
-            raise MetricsError(f"{where}: unknown setting {_shown(key)}{_suggest(str(key))} (README.md, \"Settings\", lists them)")
+            raise MetricsError(f"{where}: unknown setting {_shown(key)}{_suggest(str(key))} (docs/settings.md lists them)")
         out[key] = setting.check(value, where)
     return out
 
@@ -217,7 +217,7 @@ def apply_pairs(pairs: list[tuple[str, str]] | list[list[str]], where: str = "--
     for name, text in pairs:
         setting = BY_NAME.get(name)
         if setting is None:
-            raise MetricsError(f"{where}: unknown setting {_shown(name)}{_suggest(name)} (README.md, \"Settings\", lists them)")
+            raise MetricsError(f"{where}: unknown setting {_shown(name)}{_suggest(name)} (docs/settings.md lists them)")
         overrides[name] = setting.parse(text, where)
     return configure(overrides, where=where)
 

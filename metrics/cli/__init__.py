@@ -30,7 +30,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), dest="settings",
-        help="set a setting for this run (repeatable; README.md, \"Settings\", lists them with their defaults)",
+        help="set a setting for this run (repeatable; docs/settings.md lists them with their defaults)",
     )
 
 

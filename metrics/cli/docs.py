@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metrics.cli.docs", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a page is stale")
     args = parser.parse_args(argv)
+    if not DOCS.is_dir():  # an installed copy: the pages live in a checkout
+        print(f"error: {DOCS}: no docs folder here; run this from a checkout of the project", file=sys.stderr)
+        return 2
     stale = [p for p, text in pages().items() if p.read_text(encoding="utf-8") != text] if args.check else []
     if args.check:
         for path in stale:

@@ -10,10 +10,10 @@ import streamlit as st
 
 st.set_page_config(page_title="Relations-tension index", page_icon="📈", layout="wide")
 # Grey placeholders, not shimmering ones: while plotly.js (4.7 MB) loads, element placeholders
-# animate, and without a GPU every frame is painted in software: 1.5 s of compositor CPU per new
-# visitor (twenty placeholders) that the page's own scripts then wait for on two cores.
-# st.html, not markdown: markdown with HTML loads its HTML parser (190 kB of script) first, which
-# cost a new visitor 0.2 s; a style-only st.html goes to the page's event container and takes no room.
+# animate, and without a GPU every frame is painted in software: compositor CPU per new visitor
+# that the page's own scripts then wait for (bench/RESULTS.md).
+# st.html, not markdown: markdown with HTML loads its HTML parser's script first, which a new
+# visitor waits for; a style-only st.html goes to the page's event container and takes no room.
 st.html("<style>[data-testid='stSkeleton'] { animation: none !important; }</style>")
 # The first run in a server process imports pandas, plotly and the readers (seconds): show a
 # progress bar at once instead of a blank page. Later runs find the modules imported.

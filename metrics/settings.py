@@ -15,7 +15,7 @@ Code reads a setting when it uses it, never a copy taken at import, so an overri
 An unknown name, a value of the wrong type or out of its range is refused in one line naming
 the setting. Settings marked ``features`` change what extraction produces: their values that
 differ from the defaults are part of the features version (``features_key``), so stored
-features made with other values are recomputed, never mixed. README.md, "Settings", documents
+features made with other values are recomputed, never mixed. docs/settings.md documents
 each (``tests/test_settings.py`` checks it).
 """
 
@@ -76,12 +76,12 @@ def _shown(value: object) -> str:
 
 # name, default, unit, help; then the range (positive unless said) and whether features change.
 SETTINGS: tuple[Setting, ...] = (
-    # a shared dashboard server (README: "A shared server for a team")
+    # a shared dashboard server (docs/team-server.md)
     Setting("upload_max_files", 50, "files", "files one upload (one press of Save) may hold"),
     Setting("upload_max_mb", 100, "MB", "megabytes all files of one upload may hold together"),
     Setting("upload_max_articles", 2000, "articles", "articles one upload may store (a table holds one per row; the rest are refused)"),
     Setting("fetch_per_hour", 60, "fetches", "pages or feeds one user may fetch per hour (per server process)"),
-    # reading untrusted files (README: "Limits and bad input", "Hostile files")
+    # reading untrusted files (docs/reading.md)
     Setting("max_file_mb", 25.0, "MB", "a file to read, judged from its size on disk before it is read (the default of --max-size)"),
     Setting("max_pdf_pages", 500, "pages", "pages in one PDF (the default of --max-pdf-pages)"),
     Setting("parse_cpu_seconds", 20.0, "s", "CPU time to parse one HTML, PDF or .docx file"),
@@ -93,7 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_pdf_content_mb", 32.0, "MB", "decoded page content of one PDF, summed over its pages before any is read"),
     Setting("max_passage_chars", 1000, "characters", "longest passage; longer ones are cut at a clause break or a space",
             low=20, low_open=False, features=True),
-    # fetching pages and feeds (README: "News from the web"); the dashboard's fetches too
+    # fetching pages and feeds (docs/web.md); the dashboard's fetches too
     Setting("fetch_timeout_seconds", 20.0, "s", "one request, the whole body included (the default of fetch and watch --timeout)"),
     Setting("fetch_max_mb", 10.0, "MB", "one response, declared or read (the default of fetch and watch --max-size)"),
     Setting("fetch_delay_seconds", 1.0, "s", "between two requests to the same host (the default of fetch and watch --delay)",
@@ -104,7 +104,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_weights_nodes", 10_000, "values", "YAML/JSON values in a weights file"),
     Setting("max_weights_depth", 2, "levels", "nesting of a weights file (a mapping of numbers is 2)", low=2, low_open=False),
     Setting("max_weight", 100.0, "weight", "the largest cue or tone weight"),
-    # extraction: how scope words change a cue's strength (README: "How the score is computed")
+    # extraction: how scope words change a cue's strength (docs/method/score.md)
     Setting("hedge_factor", 0.5, "x strength", "a hedge before a cue (\"might\", \"could\", \"plans to\") multiplies its strength by this",
             low=0, low_open=False, high=1, features=True),
     Setting("negated_cooperation", -0.6, "strength", "a cooperative act after a bare negation (\"did not agree\")",
@@ -166,7 +166,7 @@ def resolve(overrides: Mapping[str, object] | None = None, where: str = "[settin
     for key, value in (overrides or {}).items():
         setting = BY_NAME.get(key)
         if setting is None:
-            raise MetricsError(f"{where}: unknown setting {_shown(key)}{_suggest(str(key))} (README.md, \"Settings\", lists them)")
+            raise MetricsError(f"{where}: unknown setting {_shown(key)}{_suggest(str(key))} (docs/settings.md lists them)")
         out[key] = setting.check(value, where)
     return out
 
@@ -217,7 +217,7 @@ def apply_pairs(pairs: list[tuple[str, str]] | list[list[str]], where: str = "--
     for name, text in pairs:
         setting = BY_NAME.get(name)
         if setting is None:
-            raise MetricsError(f"{where}: unknown setting {_shown(name)}{_suggest(name)} (README.md, \"Settings\", lists them)")
+            raise MetricsError(f"{where}: unknown setting {_shown(name)}{_suggest(name)} (docs/settings.md lists them)")
         overrides[name] = setting.parse(text, where)
     return configure(overrides, where=where)
 

@@ -125,7 +125,8 @@ def pg_schema_url(server: str, schema: str) -> str:
     return f"{server}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL is `slow`: it starts a cluster; the fast subset runs each of these tests on SQLite.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db_location(request, tmp_path):
     """A fresh, empty database location on each backend: a SQLite file path, or a PostgreSQL
     URL whose search_path is a new schema (dropped afterwards)."""

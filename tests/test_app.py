@@ -67,6 +67,7 @@ def _slider(at: AppTest, cue_id: str):
     return at.slider(key=f"w_{cue_id}")
 
 
+@pytest.mark.slow
 def test_first_start_loads_the_sample_corpus(db):
     at = run(_app())
     n_files = len(list(SAMPLE.glob("*.txt")))
@@ -135,6 +136,7 @@ def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     assert "w" not in at.query_params
 
 
+@pytest.mark.slow
 def test_weights_in_the_url_are_applied_and_bad_ones_reported(few):
     at = run(_app(w="sanctions:12,tone:0"))
     assert _slider(at, "sanctions").value == 12
@@ -188,6 +190,7 @@ def test_a_preset_loads_and_the_save_button_offers_the_same_format(few):
     assert save.proto.label == "Save preset"
 
 
+@pytest.mark.slow
 def test_a_preset_for_another_lexicon_version_loads_with_one_warning_line(few):
     lex = default_lexicon()
     at = run(_app())
@@ -258,6 +261,7 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     assert at.file_uploader(key="uploader_1").value in (None, [])
 
 
+@pytest.mark.slow
 def test_articles_page_lists_and_searches(few):
     at = run(_app())
     at.switch_page("ui/articles.py")
@@ -271,6 +275,7 @@ def test_articles_page_lists_and_searches(few):
     assert len(table) == 1 and "balloon" in table["title"].iloc[0].lower()
 
 
+@pytest.mark.slow
 def test_the_level_index_is_a_line_the_user_can_switch_on(few):
     at = run(_app())
 
@@ -286,6 +291,7 @@ def test_the_level_index_is_a_line_the_user_can_switch_on(few):
     assert "Level index (half-life 90 days)" in names()
 
 
+@pytest.mark.slow
 def test_a_table_of_many_articles_is_previewed_as_an_editable_table_and_saved(few):
     at = run(_app())
     at.switch_page("ui/upload.py")
@@ -324,6 +330,7 @@ def test_a_damaged_database_is_reported_in_one_line_not_a_traceback(db, damage):
     assert ("not a database" if damage == "not a database" else "do not decode") in err.value
 
 
+@pytest.mark.slow
 def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
     from helpers import webserver
 
@@ -372,6 +379,7 @@ def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
         assert at.query_params[key] == value, key
 
 
+@pytest.mark.slow
 def test_a_url_part_that_does_not_parse_is_ignored_not_fatal(few):
     at = run(_app(period="year", half="lots", compare="XX-YY", sel="soon", **{"from": "2023-13-01"}))
     assert at.radio(key="period").value == "month"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from metrics.cli import main
 from metrics.events.segment import split_passages
 from metrics.ops.bench import WORDS_PER_ARTICLE, Corpus
 
 
+@pytest.mark.slow
 def test_a_2000_article_corpus_never_repeats_a_sentence():
     corpus = Corpus(seed=0)
     seen: set[str] = set()
@@ -30,6 +33,7 @@ def test_seeds_give_different_corpora_and_a_seed_the_same_one():
     assert Corpus(seed=1).article(0) != Corpus(seed=2).article(0)
 
 
+@pytest.mark.slow
 def test_bench_reports_ratio_speed_memory_and_reweighting(capsys):
     assert main(["bench", "--articles", "20", "--reweight", "2000", "--repeat", "1", "--format", "json"]) == 0
     r = json.loads(capsys.readouterr().out)

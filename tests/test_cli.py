@@ -147,10 +147,10 @@ def test_table_dates_are_never_invented_and_follow_day_first(tmp_path, capsys):
 
 def test_size_limit_applies_to_score_too(tmp_path, capsys):
     f = tmp_path / "big.txt"
-    f.write_text("Washington imposed sanctions on Beijing. " * 40_000)  # about 1.6 MB
-    code, _, err = run(capsys, "score", str(f), "--max-size", "1")
-    assert code == 1 and "over the 1 MB size limit" in err
-    code, _, err = run(capsys, "score", str(f), "--max-size", "5", "--quiet")
+    f.write_text("Washington imposed sanctions on Beijing. " * 400)  # about 16 KB: cheap to score
+    code, _, err = run(capsys, "score", str(f), "--max-size", "0.01")
+    assert code == 1 and "over the 0.01 MB size limit" in err
+    code, _, err = run(capsys, "score", str(f), "--max-size", "0.05", "--quiet")
     assert code == 0, err
 
 

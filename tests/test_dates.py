@@ -53,6 +53,7 @@ _DATE_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_DATE_PIECES, max_size=14).map("".join))
 def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
@@ -64,6 +65,7 @@ def test_the_fast_date_patterns_find_what_the_reference_ones_find(text):
         ]
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_DATE_PIECES | st.sampled_from(["Jan", "DECEMBER", "may", "Ma", "au", "\u017fep"]), max_size=14).map("".join))
 def test_starting_the_month_search_at_the_first_month_changes_no_date(text):

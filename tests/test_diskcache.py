@@ -63,6 +63,7 @@ def _rewrite(path, payload: str, digest: bool = True) -> None:
     path.write_text(json.dumps(envelope), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_finder_restored_from_the_cache_finds_what_a_fresh_one_finds(cache):
     texts = _texts()
     fresh = _finder()
@@ -81,6 +82,7 @@ def test_a_finder_restored_from_the_cache_finds_what_a_fresh_one_finds(cache):
         assert matches == [[(m.start(), m.end(), m.lastgroup) for m in rx.finditer(norm)] for rx in fresh.patterns]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "damage, digest",
     [
@@ -107,6 +109,7 @@ def test_a_damaged_cache_entry_changes_nothing_but_the_time(cache, damage, diges
     assert _found(_finder(), texts) == expected
 
 
+@pytest.mark.slow
 def test_with_the_cache_off_or_unwritable_nothing_is_written_and_all_works(tmp_path, monkeypatch):
     texts = _texts()[:6]
     monkeypatch.setenv(diskcache.ENV_CACHE, "off")
@@ -121,6 +124,7 @@ def test_with_the_cache_off_or_unwritable_nothing_is_written_and_all_works(tmp_p
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.slow
 def test_another_lexicon_gets_its_own_entry(cache, tmp_path):
     import yaml
 
@@ -139,6 +143,7 @@ def test_another_lexicon_gets_its_own_entry(cache, tmp_path):
     assert any(s == text.index("pulled") for s, _, _ in scan.matches[0])
 
 
+@pytest.mark.slow
 def test_a_second_process_starts_from_the_cache_with_the_same_scores(cache, tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()

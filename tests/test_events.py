@@ -151,6 +151,7 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=12), st.sampled_from(["US-CN", "CN-US", "US-AU", "none"]),
        st.dictionaries(st.sampled_from(["sanctions", "channels_cut", "agreement", "tone", "praise"]),
@@ -386,6 +387,7 @@ def _pieces(*words: str, max_size: int = 30):
 _GAP_TEXT = _pieces(*"abst ,.;:\t\nSTé_1", "said", "told", "says", "Said", "which", "as", "an ", "a step", "by", max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(_GAP_TEXT, st.integers(0, 60), st.integers(0, 90))
 def test_target_gap_search_equals_its_regex(text, start, width):
@@ -402,6 +404,7 @@ _MARKED_TEXT = _pieces(*"abcy ,'-.;\t", "tariffs on", "Imports of", "such as", "
                        "according to", "the", " by ", "BY", "nearby", "ſaid", "insisted", max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_MARKED_TEXT, st.integers(0, 40), st.integers(0, 60))
 def test_the_scan_never_hides_a_goods_list_a_condition_a_speaker_or_an_agent(text, start, width):
@@ -423,6 +426,7 @@ def test_the_scan_never_hides_a_goods_list_a_condition_a_speaker_or_an_agent(tex
         assert scan.occurs_within(X._MARK_BY, lo, hi)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_pieces(*"ab .'-\t", "said", "Told", "according to", "the", "insisted", " by ", "ſaid"))
 def test_speaker_word_tests_never_hide_a_speaker(text):

@@ -147,6 +147,7 @@ def _rounds(out: Path) -> int:
     return len(re.findall(r"^\S+ round \d+: ", out.read_text(), re.M)) if out.exists() else 0
 
 
+@pytest.mark.slow
 def test_two_watchers_store_nothing_twice_survive_a_failing_feed_and_stop_on_ctrl_c(site, db, tmp_path):
     outs = [tmp_path / "w1.log", tmp_path / "w2.log"]
     procs = [_watch(db, site, o) for o in outs]

@@ -158,6 +158,7 @@ def test_docx_paragraphs_tables_and_title(tmp_path):
     assert one(g).title == "Sanctions widen"
 
 
+@pytest.mark.slow
 def test_docx_zip_bomb_refused_from_the_zip_directory(tmp_path):
     src = make_docx(tmp_path / "ok.docx", "Title", [BODY]).read_bytes()
     bomb = tmp_path / "bomb.docx"

@@ -62,6 +62,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, build, reason", REFUSED, ids=["pdf-shared-stream", "docx-2m-paragraphs", "docx-understated-zip", "html-million-spans"])
 def test_hostile_file_is_refused_in_one_line_and_the_good_file_is_stored(tmp_path, capsys, name, build, reason):
     data = build()
@@ -82,6 +83,7 @@ READ = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, build", READ, ids=["pdf-4-pages-shared", "pdf-10k-lines", "docx-20k-styled", "md-heading-spaces", "txt-bangs", "txt-one-sentence"])
 def test_huge_but_valid_file_is_read_with_the_good_file(tmp_path, capsys, name, build):
     code, err, store = _ingest(tmp_path, name, build(), capsys)
@@ -125,6 +127,7 @@ def worker_sees_tests(monkeypatch):
     budget.shutdown()
 
 
+@pytest.mark.slow
 def test_a_parser_over_its_cpu_budget_is_stopped_and_named(worker_sees_tests):
     got = budget.run(H.spin, (), "slow.pdf", budget.Budget(cpu_seconds=1, wall_seconds=60))
     assert len(got) == 1 and isinstance(got[0], InputError)
@@ -133,17 +136,20 @@ def test_a_parser_over_its_cpu_budget_is_stopped_and_named(worker_sees_tests):
     assert budget.run(H.echo, ("fine",), "ok.pdf") == ["fine"]
 
 
+@pytest.mark.slow
 def test_a_parser_over_its_memory_budget_is_stopped_and_named(worker_sees_tests):
     got = budget.run(H.hog, (2000,), "big.docx", budget.Budget(memory_mb=200))
     assert len(got) == 1 and str(got[0]) == "big.docx: needs more than 200 MB of memory to read"
     assert budget.run(H.echo, ("fine",), "ok.pdf") == ["fine"]
 
 
+@pytest.mark.slow
 def test_a_parser_that_raises_is_one_line(worker_sees_tests):
     (got,) = budget.run(H.boom, (), "bad.html")
     assert isinstance(got, InputError) and str(got) == "bad.html: cannot read: RuntimeError: broken parser"
 
 
+@pytest.mark.slow
 def test_dashboard_upload_of_a_hostile_page_is_one_line():
     items = read_upload("spans.html", H.html_spans(300_000))
     assert len(items) == 1 and isinstance(items[0], InputError)

@@ -139,10 +139,10 @@ def test_db_option_and_nothing_found(tmp_path, capsys, own_db):
 
 def test_ingest_max_size_option(tmp_path, capsys):
     f = tmp_path / "big.txt"
-    f.write_bytes(b"x" * 1_500_000 + b"\n" + BODY.encode())
-    code, _, err = run(capsys, "ingest", f, "--max-size", "1", "--quiet")
-    assert code == 1 and err.strip() == f"error: {f}: 1.4 MB, over the 1 MB size limit (--max-size)"
-    code, out, _ = run(capsys, "ingest", f, "--max-size", "2", "--quiet")
+    f.write_bytes(b"x" * 250_000 + b"\n" + BODY.encode())  # small, with the limits scaled alike: cheap
+    code, _, err = run(capsys, "ingest", f, "--max-size", "0.1", "--quiet")
+    assert code == 1 and err.strip() == f"error: {f}: 0.2 MB, over the 0.1 MB size limit (--max-size)"
+    code, out, _ = run(capsys, "ingest", f, "--max-size", "0.5", "--quiet")
     assert code == 0 and SUMMARY.match(out).groups() == ("1", "0", "0")
 
 

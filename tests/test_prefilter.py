@@ -83,6 +83,7 @@ def reference_and_fast():
     return slow, fast
 
 
+@pytest.mark.slow
 def test_extracted_features_are_identical_to_the_full_regex_scan(reference_and_fast):
     slow, fast = reference_and_fast
     assert sum(len(f.matches) for f in slow) > 300  # the texts exercise the lexicon
@@ -93,6 +94,7 @@ def test_extracted_features_are_identical_to_the_full_regex_scan(reference_and_f
         assert f.matches == s.matches, s.article.text[:80]
 
 
+@pytest.mark.slow
 def test_multifinder_equals_finditer_for_the_lexicon_and_gazetteer():
     ex = Extractor()
     finder = ex._finder
@@ -140,6 +142,7 @@ texts_st = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPS)), mi
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(pats=st.lists(patterns(), min_size=1, max_size=3), text=texts_st)
 @example(pats=[re.compile("(?:ta)+lks")], text="tatalks and talks")
@@ -157,6 +160,7 @@ def test_multifinder_equals_finditer_on_random_patterns(pats, text):
         assert spans == want, (rx.pattern, text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(pat=patterns(), text=texts_st, cut=st.integers(0, 40))
 def test_tail_gates_never_hide_a_match(pat, text, cut):
@@ -172,6 +176,7 @@ def test_tail_gates_never_hide_a_match(pat, text, cut):
                 assert prefilter.may_match(pat, prefilter.short_key(scope)), (pat.pattern, scope)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(pats=st.lists(patterns(), min_size=1, max_size=2), text=texts_st)
 def test_scan_marks_never_hide_a_possible_match(pats, text):
@@ -198,6 +203,7 @@ def test_fold_stands_for_every_character_ignorecase_equates_with_a_letter():
             assert re.fullmatch(re.escape(f), ch, re.IGNORECASE), hex(ord(ch))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12), st.integers(0, 5)), max_size=30))
 def test_resolve_overlaps_is_the_pairwise_rule(raw):
@@ -225,6 +231,7 @@ def _rowwise(items: list[ArticleFeatures], version: str) -> Features:
     )
 
 
+@pytest.mark.slow
 def test_columnar_features_build_gives_the_rowwise_frames(reference_and_fast):
     _, fast = reference_and_fast
     quiet = Extractor().extract(Article(text="The weather was mild. Nothing else happened."))

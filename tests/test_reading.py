@@ -136,6 +136,7 @@ _CREDIT_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_CREDIT_PIECES, max_size=8).map("".join))
 def test_the_credit_shortcut_never_skips_a_credit(line):

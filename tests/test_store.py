@@ -354,6 +354,7 @@ def test_a_writer_holding_the_lock_is_waited_for_not_failed(tmp_path, monkeypatc
     s.close()
 
 
+@pytest.mark.slow
 def test_short_lived_threads_do_not_pile_up_connections(db):
     # The dashboard runs every rerun in a new thread; each must not leave a connection open.
     db.add(Article(text=TEXTS[0]))

@@ -127,6 +127,7 @@ def _text(at: AppTest) -> str:
     return shown.replace("\\", "")  # as the user reads it, without Markdown's escapes
 
 
+@pytest.mark.slow
 def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = SIGNIN

@@ -51,6 +51,7 @@ def test_compound_equals_vader_on_odd_tokens():
         assert compound(s) == analyzer().polarity_scores(s)["compound"], s
 
 
+@pytest.mark.slow
 def test_compound_equals_vader_on_long_sentences_with_modifiers(vader_calls):
     # The words VADER's rules look at (boosters, negations, "no ... or", "least", "kind of",
     # idioms, capitals, punctuation), mixed with words it knows and plain ones.

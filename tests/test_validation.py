@@ -187,6 +187,7 @@ def calibration_table(tmp_path):
     return write_headerless(tmp_path / "train.tsv", rows)
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_loadable_preset_and_reports_before_after(tmp_path, capsys):
     table = calibration_table(tmp_path)
     out_file = tmp_path / "weights.json"
@@ -215,6 +216,7 @@ def test_calibrate_is_reproducible(tmp_path, capsys):
     assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
 
 
+@pytest.mark.slow
 def test_calibrate_unwritable_output_leaves_nothing(tmp_path, capsys):
     table = calibration_table(tmp_path)
     target = tmp_path / "missing-dir" / "w.json"
@@ -340,6 +342,7 @@ def test_validate_series_falls_back_to_html(series, tmp_path, capsys, monkeypatc
     assert (tmp_path / "plot.html").exists() and not (tmp_path / "plot.png").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium for kaleido")
 def test_validate_series_png(series, tmp_path, capsys):
     scores, ref = series

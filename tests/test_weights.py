@@ -44,8 +44,9 @@ def test_bad_weights_files_name_the_file_and_key(tmp_path, lex, content, message
 
 def test_dump_round_trips(tmp_path, lex):
     f = tmp_path / "preset.json"
-    f.write_text(dump_weights(lex.default_weights() | {"threat_force": 9.5}))
-    assert load_weights(f, lex)["threat_force"] == 9.5
+    weights = lex.default_weights() | {"threat_force": 9.5, "tone": 0.25}
+    f.write_text(dump_weights(weights))
+    assert load_weights(f, lex) == weights  # every weight back, not only the changed one
 
 
 def test_every_family_is_documented_and_grounded(lex):

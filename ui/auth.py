@@ -175,7 +175,7 @@ def refusal(what: str) -> str:
         f"{what[0].upper()}{what[1:]} is turned off: this dashboard is reachable from other machines "
         f"(server.address: {address}, or a reverse proxy) and sign-in is not configured. "
         f"To turn sign-in on, add users with bcrypt password hashes (python -m ui.auth) and list the editors "
-        f"in {SECRETS} under [{SECTION}] (README: \"A shared server for a team\"); or serve on localhost only."
+        f"in {SECRETS} under [{SECTION}] (docs/team-server.md); or serve on localhost only."
     )
 
 

@@ -5,7 +5,7 @@ once the browser reports the timeline drawn.
 Why: on a fresh browser the page's scripts (plotly.js alone is 4.7 MB) compile on the same main
 thread that renders Streamlit's elements and draws the charts. Sent together, the 60-odd
 elements, the table's scripts and three charts all wait for one another and the timeline shows
-last (1.75 times a one-chart page, `bench/dashboard_perf.py`). Sent after it, they cost the
+last (`bench/dashboard_perf.py`; bench/RESULTS.md). Sent after it, they cost the
 visitor nothing they are waiting for.
 
 Only a session with a browser waits: one without (AppTest, a script) gets the whole page at once,
@@ -36,7 +36,7 @@ export default function ({ setTriggerValue }) {
 """
 
 # The note is the component's own HTML: as a caption it would be one more markdown element to
-# parse before the chart (each costs the browser 10-20 ms there).
+# parse before the chart.
 _component = st.components.v2.component(
     "relations_tension.first_paint", js=_JS,
     html="<p>Drawing the filters, the cue weights, what drove the period and its articles …</p>",

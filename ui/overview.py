@@ -121,8 +121,8 @@ def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _figure(key: tuple, _build):
     """The timeline figure of one view (``key`` holds every input), shared between sessions: a
-    new visitor's first page is the page the last one opened, and building its figure takes 50 ms
-    on a quiet machine and 250 ms while the browser compiles its scripts on the same two cores.
+    new visitor's first page is the page the last one opened, and building its figure is slow
+    while the browser compiles its scripts on the same cores (bench/RESULTS.md).
     ``st.plotly_chart`` serialises a copy, so the shared figure is never changed."""
     return _build()
 

@@ -30,7 +30,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), dest="settings",
-        help="set a setting for this run (repeatable; README.md, \"Settings\", lists them with their defaults)",
+        help="set a setting for this run (repeatable; docs/settings.md lists them with their defaults)",
     )
 
 
@@ -76,8 +76,8 @@ def tune_gc() -> None:
     imports the library: a command allocates millions of short-lived tuples and lists, freed by
     reference counting, while the cycle collector's default pace (a collection every 700
     allocations, the older ones rescanning every object pandas and numpy created at import)
-    cost 0.26 s of the 10 s a 2,000-article ``score`` takes; frozen and paced at 10,000, 0.07 s.
-    Peak memory is the same."""
+    cost a few percent of a large ``score``; frozen and paced at 10,000, a quarter of that
+    (bench/RESULTS.md). Peak memory is the same."""
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 

@@ -1,8 +1,8 @@
 """A small JSON cache on disk for work that every process would otherwise redo at start.
 
 Today one user: the cue finder (``metrics.events.prefilter.MultiFinder``), whose analysis of the lexicon
-and gazetteer patterns and the compiled pieces of them cost about 0.4 s at every start of every
-command and dashboard process, for a result that only changes with the patterns.
+and gazetteer patterns and the compiled pieces of them cost most of the start-up of every
+command and dashboard process (docs/speed.md), for a result that only changes with the patterns.
 
 The folder is ``$TENSION_CACHE_DIR``, else the user's cache folder for the project
 (platformdirs: ``$XDG_CACHE_HOME/relations-tension-index`` or ``~/.cache/...`` on Linux, the

@@ -58,8 +58,8 @@ class Gazetteer:
 
     @cached_property
     def group_bits(self) -> dict[str, int]:
-        """``group_bit`` of every group of the regex, as a dict: attribution asks it ~20 times per
-        cue, and a dict lookup costs a fifth of the string tests."""
+        """``group_bit`` of every group of the regex, as a dict: attribution asks it many times per
+        cue, and a dict lookup is cheaper than the string tests."""
         return {name: self.group_bit(name) for name in self.regex.groupindex}
 
     def mentions(
@@ -233,7 +233,7 @@ def event_gate(
     dyad: Dyad, source: np.ndarray, target: np.ndarray, sign: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whether each cue match is an act between the pair (1.0) or not (0.0), and whose act it is
-    (SIDE_A, SIDE_B, SIDE_BOTH), from its source and target actor masks (README, "Events").
+    (SIDE_A, SIDE_B, SIDE_BOTH), from its source and target actor masks (docs/method/events.md).
 
     Counted: one side acting on the other, coalitions included ("the US and its allies agreed
     to counter China"); both sides acting together ("the two sides agreed"); one side acting on

@@ -223,7 +223,7 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
     return s, negated, hedged, kind
 
 # --- actors: who did what to whom -----------------------------------------------------------
-# Without a parser, position does most of the work (README, "Events"): the actor nearest before
+# Without a parser, position does most of the work (docs/method/events.md): the actor nearest before
 # the cue is its source, the first actor after it in the same clause its target; an agent after
 # "by" is the source of a passive ("was accused by China"); actors joined by "and" act together;
 # an actor that is the speaker ("..., Beijing said") is the source only when none stands before.

@@ -28,7 +28,7 @@ DATA_DIR = data_dir()
 DEFAULT_LEXICON = DATA_DIR / "lexicon.yaml"
 
 # The VADER tone term is weighted like a cue so that one weights file and one slider set govern
-# the whole score. Its default was fitted on held-apart labelled sentences (see README).
+# the whole score. Its default was fitted on held-apart labelled sentences (docs/validation.md).
 TONE_ID = "tone"
 TONE_DEFAULT_WEIGHT = 2.0
 TONE_LABEL = "Tone of the passage (VADER)"

@@ -732,7 +732,7 @@ class MultiFinder:
             full_scan = [(int(k), None if req is None else {str(r) for r in req}) for k, req in state["full_scan"]]
             always = [bool(a) for a in state["marker_always"]]
             # Taken as they are (lists where a build has tuples, which scan reads alike): the
-            # check is that scanning works (``scan``), converting 2,400 entries cost 30 ms.
+            # check is that scanning works (``scan``); converting every entry cost start-up time.
             words = state["words"]
             if not all(type(v) is list and len(v) == 2 and type(v[0]) is int and type(p) is str for p, v in words):
                 return False

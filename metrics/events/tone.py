@@ -36,7 +36,7 @@ _COMMON = frozenset({"the", "to", "of", "a", "for"})
 
 @lru_cache(maxsize=1)
 def analyzer() -> SentimentIntensityAnalyzer:
-    # Loading the lexicon files costs ~50 ms; construct it once per process.
+    # Loading the lexicon files is slow; construct it once per process.
     return SentimentIntensityAnalyzer()
 
 

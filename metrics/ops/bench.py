@@ -402,7 +402,7 @@ def run_bench(
         score_cmd = [py, "-m", "metrics", "score", str(folder), "-o", out, "--quiet"]
         # Both children get a bytecode cache of their own, as an installed package has one
         # (pip compiles it) even where PYTHONDONTWRITEBYTECODE is set, which would otherwise
-        # make every run of the command compile its modules again (0.2 s here).
+        # make every run of the command compile its modules again (bench/RESULTS.md).
         pyc = {"PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"), "PYTHONDONTWRITEBYTECODE": None}
         # The command's start-up cache (metrics/events/diskcache.py) is the run's own, empty at first:
         # the first run, which fills it, is reported apart from the steady state.

@@ -1,6 +1,6 @@
 """Scoring: features x weights -> contributions -> article tension. Pure and vectorised.
 
-The formula (README, "How the score is computed"):
+The formula (docs/method/score.md):
 
     contribution of a cue match m in passage p of article a
         = weight(cue) x direction(cue) x strength(m) x relevance(p) x event(m) / norm(a)
@@ -43,7 +43,7 @@ PRIOR = 4.0  # imaginary neutral passages: one cue in a two-line item is not a c
 UNIT = 5.0  # raw is expressed per this many passages, so one sanction (weight 8) in a 10-passage report is raw 2.9
 # v1's tanh pinned dense articles at +-99, where no slider could move them; this sigmoid
 # approaches +-100 polynomially (71 at SCALE, 89 at 2 x SCALE, 95 at 3 x SCALE), so a weight
-# change still shows. SCALE chosen on the sample corpus and generated articles (README).
+# change still shows. SCALE chosen on the sample corpus and generated articles (docs/method/aggregate.md).
 SCALE = 10.0
 
 

@@ -64,7 +64,7 @@ def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
     """One line per side, named by the country and whom it acts toward ("China → United States"),
     on the fixed -100..100 axis. Markers only on a side with a lone period (one between gaps): at
     120 months a marker per period doubled the chart's SVG and its redraw on every slider move
-    (84 against 169 ms in Chromium)."""
+    (bench/RESULTS.md)."""
     import plotly.graph_objects as go
 
     from metrics.views.figures import scatter, unchecked

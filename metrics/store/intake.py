@@ -78,7 +78,7 @@ def signature(text: str):
         return None
     a, b = _multipliers()
     with np.errstate(over="ignore"):
-        # Multiply-shift hashing (one multiply, add and shift per value; a modulo costs 3x).
+        # Multiply-shift hashing (one multiply, add and shift per value; a modulo is slower).
         values = (np.outer(a, h) + b[:, None]) >> np.uint64(32)
     return MinHash(num_perm=NUM_PERM, hashvalues=values.min(axis=1), permutations=_permutations())
 
@@ -93,7 +93,7 @@ def _multipliers() -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=1)
 def _permutations():
     """datasketch's permutations, made once: a MinHash made without them draws them again
-    (4 ms each, most of the cost of reading 10,000 stored signatures). Unused by our hashing."""
+    (most of the cost of reading many stored signatures). Unused by our hashing."""
     from datasketch import MinHash
 
     return MinHash(num_perm=NUM_PERM).permutations

@@ -30,8 +30,8 @@ PLOT_CONFIG = {
 }
 
 
-# Plotly checks and copies every property a figure is given: 18 of the timeline's 41 ms at
-# 10,000 articles, and a third of the other figures' build, on every slider move. The figures of
+# Plotly checks and copies every property a figure is given, a large share of each figure's
+# build on every slider move (bench/RESULTS.md). The figures of
 # the dashboard are built unchecked from values made here; the tests build each one checked as
 # well and compare what reaches the browser, so a misspelt property, or a value plotly would
 # reject or rewrite, fails there. ``CHECK = True`` turns the checks back on.
@@ -97,8 +97,8 @@ def _band(full: pd.DataFrame) -> tuple[list, list]:
 
 
 def _intervals(full: pd.DataFrame, period: str) -> list[str]:
-    """Each period's "first to last day", vectorised: a Period object per row costs 0.2 ms, and
-    a slider move redraws a few hundred of them."""
+    """Each period's "first to last day", vectorised: a Period object per row is slow, and a
+    slider move redraws a few hundred of them."""
     first = pd.to_datetime(full["period"]).dt.strftime("%Y-%m-%d")
     if period == "day":
         return list(first)
@@ -173,10 +173,10 @@ def timeline_figure(
         f"{len(dated):,} articles: drawn as {unit}ly means; click a mean to list its articles" if many else None)
     if highlight is not None:
         # Layout shapes, not add_vrect: the same rectangles, without add_vrect's subplot
-        # bookkeeping, which took 170 ms of a 640 ms page run at 10,000 articles.
+        # bookkeeping, a quarter of a page run at 10,000 articles (bench/RESULTS.md).
         layout["shapes"] = _highlight_shapes(highlight, period)
-    # The layout given to the constructor, not through update_layout: the same figure in 4.5 ms
-    # instead of 31 (update_layout splits and checks every nested key path).
+    # The layout given to the constructor, not through update_layout: the same figure, several
+    # times faster (update_layout splits and checks every nested key path).
     return go.Figure(data=traces, layout=layout, **unchecked())
 
 
@@ -288,7 +288,7 @@ def _highlight_shapes(highlight: pd.Timestamp, period: str) -> list[dict]:
 # Full margins: the figures' margins already hold their axis titles, tick labels and legend rows.
 # Streamlit draws a changed chart anew (its element id hashes the figure), and from margins too
 # small plotly draws it twice: once to measure what its automargin must add, once more with it
-# (130 against 65 ms for the timeline in Chromium, on every slider move). Automargin stays on
+# (twice the drawing time, on every slider move; bench/RESULTS.md). Automargin stays on
 # for what is larger than usual: a legend that wraps in a narrow window, long cue labels.
 
 
@@ -354,7 +354,7 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
         both["a"] = article.reindex(keys).fillna(0.0)
     order = both.abs().max(axis=1).sort_values(ascending=True).index[-top:]
     both = both.loc[order]
-    # The layout given to the constructor, as in timeline_figure (update_layout is 7x slower).
+    # The layout given to the constructor, as in timeline_figure (update_layout is much slower).
     fig = go.Figure(**unchecked(), layout=dict(
         barmode="group",
         height=max(240, 32 * len(both) + 110),

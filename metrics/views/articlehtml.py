@@ -55,7 +55,8 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     arrow = "▲" if c["direction"] == "escalation" else "▼"
     sign = c.get("sign", 1.0 if c["direction"] == "escalation" else -1.0)
     # tension.aggregate.intensity.v3: the act's intensity, weighted by its attention in the mean
-    factors = (f"intensity (weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
+    value = f" {c['intensity']:+.3g}" if "intensity" in c else ""
+    factors = (f"intensity{value} (weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
                + (f", {', '.join(notes)}" if notes else "") + ")")
     between = c.get("between_pair", True)
     if "attention" in c:

@@ -68,7 +68,8 @@ def _format_explain(doc: dict, show_all: bool) -> str:
     lines = [
         f"{terminal_safe(doc['title'] or doc['id'])}",
         f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
-        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
+        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}"
+        f"   acts {doc['n_events']} in {doc['mentions']} mentions, confidence {doc['confidence']:.2f}",
         "",
     ]
     for p in doc["passages"]:

@@ -48,8 +48,8 @@ from metrics.events.lexicon import TONE_ID, Lexicon, WeightsLike, default_lexico
 AGGREGATE = "tension.aggregate.intensity.v3"
 SCALE_FUNCTION = "tension.scale.linear.v3"
 # v2 (shrunk_mean) summed contributions per 5 passages and squashed the sum: raw measured how many
-# cues an article had, so 46% of the sample corpus sat at |tension| >= 80 and retelling one act in
-# three sentences moved an article from +59 to +86. v3 averages the acts' intensities instead.
+# cues an article had, so dense articles piled up near +-100 and retelling one act made it tenser.
+# v3 averages the acts' intensities instead (docs/method/intensity.md has the figures).
 TENSION_PER_GOLDSTEIN = 10.0  # tension 100 is Goldstein -10 (war); the scale is linear
 # Confidence is n / (n + CONFIDENCE_PRIOR) for n distinct acts: the weight an article's mean
 # would keep against this many imaginary neutral acts (the level index's prior is also one).
@@ -74,7 +74,8 @@ def versions(lexicon: Lexicon) -> dict[str, str]:
 
 def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
     """The documented monotone map from raw score (a mean intensity in Goldstein units) to the
-    tension scale: x 10, clipped to [-100, 100] (only weights above 10 can reach the clip)."""
+    tension scale: x 10, clipped to [-100, 100] (reached only by weights above 10, or by acts at
+    Goldstein -10 told in hostile words: the tone adds up to its weight)."""
     r = np.asarray(raw, dtype=np.float64)
     return np.clip(TENSION_PER_GOLDSTEIN * r, -100.0, 100.0)
 

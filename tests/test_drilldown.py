@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from metrics.events.extract import Article
+from metrics.events.lexicon import default_lexicon
 from metrics.score.scoring import explain, prepare
 from metrics.views import drilldown
 from metrics.views.articlehtml import article_html, explain_summary
+
+LEX = default_lexicon()
 
 TEXT = (
     "June 19, 2023\nBlinken meets Wang Yi\n"
@@ -39,11 +42,16 @@ def test_every_cue_contribution_is_the_product_of_the_factors_shown(one):
     assert {c["id"] for c in cues} >= {"sanctions", "talks_positive"}
     for c in cues:
         event = 1.0 if c["between_pair"] else 0.0  # an act with a third party counts nothing for the pair
-        assert c["contribution"] == pytest.approx(c["weight"] * c["sign"] * c["strength"] * c["relevance"] * event / doc["norm"])
+        # tension.aggregate.intensity.v3: intensity x attention / norm, attention = severity x |strength| x relevance
+        severity = LEX.family(c["id"]).weight
+        assert c["attention"] == pytest.approx(severity * abs(c["strength"]) * c["relevance"] * event)
+        assert c["intensity"] == pytest.approx(c["weight"] * c["sign"] * c["strength"])
+        assert c["contribution"] == pytest.approx(c["intensity"] * c["attention"] / doc["norm"])
     out = article_html(doc, tone_weight=2.0)
     assert f"/ norm {doc['norm']:.3g}" in out and "× direction +1" in out and "× direction -1" in out
     summary = explain_summary(doc)
-    assert f"= {doc['norm']:.3g}" in summary and "√(raw² + 10²)" in summary and f"{doc['tension']:+.1f}" in summary
+    assert f"norm = {doc['norm']:.3g}" in summary and "tension = 10 × raw" in summary and f"{doc['tension']:+.1f}" in summary
+    assert doc["n_events"] >= 2 and 0 < doc["confidence"] < 1
 
 
 def test_a_huge_article_is_shown_a_page_at_a_time_largest_contributions_first(extractor):

@@ -88,7 +88,7 @@ def test_dask_parquet_output_is_a_folder_of_parts_with_the_local_rows(cluster, c
 
     local_meta = pq.read_schema(tmp_path / "local.parquet").metadata
     assert all(pq.read_schema(out / p).metadata == local_meta for p in parts)  # every part is versioned alike
-    assert local_meta[b"scale"] == b"tension.scale.algebraic.v2" and b"features_version" in local_meta
+    assert local_meta[b"scale"] == b"tension.scale.linear.v3" and b"features_version" in local_meta
 
 
 def test_dask_ingest_stores_what_local_ingest_stores(cluster, corpus, tmp_path, capsys):

@@ -249,26 +249,40 @@ def test_long_articles_do_not_win_by_length():
 
 
 def test_typical_articles_spread_over_the_scale_instead_of_piling_up_at_the_ends():
-    # sentences about the pair that report no act: they dilute the density of the tense ones
+    # sentences about the pair that report no act: under tension.aggregate.intensity.v3 they
+    # neither dilute nor add to the acts an article reports (v2 read them as a lower density)
     calm = [
         "Trade between the United States and China was worth $575 billion last year.",
         "The US ambassador in Beijing spoke at a university on Monday.",
         "Chinese students make up the largest group of foreigners at American colleges.",
     ]
-    mixes = []
-    for k in range(0, 7):
-        # from no tense sentence to mostly tense ones, in articles of about 25 sentences
-        mixes.append(_article(TENSE[:k] + calm * (7 - k), 25) if k else _article(calm, 25))
-    prep = prepare(Extractor().extract_many([article_from_text(m, f"{i}.txt") for i, m in enumerate(mixes)]), "US-CN")
+    acts = [
+        "China imposed sanctions on three American defence firms.",
+        "Chinese warships shadowed a US destroyer in the strait.",
+        "The United States accused Beijing of cyberattacks on its utilities.",
+        "The US trade representative met her Chinese counterpart in Geneva.",
+        "The US secretary of state visited Beijing on Monday.",
+        "The United States and China signed an agreement on fentanyl.",
+    ]
+    # one act each, told among calm sentences in articles of about 25 sentences, and a calm article
+    texts = [_article([act] + calm * 3, 25) for act in acts] + [_article(calm, 25)]
+    prep = prepare(Extractor().extract_many([article_from_text(m, f"{i}.txt") for i, m in enumerate(texts)]), "US-CN")
     t = tension(prep)
-    t = t[~np.isnan(t)]
     assert np.all(np.abs(t) < 95), t
-    assert len(np.unique(np.round(t / 10))) >= 4, t  # distinct levels, not all at one end
+    assert len(np.unique(np.round(t / 10))) >= 5, t  # distinct levels, not all at one end
+    assert t[0] > t[2] > t[3] and t[5] < t[4] < t[3], t  # sanctions over an accusation, a deal under a visit
+    diluted = prepare(Extractor().extract_many([article_from_text(_article([acts[0]] + calm * 8, 25), "d.txt")]), "US-CN")
+    assert tension(diluted)[0] == pytest.approx(t[0], abs=10)  # more calm sentences: the same act
 
 
 def test_the_seed_stays_clearly_tense():
+    # talks resumed amid channels cut, refusals, demands and a threat: the acts' mean leans to
+    # conflict (about +19 on the v3 scale, a mean Goldstein near -2), above its own opening
+    # sentence alone (talking again) and below one sanction
     prep, raw = _score(SEED.read_text(encoding="utf-8"))
-    assert tension(prep)[0] > 20
+    opening, _ = _score("In tensions between the US and China, the two sides are talking directly to each other again.")
+    sanction, _ = _score("China imposed sanctions on three American defence firms.")
+    assert tension(opening)[0] < 0 < 10 < tension(prep)[0] < tension(sanction)[0]
 
 
 ACTORS = """\
@@ -338,7 +352,7 @@ def test_explain_json_names_each_cues_actors(tmp_path, capsys):
     assert cues["sanctions"]["between_pair"] and cues["sanctions"]["actor"] == "US"
     assert not cues["agreement"]["between_pair"] and cues["agreement"]["contribution"] == 0
     assert doc["raw_by_US"] + doc["raw_by_CN"] + doc["raw_by_both"] == pytest.approx(doc["raw"])
-    assert doc["aggregate"] == "tension.aggregate.shrunk_mean.v2"
+    assert doc["aggregate"] == "tension.aggregate.intensity.v3" and doc["scale"] == "tension.scale.linear.v3"
 
 
 def test_who_escalates_per_period_names_each_side_and_leaves_gaps():

@@ -88,10 +88,11 @@ def test_reweighting_never_reads_text(prep, monkeypatch):
 
 
 def test_long_and_short_articles_compare():
+    # tension.aggregate.intensity.v3: the intensity of the acts reported, so sentences that
+    # report no act neither dilute nor add to it (v2 diluted the sanction to a tenth).
     short = "Washington imposed sanctions on Beijing."
     filler = " ".join(f"Officials in Washington and Beijing issued statement number {i}." for i in range(30))
     long = short + " " + filler
     p = prepare(Extractor().extract_many([Article(text=short), Article(text=long)]), "US-CN")
     raw = raw_scores(p, {TONE_ID: 0})
-    assert raw[0] > raw[1] > 0  # diluted, not erased: sqrt(n) not n
-    assert raw[1] > raw[0] / 10
+    assert raw[0] == pytest.approx(raw[1]) == pytest.approx(LEX.family("sanctions").weight)

@@ -265,7 +265,7 @@ def register(sub) -> None:
         "export", help="write stored articles with scores, and their passages with cues",
         description=(
             "Write two tables: OUT with one row per article (id, date, title, source, tension, raw, passages, "
-            "relevant_passages, top_cues, duplicate_of) and OUT's name with .passages before the suffix with one row per passage "
+            "relevant_passages, n_events, mentions, confidence, top_cues, duplicate_of) and OUT's name with .passages before the suffix with one row per passage "
             "(id, passage, start, end, relevance, tone_contribution, cue_contribution, contribution, cues, text). "
             "-o scores.csv writes scores.csv and scores.passages.csv; -o scores.parquet writes Parquet."
         ),

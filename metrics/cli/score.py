@@ -68,7 +68,8 @@ def _format_explain(doc: dict, show_all: bool) -> str:
     lines = [
         f"{terminal_safe(doc['title'] or doc['id'])}",
         f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
-        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}",
+        f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}"
+        f"   acts {doc['n_events']} in {doc['mentions']} mentions, confidence {doc['confidence']:.2f}",
         "",
     ]
     for p in doc["passages"]:
@@ -119,8 +120,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     p = sub.add_parser("score", help="score articles: one row per article", description=(
         "Score articles (.txt, .md, .html, .htm, .pdf, .docx files, folders, or .csv/.tsv/.jsonl tables with one article per row). "
-        "Writes id, date, title, source, tension (-100..100, higher is more tension), raw, passages, "
-        "relevant_passages and top_cues."))
+        "Writes id, date, title, source, tension (-100..100, higher is more tension: 10 x the mean Goldstein "
+        "intensity of the acts reported), raw, passages, relevant_passages, n_events (distinct acts between the pair), "
+        "mentions, confidence (n_events / (n_events + 1)) and top_cues."))
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from OUT's suffix, else csv)")

@@ -1,25 +1,36 @@
 """Scoring: features x weights -> contributions -> article tension. Pure and vectorised.
 
-The formula (docs/method/score.md):
+The formula (docs/method/intensity.md):
 
-    contribution of a cue match m in passage p of article a
-        = weight(cue) x direction(cue) x strength(m) x relevance(p) x event(m) / norm(a)
-    contribution of the tone of passage p
-        = weight(tone) x tone(p) x relevance(p) / norm(a)
-    raw(a)     = sum of all contributions of a                        (they reconcile exactly)
-    norm(a)    = (sum of relevance over a's passages + PRIOR) / UNIT  (tension.aggregate.shrunk_mean.v2)
-    tension(a) = 100 x raw(a) / sqrt(raw(a)^2 + SCALE^2)               (tension.scale.algebraic.v2)
+    intensity of a cue match m (in Goldstein units, -10..10)
+        = weight(cue) x direction(cue) x strength(m)
+    attention of m
+        = severity(cue) x |strength(m)| x relevance(p) x event(m)
+    raw(a)     = sum over a's matches of attention x intensity / norm(a)
+                 + weight(tone) x T(a)                              (tension.aggregate.intensity.v3)
+    norm(a)    = sum over a's matches of attention (0: no act, and the first term is 0)
+    T(a)       = relevance-weighted mean of a's passages' tone
+    tension(a) = clip(10 x raw(a), -100, 100)                       (tension.scale.linear.v3)
+
+raw is a severity-weighted mean of the intensities of the acts an article reports between the
+pair: telling one act three times reports it once (the mean does not move), and one clash is not
+averaged away by five routine meetings. severity is the family's default weight (its Goldstein
+magnitude), fixed with the lexicon, so raw is linear in the weights: a slider move is one
+matrix-vector product, a raised escalation weight never lowers tension, and a weight of 0 makes
+the family a neutral act (Goldstein 0) that still counts in the mean. How many acts an article
+reports is evidence (``n_events``, ``confidence``), not magnitude.
 
 event(m) is 1 when the match is an act between the pair and 0 when it is an act between one
 side and a third party (``metrics.events.dyad.event_gate``); it also says whose act it is, which splits
-raw into raw_by_A + raw_by_B + raw_by_both.
+raw into raw_by_A + raw_by_B + raw_by_both. Each match's contribution is its share of the mean
+(attention x intensity / norm), each passage's tone contribution its share of the mean tone: they
+add up to raw. The tone shifts the acts' mean by at most weight(tone) (2 by default, 20 points).
 
 direction is +1 for escalation and -1 for de-escalation; strength is 1, halved by a hedge,
 0 for a negated hostile act and negative for a negated cooperative one (``metrics.events.extract``);
-tone is the negated VADER compound of the passage. Dividing by the square root of the relevant
-passage count lets long and short articles compare: a long article needs more cues, not just
-more words, to read as tense. Tension lies in (-100, 100): above 0 the reporting leans to
-conflict, below 0 to cooperation. An article with no relevant passage has no tension (NaN).
+tone is the negated VADER compound of the passage. Tension lies in [-100, 100]: above 0 the
+reported acts lean to conflict, below 0 to cooperation, and 80 reads as "the acts average the
+intensity of an embargo (Goldstein -8)". An article with no relevant passage has no tension (NaN).
 """
 
 from __future__ import annotations
@@ -34,17 +45,15 @@ from metrics.events.dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dy
 from metrics.events.extract import EXTRACTOR_VERSION, Features
 from metrics.events.lexicon import TONE_ID, Lexicon, WeightsLike, default_lexicon
 
-AGGREGATE = "tension.aggregate.shrunk_mean.v2"
-SCALE_FUNCTION = "tension.scale.algebraic.v2"
-# v1 divided by sqrt(relevant passages): raw then grew with the square root of an article's
-# length, and most 600-word articles sat at +-85..98. v2 divides by the passage count plus a
-# prior, so raw is a density (per UNIT passages) that does not grow with length.
-PRIOR = 4.0  # imaginary neutral passages: one cue in a two-line item is not a crisis
-UNIT = 5.0  # raw is expressed per this many passages, so one sanction (weight 8) in a 10-passage report is raw 2.9
-# v1's tanh pinned dense articles at +-99, where no slider could move them; this sigmoid
-# approaches +-100 polynomially (71 at SCALE, 89 at 2 x SCALE, 95 at 3 x SCALE), so a weight
-# change still shows. SCALE chosen on the sample corpus and generated articles (docs/method/aggregate.md).
-SCALE = 10.0
+AGGREGATE = "tension.aggregate.intensity.v3"
+SCALE_FUNCTION = "tension.scale.linear.v3"
+# v2 (shrunk_mean) summed contributions per 5 passages and squashed the sum: raw measured how many
+# cues an article had, so dense articles piled up near +-100 and retelling one act made it tenser.
+# v3 averages the acts' intensities instead (docs/method/intensity.md has the figures).
+TENSION_PER_GOLDSTEIN = 10.0  # tension 100 is Goldstein -10 (war); the scale is linear
+# Confidence is n / (n + CONFIDENCE_PRIOR) for n distinct acts: the weight an article's mean
+# would keep against this many imaginary neutral acts (the level index's prior is also one).
+CONFIDENCE_PRIOR = 1.0
 
 
 def versions(lexicon: Lexicon) -> dict[str, str]:
@@ -64,9 +73,11 @@ def versions(lexicon: Lexicon) -> dict[str, str]:
 
 
 def to_tension(raw: np.ndarray | float) -> np.ndarray | float:
-    """The documented monotone map from raw score to the bounded tension scale."""
+    """The documented monotone map from raw score (a mean intensity in Goldstein units) to the
+    tension scale: x 10, clipped to [-100, 100] (reached only by weights above 10, or by acts at
+    Goldstein -10 told in hostile words: the tone adds up to its weight)."""
     r = np.asarray(raw, dtype=np.float64)
-    return 100.0 * r / np.sqrt(r * r + SCALE * SCALE)
+    return np.clip(TENSION_PER_GOLDSTEIN * r, -100.0, 100.0)
 
 
 @dataclass
@@ -74,22 +85,30 @@ class Prepared:
     """Weight-independent arrays for one feature table and one pair of countries.
 
     ``cue_sums[a, k]`` is the sum over article a's matches of cue k of
-    direction x strength x relevance / norm, so that ``raw = cue_sums @ w + tone_sums * w_tone``:
-    re-weighting is one matrix-vector product and never touches text.
+    attention x direction x strength / norm (the family's share of the acts' mean), so that
+    ``raw = cue_sums @ w + tone_sums * w_tone``: re-weighting is one matrix-vector product and
+    never touches text.
     """
 
     features: Features
     lexicon: Lexicon
     dyad: Dyad
     relevance: np.ndarray  # per passage
-    norm: np.ndarray  # per article
+    norm: np.ndarray  # per article: the acts' total attention, the denominator of the mean (0: no act)
     relevant: np.ndarray  # per article: sum of relevance
-    match_base: np.ndarray  # per match: direction x strength x relevance x event / norm
-    tone_base: np.ndarray  # per passage: tone x relevance / norm
+    match_base: np.ndarray  # per match: severity x |strength| x direction x strength x relevance x event / norm
+    tone_base: np.ndarray  # per passage: tone x relevance / relevant (the article's mean tone, by passage)
     cue_sums: np.ndarray  # articles x cues
     tone_sums: np.ndarray  # per article
     side: np.ndarray  # per match: dyad.SIDE_A, SIDE_B or SIDE_BOTH (whose act it is)
     event: np.ndarray  # per match: 1 when it is an act between the pair, 0 when not
+    attention: np.ndarray  # per match: severity x |strength| x relevance x event (0: not an act here)
+
+
+def severities(lexicon: Lexicon) -> np.ndarray:
+    """How much each cue family counts in an article's mean: its default weight, the Goldstein
+    magnitude of its CAMEO class. Part of the lexicon, not of the weights."""
+    return np.array([abs(f.weight) for f in lexicon.families], dtype=np.float64)
 
 
 def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon | None = None) -> Prepared:
@@ -100,21 +119,45 @@ def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon
     p_art = pas["article"].to_numpy(np.int64)
     relevance = dyad.relevance(pas["mentions"].to_numpy(np.int64), p_art, n)
     relevant = np.bincount(p_art, weights=relevance, minlength=n)
-    norm = (relevant + PRIOR) / UNIT
     m_art = mat["article"].to_numpy(np.int64)
     cue = mat["cue"].to_numpy(np.int64)
     signs = lexicon.signs[cue]
     event, side = event_gate(dyad, mat["source"].to_numpy(np.int64), mat["target"].to_numpy(np.int64), signs)
-    match_base = signs * mat["strength"].to_numpy(np.float64) * event * relevance[
-        mat["passage"].to_numpy(np.int64)
-    ] / norm[m_art]
-    tone_base = pas["tone"].to_numpy(np.float64) * relevance / norm[p_art]
+    strength = mat["strength"].to_numpy(np.float64)
+    attention = severities(lexicon)[cue] * np.abs(strength) * relevance[mat["passage"].to_numpy(np.int64)] * event
+    norm = np.bincount(m_art, weights=attention, minlength=n)
+    inv = np.divide(1.0, norm, out=np.zeros(n), where=norm > 0)
+    match_base = attention * signs * strength * inv[m_art]
+    # The tone is the relevance-weighted mean over the article's passages, added to the acts'
+    # mean: more sentences in the same tone do not move it, and a hostile wording never lowers
+    # the tension of a hostile act (as a weak hostile pseudo-act in the mean would).
+    tone_base = np.divide(pas["tone"].to_numpy(np.float64) * relevance, relevant[p_art],
+                          out=np.zeros(len(p_art)), where=relevant[p_art] > 0)
     k = len(lexicon.families)
     cue_sums = np.bincount(m_art * k + cue, weights=match_base, minlength=n * k).reshape(n, k)
     tone_sums = np.bincount(p_art, weights=tone_base, minlength=n)
     return Prepared(
-        features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums, side, event
+        features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums, side, event,
+        attention,
     )
+
+
+def evidence(prep: Prepared, weights: WeightsLike = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per article: ``n_events`` (distinct acts between the pair: cue family x whose act, among
+    the families with a non-zero weight), ``mentions`` (the matches that are those acts) and
+    ``confidence`` = n_events / (n_events + CONFIDENCE_PRIOR). Retelling an act adds mentions,
+    not events; none of the three moves the tension."""
+    w = prep.lexicon.checked(weights)
+    n = len(prep.features.articles)
+    mat = prep.features.matches
+    cue = mat["cue"].to_numpy(np.int64)
+    act = (prep.attention > 0) & (w.cues[cue] != 0)
+    art = mat["article"].to_numpy(np.int64)[act]
+    mentions = np.bincount(art, minlength=n)
+    k = len(prep.lexicon.families)
+    keys = np.unique((art * k + cue[act]) * 3 + prep.side[act].astype(np.int64))
+    n_events = np.bincount(keys // (3 * k), minlength=n)
+    return n_events, mentions, n_events / (n_events + CONFIDENCE_PRIOR)
 
 
 def positions(rows: np.ndarray | list) -> np.ndarray:
@@ -197,7 +240,8 @@ def top_cues(prep: Prepared, weights: WeightsLike = None, k: int = 3, rows: np.n
 
 
 def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
-    """One row per article: id, date, title, source, tension, raw, passages, relevant, top_cues."""
+    """One row per article: id, date, title, source, tension, raw (and by side), passages,
+    relevant_passages, n_events, mentions, confidence, top_cues."""
     weights = prep.lexicon.checked(weights)
     arts = prep.features.articles
     by_side = raw_by_side(prep, weights)
@@ -205,6 +249,7 @@ def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     raw = by_side.sum(axis=1)
     t = _tension_of(prep, raw)
     sides = {name: np.round(by_side[:, i if prep.dyad.a is not None else 2], 4) for i, name in enumerate(side_names(prep))}
+    n_events, mentions, confidence = evidence(prep, weights)
     return pd.DataFrame(
         {
             "id": arts["id"].to_numpy(),
@@ -216,6 +261,9 @@ def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
             **sides,
             "passages": arts["n_passages"].to_numpy(),
             "relevant_passages": np.round(prep.relevant, 2),
+            "n_events": n_events,
+            "mentions": mentions,
+            "confidence": np.round(confidence, 3),
             "top_cues": top_cues(prep, weights),
         }
     )
@@ -265,6 +313,8 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
                     "target": g.codes_of(int(mat["target"].iat[mi])),
                     "between_pair": bool(prep.event[mi]),
                     "actor": by[int(prep.side[mi])],
+                    "intensity": float(w[c] * fam.sign * mat["strength"].iat[mi]),
+                    "attention": float(prep.attention[mi]),
                     "contribution": contrib,
                 }
             )
@@ -283,6 +333,7 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
             }
         )
     relevant = prep.relevant[row] > 0
+    n_events, mentions, confidence = (float(v[row]) for v in evidence(prep, weights))
     return {
         **article_header(prep, row),
         "tension": float(to_tension(raw)) if relevant else None,
@@ -290,6 +341,9 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
         **dict(zip(side_names(prep), map(float, by_side if prep.dyad.a is not None else [by_side.sum()]))),
         "norm": float(prep.norm[row]),
         "relevant": float(prep.relevant[row]),
+        "n_events": int(n_events),
+        "mentions": int(mentions),
+        "confidence": confidence,
         **versions(lex),  # aggregate, scale, lexicon_version, features_version
         "passages": passages,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from metrics.score.scoring import PRIOR, SCALE, UNIT
+from metrics.score.scoring import TENSION_PER_GOLDSTEIN
 
 _STYLE = """<style>
 .tp-art{font-size:0.95rem;line-height:1.55}
@@ -54,13 +54,20 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     notes = [n for n, flag in (("negated", c["negated"]), ("hedged", c["hedged"])) if flag]
     arrow = "▲" if c["direction"] == "escalation" else "▼"
     sign = c.get("sign", 1.0 if c["direction"] == "escalation" else -1.0)
-    factors = (f"weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
-               + (f" ({', '.join(notes)})" if notes else "")
-               + f" × relevance {relevance:g}")
+    # tension.aggregate.intensity.v3: the act's intensity, weighted by its attention in the mean
+    value = f" {c['intensity']:+.3g}" if "intensity" in c else ""
+    factors = (f"intensity{value} (weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
+               + (f", {', '.join(notes)}" if notes else "") + ")")
     between = c.get("between_pair", True)
-    if not between:
+    if "attention" in c:
+        factors += f" × attention {c['attention']:.3g}"
+        if not between:
+            factors += " (0: not an act between the pair)"
+        elif relevance != 1:
+            factors += f" (relevance {relevance:g})"
+    elif not between:
         factors += " × 0 (not an act between the pair)"
-    if norm is not None:
+    if norm is not None and between and "attention" in c:
         factors += f" / norm {norm:.3g}"
     # Who did it to whom, as the extractor read it: codes from the gazetteer ("?" when unnamed).
     who = ""
@@ -74,11 +81,11 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     )
 
 
-def _tone_line(p: dict, weight: float | None, norm: float | None) -> str:
-    if weight is None or norm is None or p["relevance"] == 0 or p["tone_contribution"] == 0:
+def _tone_line(p: dict, weight: float | None, relevant: float | None) -> str:
+    if weight is None or not relevant or p["relevance"] == 0 or p["tone_contribution"] == 0:
         return ""
     return (f"<li>Tone (VADER): weight {weight:g} × −compound {p['tone']:+.3f} × relevance "
-            f"{p['relevance']:g} / norm {norm:.3g} = <b>{p['tone_contribution']:+.2f}</b></li>")
+            f"{p['relevance']:g} / relevant {relevant:g} = <b>{p['tone_contribution']:+.2f}</b></li>")
 
 
 def article_html(doc: dict, tone_weight: float | None = None) -> str:
@@ -98,7 +105,7 @@ def article_html(doc: dict, tone_weight: float | None = None) -> str:
             head += f" · relevance {rel:g} · tone {p['tone_contribution']:+.2f}"
         parts.append(f'<div class="tp-p {cls}"><div class="tp-h">{head}</div>')
         parts.append(_highlight(p["text"], p["start"], p["cues"]))
-        lines = "".join(_cue_line(c, rel, norm) for c in p["cues"]) + _tone_line(p, tone_weight, norm)
+        lines = "".join(_cue_line(c, rel, norm) for c in p["cues"]) + _tone_line(p, tone_weight, doc.get("relevant"))
         if lines:
             parts.append('<ul class="tp-c">' + lines + "</ul>")
         parts.append("</div>")
@@ -115,9 +122,14 @@ def explain_summary(doc: dict) -> str:
     raw = doc.get("raw", sum(p["contribution"] for p in doc["passages"]))
     norm = ""
     if doc.get("norm") is not None:
-        norm = (f" Each contribution is divided by the article's size, norm = ({doc['relevant']:g} relevant + {PRIOR:g})"
-                f" / {UNIT:g} = {doc['norm']:.3g}.")
+        norm = (f" Each act counts in proportion to its attention (its family's severity × |strength| ×"
+                f" relevance), norm = {doc['norm']:.3g} in all; the tone adds the passages' mean tone.")
+        if doc.get("n_events") is not None:
+            norm += f" {doc['n_events']:,} distinct acts in {doc.get('mentions', 0):,} mentions."
     return (
         f"{counted:,} of {total_n:,} passages count.{norm} Their contributions add up to "
-        f"raw {raw:+.2f}; tension = 100 × raw / √(raw² + {SCALE:g}²) = {doc['tension']:+.1f}."
+        f"raw {raw:+.2f} (a mean intensity on Goldstein's scale); "
+        f"tension = {TENSION_PER_GOLDSTEIN:g} × raw"
+        + (" (clipped to ±100)" if abs(TENSION_PER_GOLDSTEIN * raw) > 100 else "")
+        + f" = {doc['tension']:+.1f}."
     )

@@ -15,7 +15,7 @@ import pandas as pd
 from metrics import settings
 from metrics.events.dyad import gazetteer
 from metrics.events.lexicon import WeightsLike
-from metrics.score.scoring import Prepared, article_header, contributions, raw_scores, tension
+from metrics.score.scoring import Prepared, article_header, contributions, evidence, raw_scores, tension
 
 ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
 
@@ -51,7 +51,8 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
     """The one-article ``Prepared``'s drill-down: the article's totals and one page of passages.
 
     Keys: id, title, date, source, tension (None when no passage is about the pair), raw,
-    norm, relevant (sum of relevance), passages_total, counted, page, pages, size, order,
+    norm (the acts' total attention), relevant (sum of relevance), n_events, mentions,
+    confidence (``metrics.score.scoring.evidence``), passages_total, counted, page, pages, size, order,
     first (1-based position of the page's first passage in the order) and passages (``explain``'s
     passage dictionaries, with each cue's ``sign`` and ``relevance`` added).
     """
@@ -90,7 +91,8 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
                 "relevance": rel, "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
                 "source": g.codes_of(int(mat["source"].iat[mi])), "target": g.codes_of(int(mat["target"].iat[mi])),
                 "between_pair": bool(prep.event[mi]), "actor": by[int(prep.side[mi])],
-                "contribution": float(m_contrib[mi]),
+                "intensity": float(w[c] * lex.signs[c] * mat["strength"].iat[mi]),
+                "attention": float(prep.attention[mi]), "contribution": float(m_contrib[mi]),
             })
         passages.append({
             "index": int(pas["idx"].iat[pi]), "text": str(pas["text"].iat[pi]), "start": int(pas["start"].iat[pi]),
@@ -98,12 +100,14 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
             "tone_contribution": float(t_contrib[pi]), "contribution": float(p_contrib[pi]), "cues": cues,
         })
     t = float(tension(prep, weights)[0])
+    n_events, mentions, confidence = (v[0] for v in evidence(prep, weights))
     return {
         **article_header(prep, 0),
         "tension": None if np.isnan(t) else t,
         "raw": float(raw_scores(prep, weights)[0]),
         "norm": float(prep.norm[0]),
         "relevant": float(prep.relevant[0]),
+        "n_events": int(n_events), "mentions": int(mentions), "confidence": float(confidence),
         "passages_total": n,
         "counted": int((prep.relevance > 0).sum()),
         "page": number, "pages": pages, "size": size, "order": order,
@@ -132,6 +136,7 @@ def cue_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
         "direction": lex.signs[cue],
         "strength": mat["strength"].to_numpy(np.float64),
         "relevance": prep.relevance[passage],
+        "attention": prep.attention,
         "norm": np.repeat(float(prep.norm[0]), len(mat)),
         "contribution": np.round(m_contrib, 3),
     })

@@ -11,14 +11,15 @@ SHAPE_NAMES = ("short", "wire", "long")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from metrics.ops.bench import format_table, run_bench  # only the bench itself pays for its import
+    from metrics.ops.bench import FEED_ITEMS, format_table, run_bench  # only the bench itself pays for its import
 
     if min(args.articles, args.items, args.documents, args.repeat) < 1 or args.reweight < 0:
         raise MetricsError("--articles, --items, --documents and --repeat must be >= 1, --reweight >= 0")
     shapes = SHAPE_NAMES if args.shape == "all" else (args.shape,)
     try:
         result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir,
-                           shapes=shapes, items=args.items, documents=args.documents)
+                           shapes=shapes, items=args.items, documents=args.documents,
+                           feed=FEED_ITEMS if args.feed else 0)
     except RuntimeError as err:
         raise MetricsError(str(err)) from None
     if args.format == "json":
@@ -49,6 +50,9 @@ def register(sub) -> None:
     p.add_argument("--reweight", type=int, default=100_000, metavar="N", help="stored articles to re-weight (default: 100000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="corpus seed (default: 0)")
     p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3; start-up: at least 5)")
+    p.add_argument("--feed", action="store_true",
+                   help="also time 'fetch' and 'watch' of a 50-item feed served on 127.0.0.1 against reading "
+                        "the same pages with trafilatura alone")
     p.add_argument("--dask", action="store_true", help="also time 'score --engine dask' on a local cluster")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--workdir", metavar="DIR", help="where the temporary corpus goes (default: the system temp folder)")

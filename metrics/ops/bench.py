@@ -630,19 +630,187 @@ def run_shape(shape: str, n: int, seed: int, repeat: int, tmp: Path, dask: bool 
 def run_bench(
     articles: int = SHAPES["wire"]["default"], reweight: int = 100_000, seed: int = 0, repeat: int = 3,
     dask: bool = False, workdir: str | None = None, shapes: tuple[str, ...] = ("wire",),
-    items: int = SHAPES["short"]["default"], documents: int = SHAPES["long"]["default"],
+    items: int = SHAPES["short"]["default"], documents: int = SHAPES["long"]["default"], feed: int = 0,
 ) -> dict:
     """Each shape of ``shapes`` timed in turn (``run_shape``); ``articles``, ``items`` and
-    ``documents`` are the sizes of the wire, short and long corpora."""
+    ``documents`` are the sizes of the wire, short and long corpora; ``feed`` items (0: none)
+    are fetched from a feed served here (``run_feed``)."""
     sizes = {"short": items, "wire": articles, "long": documents}
     result: dict = {"seed": seed, "repeat": repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0], "shapes": {}}
     with tempfile.TemporaryDirectory(prefix="metrics-bench-", dir=workdir) as tmp:
         for shape in shapes:
             result["shapes"][shape] = run_shape(shape, sizes[shape], seed, repeat, Path(tmp), dask)
+        if feed:
+            result["feed"] = run_feed(feed, seed, repeat, Path(tmp))
     if reweight:
         result["reweight"] = time_reweight(reweight, seed=seed)
     result["scanned_in_full"] = scanned_in_full()
     return result
+
+
+# ------------------------------------------------------------------------------ a feed
+FEED_ITEMS = 50
+
+
+def feed_page(i: int, article: str) -> bytes:
+    """A news page around a generated article: navigation, the story, a footer, as sites serve."""
+    import html
+
+    lines = [ln for ln in article.splitlines() if ln.strip()]
+    title, dated, paras = lines[0], lines[1], lines[2:]
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    return (
+        f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)} | Bench News</title>"
+        f"<meta property=\"og:site_name\" content=\"Bench News\"></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/business'>Business</a></nav>"
+        f"<article><h1>{html.escape(title)}</h1><p class='dateline'>{html.escape(dated)}</p>{body}</article>"
+        f"<footer>Copyright Bench News. <a href='/terms'>Terms</a></footer></body></html>"
+    ).encode("utf-8")
+
+
+def serve_feed(n: int, seed: int = 0):
+    """An RSS feed of ``n`` items at ``/feed.xml`` and their pages, served on 127.0.0.1 from a
+    thread: ``(base URL, server)``; ``server.shutdown()`` stops it."""
+    import html
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    corpus = Corpus(seed)
+    pages = {f"/story/{i}": feed_page(i, corpus.article(i)) for i in range(n)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # noqa: ANN002 - a quiet bench server
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            base = f"http://{self.headers['Host']}"
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Story {i}</title><link>{base}/story/{i}</link>"
+                    f"<pubDate>Mon, {1 + i % 28:02d} May 2023 09:30:00 +0000</pubDate></item>" for i in range(n))
+                body, ctype = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                               f"<title>Bench News</title><link>{html.escape(base)}/</link><description>News</description>"
+                               f"{items}</channel></rss>").encode(), "application/rss+xml"
+            elif self.path in pages:
+                body, ctype = pages[self.path], "text/html; charset=utf-8"
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def feed_floor(feed_url: str) -> int:
+    """Read the feed's links (the standard library's XML parser) and each page's text with
+    trafilatura alone: what reading the news costs before any scoring or storing."""
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    import trafilatura
+
+    with urllib.request.urlopen(feed_url, timeout=30) as r:
+        links = [el.text for el in ET.fromstring(r.read()).iter("link") if el.text and "/story/" in el.text]
+    n = 0
+    for link in links:
+        with urllib.request.urlopen(link, timeout=30) as r:
+            if trafilatura.extract(r.read().decode("utf-8")):
+                n += 1
+    return n
+
+
+def _time_watch(cmd: list[str], env: dict[str, str]) -> Child:
+    """``watch``'s first round: from the start until it prints its round line, then Ctrl-C."""
+    import signal
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    line = p.stdout.readline() if p.stdout else ""
+    wall = time.perf_counter() - t0
+    p.send_signal(signal.SIGINT)
+    try:
+        _, _, ru = os.wait4(p.pid, 0)
+    except ChildProcessError:
+        ru = None
+    p.returncode = 0
+    if " round 1: " not in line:
+        err = p.stderr.read().strip()[-500:] if p.stderr else ""
+        raise RuntimeError(f"watch printed no round line: {line.strip() or err}")
+    return Child(wall, (ru.ru_utime + ru.ru_stime) if ru else float("nan"), ru.ru_maxrss * 1024 if ru else 0)
+
+
+def run_feed(n: int, seed: int, repeat: int, tmp: Path) -> dict:
+    """``fetch`` and ``watch``'s first round of an ``n``-item feed served on 127.0.0.1 (a new
+    database each run), a second ``fetch`` (every link stored: only the feed is read), and the
+    floor: the same pages' text with trafilatura alone; alternating, medians."""
+    from metrics import settings
+
+    base, server = serve_feed(n, seed)
+    feed = f"{base}/feed.xml"
+    py = sys.executable
+    env = {"PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": None,
+           "TENSION_CACHE_DIR": str(tmp / "feed-cache")}
+    # The requests go to 127.0.0.1; where fetching refuses private addresses unless told
+    # (the setting fetch_allow_private), the bench tells it.
+    extra = ["--setting", "fetch_allow_private", "1"] if "fetch_allow_private" in settings.DEFAULTS else []
+    result: dict = {"items": n, "load_average": [_load()]}
+    runs: dict[str, list[Child]] = {"fetch": [], "refetch": [], "watch": [], "floor": []}
+    try:
+        full_env = dict(os.environ)
+        for k, v in env.items():
+            if v is None:
+                full_env.pop(k, None)
+            else:
+                full_env[k] = v
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), full_env.get("PYTHONPATH")]))
+        for r in range(repeat + 1):  # the first round warms the caches and is not counted
+            db = tmp / f"feed-{r}.db"
+            fetch = [py, "-m", "metrics", *extra, "fetch", feed, "--db", str(db), "--delay", "0", "--quiet"]
+            floor_run = run_child([py, "-m", "metrics.ops.bench", "--feed-floor", feed], env)
+            fetch_run = run_child(fetch, env)
+            refetch_run = run_child(fetch, env)
+            watch_run = _time_watch([py, "-m", "metrics", *extra, "watch", feed, "--every", "600",
+                                     "--db", str(tmp / f"watch-{r}.db"), "--delay", "0"], full_env)
+            if r:
+                runs["floor"].append(floor_run)
+                runs["fetch"].append(fetch_run)
+                runs["refetch"].append(refetch_run)
+                runs["watch"].append(watch_run)
+    finally:
+        server.shutdown()
+        server.server_close()
+    for name, xs in runs.items():
+        result[name] = _summary(xs, n)
+    for name in ("fetch", "watch"):
+        result[f"{name}_ratio"] = result[name]["seconds"] / result["floor"]["seconds"]
+        result[f"{name}_cpu_ratio"] = result[name]["cpu_seconds"] / result["floor"]["cpu_seconds"]
+    result["load_average"].append(_load())
+    return result
+
+
+def _feed_table(r: dict) -> list[str]:
+    lo, hi = r["load_average"][0], r["load_average"][-1]
+    rows = [("command", "seconds", "CPU s", "pages/s", "peak RSS MB")]
+    for label, key in (("fetch FEED (new database)", "fetch"), ("watch FEED, first round", "watch"),
+                       ("fetch FEED again (all stored)", "refetch"), ("floor: urllib + trafilatura", "floor")):
+        x = r[key]
+        rows.append((label, f"{x['seconds']:.2f}", f"{x['cpu_seconds']:.2f}", f"{x['items_per_s']:.0f}", f"{x['peak_rss_mb']:.0f}"))
+    widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]
+    lines = [f"feed: {r['items']} items of ~{WORDS_PER_ARTICLE} words served on 127.0.0.1, --delay 0; "
+             f"load average {lo:g} -> {hi:g}", ""]
+    for x in rows:
+        lines.append("  ".join([x[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(x[1:], widths[1:])]))
+    lines += ["", f"fetch / floor {r['fetch_ratio']:.2f} wall, {r['fetch_cpu_ratio']:.2f} CPU; "
+                  f"watch / floor {r['watch_ratio']:.2f} wall, {r['watch_cpu_ratio']:.2f} CPU"]
+    return lines
 
 
 def scanned_in_full() -> list[str]:
@@ -703,6 +871,8 @@ def format_table(r: dict) -> str:
         for name, x in r["shapes"].items():
             lines.append(f"{name:<7} {x['ratio']:.2f} / {x['cpu_ratio']:.2f} / {x['fastest_ratio']:.2f}"
                          f"{'':<10}{x['startup']['score']:.2f} / {x['startup']['floor']:.2f} s")
+    if "feed" in r:
+        lines += ["", *_feed_table(r["feed"])]
     if r.get("scanned_in_full"):
         lines.append(f"scanned in full (no literal prefix, slow): {', '.join(r['scanned_in_full'])}")
     if "reweight" in r:
@@ -721,5 +891,8 @@ if __name__ == "__main__":
     # ``python -m metrics.ops.bench --floor FOLDER|FILE.csv``: the floor child process.
     if len(sys.argv) == 3 and sys.argv[1] == "--floor":
         floor(sys.argv[2])
+        sys.exit(0)
+    if len(sys.argv) == 3 and sys.argv[1] == "--feed-floor":
+        feed_floor(sys.argv[2])
         sys.exit(0)
     sys.exit("usage: python -m metrics.ops.bench --floor FOLDER|FILE.csv (the benchmark is 'python -m metrics bench')")

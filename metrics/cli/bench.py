@@ -49,7 +49,7 @@ def register(sub) -> None:
     p.add_argument("--documents", type=int, default=40, metavar="N", help="long documents (default: 40)")
     p.add_argument("--reweight", type=int, default=100_000, metavar="N", help="stored articles to re-weight (default: 100000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="corpus seed (default: 0)")
-    p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3; start-up: at least 5)")
+    p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3; start-up: 2R + 1 runs)")
     p.add_argument("--feed", action="store_true",
                    help="also time 'fetch' and 'watch' of a 50-item feed served on 127.0.0.1 against reading "
                         "the same pages with trafilatura alone")

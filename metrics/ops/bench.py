@@ -611,7 +611,7 @@ def run_shape(shape: str, n: int, seed: int, repeat: int, tmp: Path, dask: bool 
     result["cpu_ratio"] = result["score"]["cpu_seconds"] / result["floor"]["cpu_seconds"]
     sa: list[Child] = []
     sb: list[Child] = []
-    for _ in range(max(5, repeat)):
+    for _ in range(2 * repeat + 1):
         sb.append(run_child(floor_cmd(one), pyc))
         sa.append(run_child(score_cmd(one), cache))  # a warm start-up cache
     result["startup"] = {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 PROJECT = "relations-tension-index"
+ENV_DB = "TENSION_DB"  # the database a command uses without --db (metrics.store.core)
 
 
 def data_dir() -> Path:

@@ -157,3 +157,34 @@ def test_size_limit_applies_to_score_too(tmp_path, capsys):
 def test_unwritable_parquet_output_is_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "score", str(SEED), "-o", str(tmp_path / "no" / "such" / "x.parquet"))
     assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+
+
+# What a one-item ``score`` must not import: the store (sqlite3, its schema, the export), the
+# dashboard's figures, the fetcher and the page reader, the sketches of the duplicate finder,
+# the progress bar under --quiet. pandas imports pyarrow itself, so pyarrow is not on the list.
+_NOT_ON_THE_SCORE_PATH = (
+    "sqlite3", "metrics.store.core", "metrics.store.export", "metrics.store.intake", "importlib.metadata",
+    "plotly", "datasketch", "tqdm", "trafilatura", "metrics.views.figures", "metrics.read.fetch",
+)
+
+
+def test_a_one_item_score_imports_no_store_plot_fetcher_or_sketch(tmp_path):
+    import subprocess
+    import sys
+
+    table = tmp_path / "one.csv"
+    table.write_text("id,title,text\n1,Talks,Beijing warned Washington on Monday against further provocations.\n")
+    probe = (
+        "import json, runpy, sys\n"
+        f"sys.argv = ['metrics', 'score', {str(table)!r}, '-o', {str(tmp_path / 'out.csv')!r}, '--quiet']\n"
+        "try:\n    runpy.run_module('metrics', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    got = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    r = json.loads(got.stdout.strip().splitlines()[-1])
+    assert r["code"] == 0, got.stderr
+    assert pd.read_csv(tmp_path / "out.csv")["tension"].notna().all()  # it did score the row
+    loaded = set(r["modules"])
+    assert "metrics.events.extract" in loaded  # the probe sees the command's own imports
+    assert not loaded & set(_NOT_ON_THE_SCORE_PATH), sorted(loaded & set(_NOT_ON_THE_SCORE_PATH))

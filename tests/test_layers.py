@@ -59,8 +59,9 @@ def _sources() -> dict[str, Path]:
 def test_the_scan_sees_the_package():
     mods = _sources()
     assert {"metrics", "metrics.cli", "metrics.cli.options", "metrics.store.core", "metrics.events.extract"} <= set(mods)
-    # relative imports resolve to our modules: the command line's options import the store
-    assert "metrics.store.core" in _imports(mods["metrics.cli.options"], top_level_only=True)
+    # relative imports resolve to our modules: the command line's options import the readers
+    assert "metrics.read.readers" in _imports(mods["metrics.cli.options"], top_level_only=True)
+    assert "metrics.store.core" in _imports(mods["metrics.cli.web"], top_level_only=False)
     assert "metrics.cli.score" in _imports(mods["metrics.cli"], top_level_only=True)
 
 

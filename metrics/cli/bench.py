@@ -7,14 +7,19 @@ import json
 
 from metrics.errors import MetricsError
 
+SHAPE_NAMES = ("short", "wire", "long")
+
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from metrics.ops.bench import format_table, run_bench  # only the bench itself pays for its import
+    from metrics.ops.bench import FEED_ITEMS, format_table, run_bench  # only the bench itself pays for its import
 
-    if args.articles < 1 or args.reweight < 0 or args.repeat < 1:
-        raise MetricsError("--articles and --repeat must be >= 1, --reweight >= 0")
+    if min(args.articles, args.items, args.documents, args.repeat) < 1 or args.reweight < 0:
+        raise MetricsError("--articles, --items, --documents and --repeat must be >= 1, --reweight >= 0")
+    shapes = SHAPE_NAMES if args.shape == "all" else (args.shape,)
     try:
-        result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir)
+        result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir,
+                           shapes=shapes, items=args.items, documents=args.documents,
+                           feed=FEED_ITEMS if args.feed else 0)
     except RuntimeError as err:
         raise MetricsError(str(err)) from None
     if args.format == "json":
@@ -29,16 +34,25 @@ def register(sub) -> None:
         "bench",
         help="time scoring against the split+VADER floor, and re-weighting",
         description=(
-            "Build a corpus of generated articles (unique sentences) in a temporary folder and time, "
-            "in one run: (a) 'python -m metrics score FOLDER -o out.csv --quiet' as a subprocess, "
-            "(b) the floor: the same files split into sentences and run through VADER, in a subprocess, "
-            "(c) re-weighting N stored articles (raw_scores and tension with a new weight dict)."
+            "For each shape (short: headline + lead items, one CSV row each; wire: 600-word articles; "
+            "long: 8,000-10,000-word documents) build a corpus of generated text (unique sentences) in a "
+            "temporary folder and time, alternating: (a) 'python -m metrics score PATH -o out.csv --quiet' "
+            "as a subprocess, (b) the floor: the same texts split into sentences and run through VADER, in a "
+            "subprocess, and both on a one-item input (the start-up); then (c) re-weighting N stored "
+            "articles (raw_scores and tension with a new weight dict)."
         ),
     )
-    p.add_argument("--articles", type=int, default=2000, metavar="N", help="articles in the corpus (default: 2000)")
+    p.add_argument("--shape", choices=(*SHAPE_NAMES, "all"), default="all",
+                   help="which shape of text to time (default: all three, in turn)")
+    p.add_argument("--articles", type=int, default=2000, metavar="N", help="wire articles in the corpus (default: 2000)")
+    p.add_argument("--items", type=int, default=5000, metavar="N", help="short items in the CSV (default: 5000)")
+    p.add_argument("--documents", type=int, default=40, metavar="N", help="long documents (default: 40)")
     p.add_argument("--reweight", type=int, default=100_000, metavar="N", help="stored articles to re-weight (default: 100000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="corpus seed (default: 0)")
-    p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3)")
+    p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3; start-up: 2R + 1 runs)")
+    p.add_argument("--feed", action="store_true",
+                   help="also time 'fetch' and 'watch' of a 50-item feed served on 127.0.0.1 against reading "
+                        "the same pages with trafilatura alone")
     p.add_argument("--dask", action="store_true", help="also time 'score --engine dask' on a local cluster")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--workdir", metavar="DIR", help="where the temporary corpus goes (default: the system temp folder)")

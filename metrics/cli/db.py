@@ -8,6 +8,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -30,9 +31,13 @@ from metrics.ops.engine import extract_stream, open_engine
 from metrics.output import TableWriter, terminal_safe, to_csv_text
 from metrics.read.readers import read_paths
 from metrics.score.scoring import prepare, score_table, versions
-from metrics.store import open_store
-from metrics.store.core import Store, ingest
-from metrics.store.export import passage_table, passages_path, with_duplicate_of
+from metrics.store import open_store  # light: the store itself is imported when one is opened
+
+if TYPE_CHECKING:
+    from metrics.store.core import Store
+
+# The store (sqlite3, its schema) and the export are imported when a database command runs:
+# ``score`` and the other commands never open one.
 
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
 LIST_FORMATS = ("table", "csv", "json")
@@ -51,6 +56,8 @@ def _who() -> str | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from metrics.store.core import ingest
+
     options = read_options(args)
     store = _open(args, create=True)
     if store.readonly:
@@ -86,6 +93,8 @@ def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
 
 def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
     prep, weights = _scores(store, args)
+    from metrics.store.export import with_duplicate_of
+
     table = with_duplicate_of(store, score_table(prep, weights)[["id", "date", "title", "source", "tension"]])
     table["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in table["date"]]
     return table
@@ -188,6 +197,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from metrics.store.export import passage_table, passages_path, with_duplicate_of
+
     out = Path(args.output)
     fmt = EXPORT_FORMATS.get(out.suffix.lower())
     if fmt is None:

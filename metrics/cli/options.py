@@ -17,7 +17,7 @@ from metrics.events.extract import Article
 from metrics.ops.engine import ENGINES
 from metrics.output import terminal_safe
 from metrics.read.readers import ReadOptions
-from metrics.store.core import ENV_DB
+from metrics.resources import ENV_DB
 
 DYAD_HELP = (
     "pair of countries a passage must concern, as two codes (US-CN, RU-UA, ...), or 'none' to count every passage "

@@ -25,7 +25,6 @@ from metrics.ops.engine import PartitionedParquetWriter, open_engine, score_batc
 from metrics.output import FORMATS, TableWriter, infer_format, terminal_safe
 from metrics.read.readers import read_paths
 from metrics.score.scoring import explain, prepare, versions
-from metrics.store.core import features_version
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -37,6 +36,12 @@ def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
             batch = []
     if batch:
         yield batch
+
+
+def _features_version(lexicon) -> str:
+    from metrics.store.core import features_version  # the store (sqlite3) only for a cluster's check
+
+    return features_version(lexicon)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -52,8 +57,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         parts = engine.name == "dask" and fmt == "parquet" and args.output
         meta = versions(lexicon)  # in a Parquet file's metadata
         writer = PartitionedParquetWriter(args.output, meta) if parts else TableWriter(args.output, fmt, meta)
+        # Workers elsewhere must extract as this command would; here, the extractor is this one.
+        version = _features_version(lexicon) if engine.name != "local" else None
         try:
-            for table in engine.map(score_batch, _batches(articles, settings.get("score_batch")), dyad.name, weights, features_version(lexicon)):
+            for table in engine.map(score_batch, _batches(articles, settings.get("score_batch")), dyad.name, weights, version):
                 writer.write(table)
         finally:
             writer.close()

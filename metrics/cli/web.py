@@ -16,8 +16,9 @@ from metrics.store import open_store
 if TYPE_CHECKING:
     from metrics.read.fetch import Fetcher
 
-# The fetching and harvesting modules (urllib, ssl, the feed and page readers) are imported by
-# these commands when they run: every other command's start-up would pay for them.
+# The fetching and harvesting modules (urllib, ssl, the feed and page readers) and the store
+# (sqlite3) are imported by these commands when they run: every other command's start-up
+# would pay for them.
 
 
 def _since(value: str | None) -> date | None:
@@ -38,6 +39,7 @@ def _fetcher(args: argparse.Namespace) -> Fetcher:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from metrics.store.core import Store
     from metrics.store.harvest import fetch_round
 
     since = _since(args.since)
@@ -60,6 +62,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise MetricsError("--every must be a positive number of minutes")
     # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    from metrics.store.core import Store
     from metrics.store.harvest import fetch_round
 
     fetcher = _fetcher(args)

@@ -1,11 +1,14 @@
 """``python -m metrics bench``: how much our scoring costs on top of reading text and running VADER.
 
-One run builds a corpus of generated articles (every sentence unique), then times
+For each shape news comes in (``SHAPES``: short headline + lead items as rows of one CSV, wire
+articles, long documents) one run builds a corpus of generated text (every sentence unique),
+then times, alternating,
 
-(a) the whole command, ``python -m metrics score FOLDER -o out.csv --quiet``, in a subprocess
+(a) the whole command, ``python -m metrics score PATH -o out.csv --quiet``, in a subprocess
     with its start-up;
-(b) the floor: a subprocess that reads the same files, splits them with the same splitter
-    (``metrics.events.segment.split_passages``) and runs VADER on every sentence;
+(b) the floor: a subprocess that reads the same files or rows, splits them with the same
+    splitter (``metrics.events.segment.split_passages``) and runs VADER on every sentence;
+and both again on a one-item input, as the start-up of each;
 (c) re-weighting 100,000 stored articles (synthetic feature tables shaped like real ones):
     ``metrics.score.scoring.raw_scores`` and ``tension`` with a new weight dict, median of several runs;
 (d) optionally (``--dask``) the same command with ``--engine dask``.
@@ -154,6 +157,8 @@ class Corpus:
             c += 1
         self._a, self._b, self._c, self._d = a, rng.randrange(SPACE), c, rng.randrange(SPACE)
         self._rng = rng
+        self._item_rng = random.Random(seed * 7919 + 1)
+        self._doc_rng = random.Random(seed * 7919 + 2)
         self._next = 0
 
     def sentence(self) -> str:
@@ -182,6 +187,113 @@ class Corpus:
         return "\n".join(lines)
 
 
+    def item(self, number: int) -> tuple[str, str]:
+        """A headline and a lead of one to four sentences, 30 to 100 words together, as news
+        APIs and feeds give them (title and description). Uses its own generator: ``article``
+        gives the same text whether or not items were made."""
+        rng = self._item_rng
+        actor, other = rng.sample(HEAD_ACTORS, 2)
+        act = rng.choice(HEAD_ACTS).format(o=other, t=rng.choice(HEAD_TOPICS))
+        headline = f"{actor} {act}{rng.choice(HEAD_TAILS)}"
+        target = rng.randint(30, 100)
+        words = len(headline.split())
+        city = rng.choice(DATELINES)
+        month = MONTHS[number % 12]
+        lead = [f"{city}, {month} {1 + number % 28} -"]
+        count = words + 4
+        while True:
+            s = self.sentence()
+            n = s.count(" ") + 1
+            if len(lead) > 1 and (count + n > 100 or count >= target):
+                break
+            if count + n > 100:  # the first sentence is too long for this item: a shorter one
+                continue
+            lead.append(s)
+            count += n
+        return headline, " ".join(lead)
+
+    def document(self, number: int, words: int | None = None) -> str:
+        """A long official document, 8,000 to 10,000 words: the transcript of a briefing, with a
+        header, an opening statement, section headings and many questions and answers."""
+        rng = self._doc_rng
+        words = words or rng.randint(8000, 10000)
+        month = MONTHS[number % 12]
+        title, speaker, official = rng.choice(SPEAKERS)
+        lines = [
+            f"{title}, {rng.choice(HEADINGS[:5])}",
+            f"{month} {1 + number % 28}, {2018 + number % 7}",
+            "Briefing Room",
+            f"{1 + number % 11}:{10 + number % 50:02d} P.M.",
+            "",
+        ]
+
+        def para(k: int) -> str:
+            return " ".join(self.sentence() for _ in range(k))
+
+        body = [f"{speaker}: {rng.choice(OPENINGS)} {para(rng.randint(4, 7))}"]
+        count = sum(len(x.split()) for x in lines + body)
+        while count < words:
+            if rng.random() < 0.06:
+                block = f"{rng.choice(HEADINGS)}"
+            elif rng.random() < 0.45:
+                block = f"Q    {rng.choice(ASKS)} {para(rng.randint(1, 2))} {rng.choice(CLOSES)}"
+            else:
+                who = speaker if rng.random() < 0.7 else official
+                block = f"{who}: {rng.choice(REPLIES)}{para(rng.randint(2, 6))}"
+            body.append(block)
+            count += len(block.split())
+        body.append("END")
+        return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"
+
+
+# Headline words: present tense, articles dropped, short names, as headlines are written.
+HEAD_ACTORS = (
+    "China", "U.S.", "Beijing", "Washington", "Xi", "Biden", "Blinken", "Pentagon", "Japan", "Russia",
+    "EU", "Taiwan", "Seoul", "Kremlin", "White House", "Treasury", "India", "Manila", "Wang Yi",
+    "Yellen", "NATO", "Tokyo", "Moscow", "Commerce Ministry",
+)
+HEAD_ACTS = (
+    "warns {o} over {t}", "slaps new curbs on {o} amid {t}", "holds talks with {o} on {t}",
+    "accuses {o} of stoking {t}", "hits back at {o} over {t}", "eases {t} for {o}",
+    "summons {o} envoy over {t}", "signs deal with {o} on {t}", "rejects {o} demands on {t}",
+    "vows response to {o} after {t}", "seeks thaw with {o} despite {t}", "sanctions {o} firms over {t}",
+    "and {o} agree to resume talks on {t}", "calls {o} move on {t} 'dangerous'", "probes {o} over {t}",
+    "praises {o} restraint on {t}", "cancels {o} visit over {t}", "to buy more from {o} after {t}",
+    "says ties with {o} stable despite {t}", "threatens {o} with tariffs over {t}",
+)
+HEAD_TOPICS = (
+    "Taiwan drills", "chip exports", "South China Sea", "trade talks", "fentanyl", "export controls",
+    "spy balloon", "climate pledge", "soybean purchases", "visa rules", "rare earths", "naval encounter",
+    "tariffs", "detained businessman", "student visas", "port fees", "cyberattack", "grain shipments",
+    "human rights", "drone sales",
+)
+HEAD_TAILS = ("", "", "", " as talks stall", " - sources", ": state media", " ahead of summit",
+              " in rare phone call", " as markets slide", " after weeks of delay")
+DATELINES = ("BEIJING", "WASHINGTON", "TOKYO", "SINGAPORE", "GENEVA", "MANILA", "SEOUL", "NEW DELHI",
+             "MOSCOW", "BRUSSELS", "HONG KONG", "TAIPEI")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+# A briefing transcript's furniture: who speaks, how questions and answers open, section breaks.
+SPEAKERS = (
+    ("Press Briefing by the Press Secretary and the National Security Advisor", "THE PRESS SECRETARY",
+     "THE NATIONAL SECURITY ADVISOR"),
+    ("Background Press Call by Senior Administration Officials", "MODERATOR", "SENIOR ADMINISTRATION OFFICIAL"),
+    ("Department Press Briefing", "THE SPOKESPERSON", "THE DEPUTY SECRETARY"),
+    ("Remarks to the Press on the Trade Talks", "THE TRADE REPRESENTATIVE", "THE DEPUTY TRADE REPRESENTATIVE"),
+)
+OPENINGS = ("Good afternoon, everyone.", "Thank you for joining us today.", "Okay, a few things at the top.",
+            "Hi, everyone. Let me start with the schedule.")
+ASKS = ("Thank you.", "A follow-up on that.", "Two questions.", "On the talks.", "Just to clarify.",
+        "Thanks. On China.", "Going back to the readout.", "")
+CLOSES = ("Is that accurate?", "What is the response?", "How do you respond to that?", "Does the President agree?",
+          "Can you confirm it?", "What comes next?", "Was that raised in the call?", "Is there a timeline?")
+REPLIES = ("", "", "Look, I think that's right. ", "Well, let me say a couple of things. ",
+           "I'd point you to the readout. ", "As I said earlier, nothing has changed. ", "Great question. ",
+           "I don't have anything to announce on that. ", "I'm not going to get ahead of the process. ")
+HEADINGS = ("On the Indo-Pacific", "Trade and export controls", "The visit to Beijing", "Taiwan Strait",
+            "Sanctions", "(Cross-talk.)", "Climate talks", "Consular matters", "The summit")
+
+
 def write_corpus(folder: Path, n: int, seed: int = 0) -> Path:
     """``n`` generated articles as .txt files in ``folder`` (sub-folders of 1,000 files)."""
     corpus = Corpus(seed)
@@ -199,17 +311,63 @@ def iter_articles(n: int, seed: int = 0) -> Iterator[str]:
         yield corpus.article(i)
 
 
+def write_items(path: Path, n: int, seed: int = 0) -> Path:
+    """``n`` short items (headline + lead) as one CSV, one row each: id, date, title, text."""
+    import csv
+
+    corpus = Corpus(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", "title", "text"])
+        for i in range(n):
+            title, lead = corpus.item(i)
+            w.writerow([f"item-{i:06d}", f"{2018 + i % 7}-{1 + i % 12:02d}-{1 + i % 28:02d}", title, lead])
+    return path
+
+
+def write_documents(folder: Path, n: int, seed: int = 0) -> Path:
+    """``n`` long documents (8,000 to 10,000 words, many paragraphs) as .txt files."""
+    corpus = Corpus(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"d{i:05d}.txt").write_text(corpus.document(i), encoding="utf-8")
+    return folder
+
+
+# A shape: how its corpus is written, what one unit is called, and its default size.
+SHAPES = {
+    "short": {"write": write_items, "file": "items.csv", "unit": "items", "default": 5000,
+              "about": "headline + lead items, 30-100 words, one CSV row each"},
+    "wire": {"write": write_corpus, "file": "corpus", "unit": "articles", "default": 2000,
+             "about": f"wire articles of ~{WORDS_PER_ARTICLE} words, one .txt file each"},
+    "long": {"write": write_documents, "file": "documents", "unit": "documents", "default": 40,
+             "about": "long documents (briefing transcripts), 8,000-10,000 words, one .txt file each"},
+}
+
+
 # ------------------------------------------------------------------------------ the floor
-def floor(folder: str) -> int:
-    """Read every .txt file, split it with our splitter and run VADER on each sentence."""
+def floor(path: str) -> int:
+    """Read every .txt file of a folder, or every row's ``text`` of a .csv file (the standard
+    library's reader), split each text with our splitter and run VADER on each sentence."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from metrics.events.segment import split_passages
 
     vader = SentimentIntensityAnalyzer()
     n = 0
-    for path in sorted(Path(folder).rglob("*.txt")):
-        text = path.read_bytes().decode("utf-8-sig")
+    if path.endswith(".csv"):
+        import csv
+
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            texts = (row["text"] for row in csv.DictReader(f))
+            for text in texts:
+                for p in split_passages(text):
+                    vader.polarity_scores(p.text)
+                n += 1
+        return n
+    for file in sorted(Path(path).rglob("*.txt")):
+        text = file.read_bytes().decode("utf-8-sig")
         for p in split_passages(text):
             vader.polarity_scores(p.text)
         n += 1
@@ -371,67 +529,288 @@ def time_reweight(n_articles: int, repeats: int = 7, seed: int = 0) -> dict:
     }
 
 
-def _summary(runs: list[Child], articles: int) -> dict:
+def _summary(runs: list[Child], items: int) -> dict:
     med = statistics.median
     seconds = med(r.seconds for r in runs)
     return {
         "seconds": seconds,
         "cpu_seconds": med(r.cpu for r in runs),
-        "articles_per_s": articles / seconds,
+        "items_per_s": items / seconds,
         "peak_rss_mb": max(r.rss for r in runs) / 2**20,
         "fastest": min(r.seconds for r in runs),
         "runs": [round(r.seconds, 3) for r in runs],
     }
 
 
-def run_bench(
-    articles: int, reweight: int, seed: int, repeat: int = 3, dask: bool = False, workdir: str | None = None
-) -> dict:
-    result: dict = {
-        "articles": articles, "words": WORDS_PER_ARTICLE, "seed": seed, "repeat": repeat,
-        "cpus": os.cpu_count(), "python": sys.version.split()[0],
+def _words(path: Path) -> int:
+    if path.suffix == ".csv":
+        import csv
+
+        with open(path, newline="", encoding="utf-8") as f:
+            return sum(len(row["title"].split()) + len(row["text"].split()) for row in csv.DictReader(f))
+    return sum(len(p.read_text(encoding="utf-8").split()) for p in path.rglob("*.txt"))
+
+
+def _load() -> float:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return float("nan")
+
+
+def run_shape(shape: str, n: int, seed: int, repeat: int, tmp: Path, dask: bool = False) -> dict:
+    """Time ``score`` against the floor on ``n`` items of one shape (``SHAPES``), and both
+    processes' start-up on a one-item input of the same format."""
+    spec = SHAPES[shape]
+    py = sys.executable
+    base = tmp / shape
+    base.mkdir()
+    result: dict = {"shape": shape, "about": spec["about"], "unit": spec["unit"], "items": n, "load_average": [_load()]}
+    t0 = time.perf_counter()
+    data = spec["write"](base / spec["file"], n, seed)
+    result["corpus_s"] = time.perf_counter() - t0
+    result["words_per_item"] = _words(data) / n
+    # The one-item input: one row of the same CSV, or one 600-word file (a long document is
+    # not start-up: one of them is a tenth of a second of work).
+    if shape == "short":
+        one = write_items(base / "one" / "one.csv", 1, seed + 1)
+        result["startup_input"] = "one CSV row"
+    else:
+        one = write_corpus(base / "one", 1, seed + 1)
+        result["startup_input"] = f"one {WORDS_PER_ARTICLE}-word .txt file"
+    out = str(base / "out.csv")
+
+    def floor_cmd(path: Path) -> list[str]:
+        return [py, "-m", "metrics.ops.bench", "--floor", str(path)]
+
+    def score_cmd(path: Path) -> list[str]:
+        return [py, "-m", "metrics", "score", str(path), "-o", out, "--quiet"]
+
+    # Both children get a bytecode cache of their own, as an installed package has one
+    # (pip compiles it) even where PYTHONDONTWRITEBYTECODE is set, which would otherwise
+    # make every run of the command compile its modules again (bench/RESULTS.md).
+    pyc = {"PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": None}
+    # The command's start-up cache (metrics/events/diskcache.py) is the shape's own, empty at
+    # first: the first run, which fills it, is reported apart from the steady state.
+    cache = {**pyc, "TENSION_CACHE_DIR": str(base / "cache")}
+    # Warm the page cache and the bytecode caches; the start-up cache stays empty.
+    run_child(floor_cmd(data), pyc)
+    run_child(score_cmd(one), {**pyc, "TENSION_CACHE_DIR": "off"})
+    result["score_first"] = _summary([run_child(score_cmd(data), cache)], n)
+    a: list[Child] = []
+    b: list[Child] = []
+    for _ in range(repeat):
+        # Alternating runs see the same background load on a shared machine.
+        b.append(run_child(floor_cmd(data), pyc))
+        a.append(run_child(score_cmd(data), cache))
+    result["score"] = _summary(a, n)
+    result["floor"] = _summary(b, n)
+    result["ratio"] = result["score"]["seconds"] / result["floor"]["seconds"]
+    # The fastest runs are the least disturbed by other jobs on a shared machine.
+    result["fastest_ratio"] = result["score"]["fastest"] / result["floor"]["fastest"]
+    result["cpu_ratio"] = result["score"]["cpu_seconds"] / result["floor"]["cpu_seconds"]
+    sa: list[Child] = []
+    sb: list[Child] = []
+    for _ in range(2 * repeat + 1):
+        sb.append(run_child(floor_cmd(one), pyc))
+        sa.append(run_child(score_cmd(one), cache))  # a warm start-up cache
+    result["startup"] = {
+        "score": statistics.median(r.seconds for r in sa), "floor": statistics.median(r.seconds for r in sb),
+        "score_cpu": statistics.median(r.cpu for r in sa), "floor_cpu": statistics.median(r.cpu for r in sb),
+        "runs": len(sa),
     }
+    if dask:
+        d = [run_child([*score_cmd(data), "--engine", "dask"], cache) for _ in range(repeat)]
+        result["dask"] = _summary(d, n)
+    result["load_average"].append(_load())
+    shutil.rmtree(base, ignore_errors=True)
+    return result
+
+
+def run_bench(
+    articles: int = SHAPES["wire"]["default"], reweight: int = 100_000, seed: int = 0, repeat: int = 3,
+    dask: bool = False, workdir: str | None = None, shapes: tuple[str, ...] = ("wire",),
+    items: int = SHAPES["short"]["default"], documents: int = SHAPES["long"]["default"], feed: int = 0,
+) -> dict:
+    """Each shape of ``shapes`` timed in turn (``run_shape``); ``articles``, ``items`` and
+    ``documents`` are the sizes of the wire, short and long corpora; ``feed`` items (0: none)
+    are fetched from a feed served here (``run_feed``)."""
+    sizes = {"short": items, "wire": articles, "long": documents}
+    result: dict = {"seed": seed, "repeat": repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0], "shapes": {}}
     with tempfile.TemporaryDirectory(prefix="metrics-bench-", dir=workdir) as tmp:
-        folder = Path(tmp) / "corpus"
-        t0 = time.perf_counter()
-        write_corpus(folder, articles, seed)
-        result["corpus_s"] = time.perf_counter() - t0
-        out = str(Path(tmp) / "out.csv")
-        py = sys.executable
-        floor_cmd = [py, "-m", "metrics.ops.bench", "--floor", str(folder)]
-        score_cmd = [py, "-m", "metrics", "score", str(folder), "-o", out, "--quiet"]
-        # Both children get a bytecode cache of their own, as an installed package has one
-        # (pip compiles it) even where PYTHONDONTWRITEBYTECODE is set, which would otherwise
-        # make every run of the command compile its modules again (bench/RESULTS.md).
-        pyc = {"PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"), "PYTHONDONTWRITEBYTECODE": None}
-        # The command's start-up cache (metrics/events/diskcache.py) is the run's own, empty at first:
-        # the first run, which fills it, is reported apart from the steady state.
-        cache = {**pyc, "TENSION_CACHE_DIR": str(Path(tmp) / "cache")}
-        warm = Path(tmp) / "warm-up"
-        write_corpus(warm, 3, seed)
-        # Warm the page cache and the bytecode caches; the start-up cache stays empty.
-        run_child(floor_cmd, pyc)
-        run_child([py, "-m", "metrics", "score", str(warm), "-o", out, "--quiet"], {**pyc, "TENSION_CACHE_DIR": "off"})
-        result["score_first"] = _summary([run_child(score_cmd, cache)], articles)
-        a: list[Child] = []
-        b: list[Child] = []
-        for _ in range(repeat):
-            # Alternating runs see the same background load on a shared machine.
-            b.append(run_child(floor_cmd, pyc))
-            a.append(run_child(score_cmd, cache))
-        result["score"] = _summary(a, articles)
-        result["floor"] = _summary(b, articles)
-        result["ratio"] = result["score"]["seconds"] / result["floor"]["seconds"]
-        # The fastest runs are the least disturbed by other jobs on a shared machine.
-        result["fastest_ratio"] = result["score"]["fastest"] / result["floor"]["fastest"]
-        result["cpu_ratio"] = result["score"]["cpu_seconds"] / result["floor"]["cpu_seconds"]
-        if dask:
-            d = [run_child([*score_cmd, "--engine", "dask"], cache) for _ in range(repeat)]
-            result["dask"] = _summary(d, articles)
+        for shape in shapes:
+            result["shapes"][shape] = run_shape(shape, sizes[shape], seed, repeat, Path(tmp), dask)
+        if feed:
+            result["feed"] = run_feed(feed, seed, repeat, Path(tmp))
     if reweight:
         result["reweight"] = time_reweight(reweight, seed=seed)
     result["scanned_in_full"] = scanned_in_full()
     return result
+
+
+# ------------------------------------------------------------------------------ a feed
+FEED_ITEMS = 50
+
+
+def feed_page(i: int, article: str) -> bytes:
+    """A news page around a generated article: navigation, the story, a footer, as sites serve."""
+    import html
+
+    lines = [ln for ln in article.splitlines() if ln.strip()]
+    title, dated, paras = lines[0], lines[1], lines[2:]
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    return (
+        f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)} | Bench News</title>"
+        f"<meta property=\"og:site_name\" content=\"Bench News\"></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/business'>Business</a></nav>"
+        f"<article><h1>{html.escape(title)}</h1><p class='dateline'>{html.escape(dated)}</p>{body}</article>"
+        f"<footer>Copyright Bench News. <a href='/terms'>Terms</a></footer></body></html>"
+    ).encode("utf-8")
+
+
+def serve_feed(n: int, seed: int = 0):
+    """An RSS feed of ``n`` items at ``/feed.xml`` and their pages, served on 127.0.0.1 from a
+    thread: ``(base URL, server)``; ``server.shutdown()`` stops it."""
+    import html
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    corpus = Corpus(seed)
+    pages = {f"/story/{i}": feed_page(i, corpus.article(i)) for i in range(n)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # noqa: ANN002 - a quiet bench server
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            base = f"http://{self.headers['Host']}"
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Story {i}</title><link>{base}/story/{i}</link>"
+                    f"<pubDate>Mon, {1 + i % 28:02d} May 2023 09:30:00 +0000</pubDate></item>" for i in range(n))
+                body, ctype = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                               f"<title>Bench News</title><link>{html.escape(base)}/</link><description>News</description>"
+                               f"{items}</channel></rss>").encode(), "application/rss+xml"
+            elif self.path in pages:
+                body, ctype = pages[self.path], "text/html; charset=utf-8"
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def feed_floor(feed_url: str) -> int:
+    """Read the feed's links (the standard library's XML parser) and each page's text with
+    trafilatura alone: what reading the news costs before any scoring or storing."""
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    import trafilatura
+
+    with urllib.request.urlopen(feed_url, timeout=30) as r:
+        links = [el.text for el in ET.fromstring(r.read()).iter("link") if el.text and "/story/" in el.text]
+    n = 0
+    for link in links:
+        with urllib.request.urlopen(link, timeout=30) as r:
+            if trafilatura.extract(r.read().decode("utf-8")):
+                n += 1
+    return n
+
+
+def _time_watch(cmd: list[str], env: dict[str, str]) -> Child:
+    """``watch``'s first round: from the start until it prints its round line, then Ctrl-C."""
+    import signal
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    line = p.stdout.readline() if p.stdout else ""
+    wall = time.perf_counter() - t0
+    p.send_signal(signal.SIGINT)
+    try:
+        _, _, ru = os.wait4(p.pid, 0)
+    except ChildProcessError:
+        ru = None
+    p.returncode = 0
+    if " round 1: " not in line:
+        err = p.stderr.read().strip()[-500:] if p.stderr else ""
+        raise RuntimeError(f"watch printed no round line: {line.strip() or err}")
+    return Child(wall, (ru.ru_utime + ru.ru_stime) if ru else float("nan"), ru.ru_maxrss * 1024 if ru else 0)
+
+
+def run_feed(n: int, seed: int, repeat: int, tmp: Path) -> dict:
+    """``fetch`` and ``watch``'s first round of an ``n``-item feed served on 127.0.0.1 (a new
+    database each run), a second ``fetch`` (every link stored: only the feed is read), and the
+    floor: the same pages' text with trafilatura alone; alternating, medians."""
+    from metrics import settings
+
+    base, server = serve_feed(n, seed)
+    feed = f"{base}/feed.xml"
+    py = sys.executable
+    env = {"PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": None,
+           "TENSION_CACHE_DIR": str(tmp / "feed-cache")}
+    # The requests go to 127.0.0.1; where fetching refuses private addresses unless told
+    # (the setting fetch_allow_private), the bench tells it.
+    extra = ["--setting", "fetch_allow_private", "1"] if "fetch_allow_private" in settings.DEFAULTS else []
+    result: dict = {"items": n, "load_average": [_load()]}
+    runs: dict[str, list[Child]] = {"fetch": [], "refetch": [], "watch": [], "floor": []}
+    try:
+        full_env = dict(os.environ)
+        for k, v in env.items():
+            if v is None:
+                full_env.pop(k, None)
+            else:
+                full_env[k] = v
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), full_env.get("PYTHONPATH")]))
+        for r in range(repeat + 1):  # the first round warms the caches and is not counted
+            db = tmp / f"feed-{r}.db"
+            fetch = [py, "-m", "metrics", *extra, "fetch", feed, "--db", str(db), "--delay", "0", "--quiet"]
+            floor_run = run_child([py, "-m", "metrics.ops.bench", "--feed-floor", feed], env)
+            fetch_run = run_child(fetch, env)
+            refetch_run = run_child(fetch, env)
+            watch_run = _time_watch([py, "-m", "metrics", *extra, "watch", feed, "--every", "600",
+                                     "--db", str(tmp / f"watch-{r}.db"), "--delay", "0"], full_env)
+            if r:
+                runs["floor"].append(floor_run)
+                runs["fetch"].append(fetch_run)
+                runs["refetch"].append(refetch_run)
+                runs["watch"].append(watch_run)
+    finally:
+        server.shutdown()
+        server.server_close()
+    for name, xs in runs.items():
+        result[name] = _summary(xs, n)
+    for name in ("fetch", "watch"):
+        result[f"{name}_ratio"] = result[name]["seconds"] / result["floor"]["seconds"]
+        result[f"{name}_cpu_ratio"] = result[name]["cpu_seconds"] / result["floor"]["cpu_seconds"]
+    result["load_average"].append(_load())
+    return result
+
+
+def _feed_table(r: dict) -> list[str]:
+    lo, hi = r["load_average"][0], r["load_average"][-1]
+    rows = [("command", "seconds", "CPU s", "pages/s", "peak RSS MB")]
+    for label, key in (("fetch FEED (new database)", "fetch"), ("watch FEED, first round", "watch"),
+                       ("fetch FEED again (all stored)", "refetch"), ("floor: urllib + trafilatura", "floor")):
+        x = r[key]
+        rows.append((label, f"{x['seconds']:.2f}", f"{x['cpu_seconds']:.2f}", f"{x['items_per_s']:.0f}", f"{x['peak_rss_mb']:.0f}"))
+    widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]
+    lines = [f"feed: {r['items']} items of ~{WORDS_PER_ARTICLE} words served on 127.0.0.1, --delay 0; "
+             f"load average {lo:g} -> {hi:g}", ""]
+    for x in rows:
+        lines.append("  ".join([x[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(x[1:], widths[1:])]))
+    lines += ["", f"fetch / floor {r['fetch_ratio']:.2f} wall, {r['fetch_cpu_ratio']:.2f} CPU; "
+                  f"watch / floor {r['watch_ratio']:.2f} wall, {r['watch_cpu_ratio']:.2f} CPU"]
+    return lines
 
 
 def scanned_in_full() -> list[str]:
@@ -444,11 +823,11 @@ def scanned_in_full() -> list[str]:
     return [names[k] for k, _ in ex._finder.full_scan]
 
 
-def format_table(r: dict) -> str:
-    rows = [("command", "seconds", "CPU s", "articles/s", "peak RSS MB")]
+def _shape_table(r: dict, cpus: int) -> list[str]:
+    rows = [("command", "seconds", "CPU s", f"{r['unit']}/s", "peak RSS MB")]
 
     def row(label: str, x: dict, rss_note: str = "") -> tuple[str, ...]:
-        return (label, f"{x['seconds']:.2f}", f"{x['cpu_seconds']:.2f}", f"{x['articles_per_s']:.0f}",
+        return (label, f"{x['seconds']:.2f}", f"{x['cpu_seconds']:.2f}", f"{x['items_per_s']:.0f}",
                 f"{x['peak_rss_mb']:.0f}{rss_note}")
 
     rows.append(row("(a) metrics score", r["score"]))
@@ -458,23 +837,44 @@ def format_table(r: dict) -> str:
     if "dask" in r:
         rows.append(row("(d) score --engine dask", r["dask"], " (client)"))
     widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]
+    lo, hi = r["load_average"][0], r["load_average"][-1]
     lines = [
-        f"corpus: {r['articles']} articles of ~{r['words']} words, every sentence unique, seed {r['seed']}; "
-        f"median of {r['repeat']} alternating runs ({r['cpus']} CPUs, Python {r['python']})",
+        f"{r['shape']}: {r['items']} {r['about']} (mean {r['words_per_item']:.0f} words); "
+        f"load average {lo:g} -> {hi:g}",
         "",
     ]
     for x in rows:
         lines.append("  ".join([x[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(x[1:], widths[1:])]))
+    s = r["startup"]
     lines += [
         "",
         f"ratio a/b, whole command over the floor, start-up included: {r['ratio']:.2f} wall, "
         f"{r['cpu_ratio']:.2f} CPU, {r['fastest_ratio']:.2f} fastest runs  (target <= 1.3)",
+        f"start-up ({r['startup_input']}, warm start-up cache, median of {s['runs']}): score {s['score']:.2f} s "
+        f"({s['score_cpu']:.2f} CPU), floor {s['floor']:.2f} s ({s['floor_cpu']:.2f} CPU)",
     ]
+    if "dask" in r:
+        lines.append(f"dask / local (wall, local cluster of {cpus} workers, start-up included): "
+                     f"{r['dask']['seconds'] / r['score']['seconds']:.2f}")
+    return lines
+
+
+def format_table(r: dict) -> str:
+    lines = [
+        f"every sentence unique, seed {r['seed']}; median of {r['repeat']} alternating runs "
+        f"({r['cpus']} CPUs, Python {r['python']})",
+    ]
+    for shape in r["shapes"].values():
+        lines += ["", *_shape_table(shape, r["cpus"])]
+    if len(r["shapes"]) > 1:
+        lines += ["", "shape   ratio wall / CPU / fastest   start-up score / floor"]
+        for name, x in r["shapes"].items():
+            lines.append(f"{name:<7} {x['ratio']:.2f} / {x['cpu_ratio']:.2f} / {x['fastest_ratio']:.2f}"
+                         f"{'':<10}{x['startup']['score']:.2f} / {x['startup']['floor']:.2f} s")
+    if "feed" in r:
+        lines += ["", *_feed_table(r["feed"])]
     if r.get("scanned_in_full"):
         lines.append(f"scanned in full (no literal prefix, slow): {', '.join(r['scanned_in_full'])}")
-    if "dask" in r:
-        lines.append(f"dask / local (wall, local cluster of {r['cpus']} workers, start-up included): "
-                     f"{r['dask']['seconds'] / r['score']['seconds']:.2f}")
     if "reweight" in r:
         w = r["reweight"]
         lines += [
@@ -488,8 +888,11 @@ def format_table(r: dict) -> str:
 
 
 if __name__ == "__main__":
-    # ``python -m metrics.ops.bench --floor FOLDER``: the floor child process.
+    # ``python -m metrics.ops.bench --floor FOLDER|FILE.csv``: the floor child process.
     if len(sys.argv) == 3 and sys.argv[1] == "--floor":
         floor(sys.argv[2])
         sys.exit(0)
-    sys.exit("usage: python -m metrics.ops.bench --floor FOLDER (the benchmark is 'python -m metrics bench')")
+    if len(sys.argv) == 3 and sys.argv[1] == "--feed-floor":
+        feed_floor(sys.argv[2])
+        sys.exit(0)
+    sys.exit("usage: python -m metrics.ops.bench --floor FOLDER|FILE.csv (the benchmark is 'python -m metrics bench')")

@@ -43,13 +43,16 @@ def _extractor() -> Extractor:
     return Extractor(default_lexicon())
 
 
-def _check_version(version: str) -> Extractor:
+def _check_version(version: str | None) -> Extractor:
     """The worker's extractor, if its features version (lexicon, gazetteer, extractor rules,
     VADER: ``metrics.store.core.features_version``) is the command's; a worker with another
-    gazetteer would otherwise hand back features the database takes as current."""
+    gazetteer would otherwise hand back features the database takes as current. None: the
+    command's own process (the local engine), where there is nothing to compare."""
+    ex = _extractor()
+    if version is None:
+        return ex
     from metrics.store.core import features_version
 
-    ex = _extractor()
     mine = features_version(ex.lexicon)
     if mine != version:
         raise MetricsError(
@@ -70,7 +73,7 @@ def release_memory() -> None:
         pa.default_memory_pool().release_unused()
 
 
-def score_batch(articles: list[Article], dyad: str, weights: dict[str, float] | None, version: str) -> pd.DataFrame:
+def score_batch(articles: list[Article], dyad: str, weights: dict[str, float] | None, version: str | None) -> pd.DataFrame:
     """Extract and score one batch: the rows ``score`` writes for these articles."""
     ex = _check_version(version)
     feats = ex.extract_many(articles)

@@ -598,10 +598,7 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
     yield from _one(make)
 
 
-def _cell(row: pd.Series, column: str | None) -> str | None:
-    if column is None or column not in row.index:
-        return None
-    value = row[column]
+def _cell(value: object) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -644,13 +641,20 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
     id_col = options.id_column or ("id" if "id" in cols else None)
     date_col = options.date_column or ("date" if "date" in cols else None)
     title_col = options.title_column or ("title" if "title" in cols else None)
-    for i, (_, row) in enumerate(df.iterrows(), 1):
+    # Columns as lists: a row as a Series (``iterrows``) cost more than the features of a
+    # headline-and-lead row.
+    absent = [None] * len(df)
+    texts, ids, dates, titles = (
+        df[c].tolist() if c is not None and c in cols else absent
+        for c in (options.text_column, id_col, date_col, title_col)
+    )
+    for i, (text, ident, raw, title) in enumerate(zip(texts, ids, dates, titles), 1):
         where = f"{source}: row {i}"
-        body = _cell(row, options.text_column)
+        body = _cell(text)
         if body is None:
             yield InputError(f"{where}: empty text in column '{options.text_column}'")
             continue
-        raw_date = _cell(row, date_col)
+        raw_date = _cell(raw)
         parsed = parse_date(raw_date, options.day_first) if raw_date else None
         if parsed is None and raw_date and any(ch.isdigit() for ch in raw_date):
             # Other spellings of a full date ("2023/06/19", "19.06.2023 08:00"); a word such as
@@ -662,8 +666,8 @@ def parse_table(data: bytes, source: str, options: ReadOptions) -> Iterator[Arti
                 parsed = None
         yield Article(
             text=body,
-            id=_cell(row, id_col) or "",
-            title=_cell(row, title_col) or title_from_text(body),
+            id=_cell(ident) or "",
+            title=_cell(title) or title_from_text(body),
             date=parsed or (None if raw_date else dateline(body, options.day_first)),
             source=f"{name}#{i}",
         )

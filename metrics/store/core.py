@@ -57,9 +57,8 @@ from metrics.events.extract import (
     content_id,
 )
 from metrics.events.lexicon import Lexicon, default_lexicon
-from metrics.resources import db_dir
+from metrics.resources import ENV_DB, db_dir
 
-ENV_DB = "TENSION_DB"
 POOL_SIZE = 8  # idle connections kept for reuse; more are opened when more threads need one
 _ORDER = "a.date IS NULL, a.date, a.pk"  # articles by date, undated last, then as added
 

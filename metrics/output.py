@@ -52,7 +52,7 @@ def to_csv_text(df: pd.DataFrame, **kwargs) -> str | None:
 
 
 def _text_columns(df: pd.DataFrame) -> list:
-    return [c for c, dt in df.dtypes.items() if dt == object or pd.api.types.is_string_dtype(dt)]
+    return [c for c, dt in df.dtypes.items() if dt == object or pd.api.types.is_string_dtype(dt)]  # noqa: E721 - numpy dtype equality, not a type check
 
 
 def _text_values(df: pd.DataFrame) -> dict:

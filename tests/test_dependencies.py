@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 
+import tomllib
 from packaging.requirements import Requirement
 
 from tests.conftest import ROOT

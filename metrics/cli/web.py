@@ -39,7 +39,6 @@ def _fetcher(args: argparse.Namespace) -> Fetcher:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from metrics.store.core import Store
     from metrics.store.harvest import fetch_round
 
     since = _since(args.since)
@@ -62,7 +61,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise MetricsError("--every must be a positive number of minutes")
     # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    from metrics.store.core import Store
     from metrics.store.harvest import fetch_round
 
     fetcher = _fetcher(args)

@@ -665,7 +665,7 @@ def feed_page(i: int, article: str) -> bytes:
         f"<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/business'>Business</a></nav>"
         f"<article><h1>{html.escape(title)}</h1><p class='dateline'>{html.escape(dated)}</p>{body}</article>"
         f"<footer>Copyright Bench News. <a href='/terms'>Terms</a></footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def serve_feed(n: int, seed: int = 0):

@@ -23,8 +23,10 @@
    - the floor: a one-chart Streamlit app timed the same way, its new visitors in turns with the
      app's, so the figures can be read against what Streamlit and plotly.js cost on this machine
      at this moment (the ratio matters more than the seconds on a shared 2-core box).
+   - click: from a click on a point of the timeline to the passages beside it showing that
+     point's period (their heading names it, the run is over); median and max over 5 points.
 Targets (issue 12): a new visitor's first chart within 1.15x of the floor, slider < 500 ms with
-10,000 articles.
+10,000 articles; (issue 23) a click's passages within 500 ms.
 """
 
 from __future__ import annotations
@@ -291,6 +293,49 @@ def _floor_server():
     return _serve(OUT / "floor-unused.db", OUT / "floor.log", str(script))
 
 
+CLICKS = 5  # points clicked, each in another period
+PASSAGES_HEAD = "[data-testid='stMarkdownContainer'] strong"
+
+# From the click (timed inside the page) to the passages beside the chart naming the clicked
+# period and showing its quotes, polled on every animation frame.
+_PASSAGES_SHOWN = """([t0, before]) => {
+  const head = [...document.querySelectorAll(""" + json.dumps(PASSAGES_HEAD) + """)]
+    .find(e => e.textContent.startsWith('Passages behind '));
+  if (!head || head.textContent === before) return null;
+  const app = document.querySelector("[data-testid='stApp']");
+  return app.getAttribute('data-test-script-state') === 'notRunning' ? performance.now() - t0 : null;
+}"""
+
+
+def _passages_head(page) -> str:
+    return page.evaluate("""sel => { const h = [...document.querySelectorAll(sel)]
+      .find(e => e.textContent.startsWith('Passages behind ')); return h ? h.textContent : ''; }""", PASSAGES_HEAD)
+
+
+def _clicks(page, n: int) -> list[float]:
+    """Milliseconds from a click on a point of the timeline to its period's passages beside
+    it, for ``n`` points in different periods (spread over the chart)."""
+    points = page.locator(POINT)
+    total = points.count()
+    out: list[float] = []
+    for k in range(n):
+        point = points.nth(int((k + 0.5) * total / n))
+        box = point.bounding_box()
+        if box is None:
+            continue
+        before = _passages_head(page)
+        t0 = page.evaluate("performance.now()")
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            out.append(page.wait_for_function(_PASSAGES_SHOWN, arg=[t0, before], timeout=30_000,
+                                              polling="raf").json_value())
+        except Exception:  # noqa: BLE001 - a point whose period is already shown: no change to time
+            continue
+        page.wait_for_selector(IDLE)
+        page.wait_for_timeout(500)
+    return out
+
+
 def measure(url: str, moves: int, visits: int, floor_url: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -368,6 +413,11 @@ def measure(url: str, moves: int, visits: int, floor_url: str | None = None) -> 
             out["slider_chart_ms_median"] = round(statistics.median(chart))
         out["slider_moves"] = moves
         out["slider_moves_to_new_values"] = min(moves, fresh)
+        clicks = _clicks(page, CLICKS)
+        if clicks:
+            out["click_passages_ms_median"] = round(statistics.median(clicks))
+            out["click_passages_ms_max"] = round(max(clicks))
+            out["clicks"] = len(clicks)
         ctx.close()
         browser.close()
     return out

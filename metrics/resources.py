@@ -25,13 +25,35 @@ def installed() -> bool:
     return (_PACKAGE / "data").is_dir()
 
 
+def checkout_here(start: Path | None = None) -> Path | None:
+    """The checkout of this project that holds the current folder (or ``start``): the nearest
+    folder up from it whose pyproject.toml names the project and that has ``data/lexicon.yaml``;
+    None outside one."""
+    here = Path.cwd() if start is None else Path(start)
+    for folder in (here, *here.parents):
+        project = folder / "pyproject.toml"
+        try:
+            if (folder / "data" / "lexicon.yaml").is_file() and f'name = "{PROJECT}"' in project.read_text("utf-8"):
+                return folder
+        except OSError:
+            continue
+    return None
+
+
 def db_dir() -> Path:
-    """The folder of the default database: the checkout's ``data/``; for an installed copy the
+    """The folder of the default database: a checkout's ``data/``; for an installed copy the
     user's data folder (``$XDG_DATA_HOME/relations-tension-index``, else
     ``~/.local/share/relations-tension-index``), created on first use: a database inside
-    site-packages would be lost on reinstall and is often not writable."""
+    site-packages would be lost on reinstall and is often not writable.
+
+    An installed copy run inside a checkout of the project (``tension`` installed with pip,
+    typed in the checkout) uses the checkout's ``data/``: the database the dashboard and
+    ``python -m metrics`` there use. One place, one database, whichever command fills it."""
     if not installed():
         return data_dir()
+    checkout = checkout_here()
+    if checkout is not None:
+        return checkout / "data"
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     folder = base / PROJECT
     try:

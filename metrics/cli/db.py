@@ -19,9 +19,11 @@ from metrics.cli.options import (
     add_input_options,
     add_quiet_option,
     add_scoring_options,
+    plural,
     progress,
     read_options,
     report_skipped,
+    say,
 )
 from metrics.errors import MetricsError
 from metrics.events.dyad import parse_dyad
@@ -76,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     stale = store.stale()
     if stale:
-        print(f"recomputing the features of {stale} articles for the current lexicon...", file=sys.stderr)
+        say(f"recomputing the features of {plural(stale, 'article')} for the current lexicon...")
     feats = store.features(include_text=include_text, duplicates=True)
     weights = load_weights(args.weights, store.lexicon) if args.weights else None
     prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
@@ -204,7 +206,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             writer.write(table)
         finally:
             writer.close()
-    print(f"wrote {len(prep.features.articles)} articles to {out} and {len(prep.features.passages)} passages to {pas_out}")
+    print(f"wrote {plural(len(prep.features.articles), 'article')} to {out} and "
+          f"{plural(len(prep.features.passages), 'passage')} to {pas_out}")
     return 0
 
 

@@ -316,7 +316,8 @@ class Store:
         self.path = Path(path) if path is not None else Path(default_db_path())
         self._init_common(lexicon)
         if not create and not self.path.exists():
-            raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db {self.path})")
+            raise MetricsError(f"{self.path}: no database here; fill it with: python -m metrics ingest FOLDER --db {self.path}"
+                               " (installed: tension ingest ...; or start the dashboard, which loads the sample articles)")
         if not self.path.parent.is_dir():
             raise MetricsError(f"{self.path}: cannot create the database: folder {self.path.parent} does not exist")
         # A file (or folder) we may not write is opened read-only: list, export and the

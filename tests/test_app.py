@@ -7,6 +7,7 @@ so tests do not see each other's articles.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -244,6 +245,9 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     # The undated new article gets a date picker; the duplicate is listed, not offered again.
     (picker,) = at.main.date_input
     assert picker.value is None
+    cues = " ".join(m.value for m in at.main.markdown).replace("\\", "")
+    assert any(f.label in cues for f in default_lexicon().families)  # the card names its cues by label ...
+    assert not re.search(r"[a-z_]+\([+-]\d", cues)  # ... never as ids like channels_restored(+4.10)
     picker.set_value(date(2024, 2, 1))
     run(at)
     _save(at, "Save 1 new article")
@@ -334,9 +338,8 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
         run(at)
         (links,) = [t for t in at.text_area if t.label == "Links"]
         links.set_value(f"{base}/feed.xml?n=2\n{base}/missing")
-        run(at)
         (read,) = [b for b in at.button if b.label == "Read links"]
-        read.click()
+        read.click()  # one click: the links and the click are one form's submission
         run(at)
         errors = [e.value.replace("\\", "") for e in at.error]
         assert errors == [f"{base}/missing: HTTP 404 Not Found"]

@@ -530,3 +530,25 @@ def test_at_800_pixels_the_sidebar_closes_and_nothing_is_clipped(browser, server
         assert pg.locator(".tp-q").first.bounding_box()["y"] > chart["y"] + chart["height"] - 5  # passages under it
     finally:
         ctx.close()
+
+
+def test_read_links_takes_one_click_after_typing(page, server):
+    from helpers import webserver
+
+    base, site = webserver.serve()
+    try:
+        open_page(page, f"{server['url']}/upload", "[data-testid='stFileUploaderDropzone']")
+        page.get_by_text("Add from a link or feed").click()
+        box = page.locator(".st-key-links_0 textarea")
+        box.click()
+        box.type(f"{base}/feed.xml?n=2")  # typed, not committed: the click below blurs the box
+        page.get_by_role("button", name="Read links").click()
+        page.get_by_role("button", name=re.compile(r"^Save 2 new articles")).wait_for(timeout=60_000)
+        idle(page)
+        cards = page.locator("[data-testid='stVerticalBlockBorderWrapper']", has_text="tension")
+        text = " ".join(cards.all_inner_texts())
+        assert not re.search(r"[a-z_]+\([+-]\d", text), text  # cue labels, not ids like sanctions(+11.04)
+        _shot(page, "upload-links-preview")
+        assert not page.errors
+    finally:
+        site.shutdown()

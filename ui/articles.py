@@ -16,6 +16,7 @@ from metrics.views.mdtext import md_escape
 from ui import article, auth, cache, weights
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
+ROW_PX = 48  # two lines of text
 
 ss = st.session_state
 path, version = cache.current()
@@ -68,7 +69,9 @@ if len(copies):
     shown = pd.concat([shown, copies[cmask].assign(tension=np.nan, top_cues="")], ignore_index=True)
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id", "duplicate_of"]],
-    hide_index=True, width="stretch", height=420,
+    # As tall as its rows (up to 420 px): a fixed height drew empty rows under a short list. Two
+    # lines a row, so a long title wraps instead of being cut.
+    hide_index=True, width="stretch", height=min(420, ROW_PX * len(shown) + 38), row_height=ROW_PX,
     # Row positions mean nothing once the rows change (a delete, a search, a filter, another
     # session's upload): the key names the rows shown, so a stale selection is dropped.
     key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
@@ -76,7 +79,7 @@ event = st.dataframe(
     column_config={
         # Widths that fit every column in a laptop's page; a clipped cell shows in full on hover.
         "date": st.column_config.DateColumn("date", width=90),
-        "title": st.column_config.TextColumn("title", width=240),
+        "title": st.column_config.TextColumn("title", width=320),
         "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict",
                                                  width=70),
         "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most",

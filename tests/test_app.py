@@ -11,6 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import SAMPLE, fill
 from helpers.apptest import APP, FEW, TIMEOUT, run
@@ -75,6 +76,15 @@ def test_first_start_loads_the_sample_corpus(db):
     (shown,) = [m for m in at.metric if m.label == "Articles in view"]
     assert shown.value == str(n_files)
     assert _latest(at) not in ("", "–")
+    # The headline rests on a month of 3 articles or more (not June 2024's single article), and
+    # the passages beside the chart are that month's.
+    (head,) = [m for m in at.metric if m.label.startswith("Latest tension")]
+    month = re.match(r"Latest tension, (\w+ \d{4}) \(≥ 3 articles\)$", head.label)
+    assert month, head.label
+    dated = [p.name[:7] for p in SAMPLE.glob("*.txt")]
+    assert dated.count(pd.Timestamp(month.group(1)).strftime("%Y-%m")) >= 3
+    assert any(m.value == f"**Passages behind {month.group(1)}**" for m in at.markdown)
+    assert len([h for h in at.get("html") if "tp-q " in h.proto.body]) >= 3  # its quotes
 
 
 def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):

@@ -552,3 +552,23 @@ def test_read_links_takes_one_click_after_typing(page, server):
         assert not page.errors
     finally:
         site.shutdown()
+
+
+def test_the_first_visit_after_a_start_never_shows_two_headline_rows(browser, tmp_path):
+    # The first run in a fresh server process shows a start-up progress bar; the runs after it
+    # used to draw every element one place up, and a stale headline row flashed under the chart.
+    with launch(tmp_path) as srv:
+        ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+        try:
+            pg = ctx.new_page()
+            pg.set_default_timeout(120_000)
+            pg.add_init_script("""window.__rows = 0;
+              new MutationObserver(() => { const n = [...document.querySelectorAll("[data-testid='stMetricLabel']")]
+                .filter(e => e.textContent.startsWith("Articles in view")).length;
+                window.__rows = Math.max(window.__rows, n); })
+                .observe(document, {subtree: true, childList: true, characterData: true});""")
+            open_page(pg, srv["url"], POINTS)
+            assert pg.evaluate("window.__rows") == 1
+            assert not pg.errors
+        finally:
+            ctx.close()

@@ -14,8 +14,8 @@ import pytest
 from metrics.errors import InputError, WeightsError
 from metrics.events.extract import Extractor
 from metrics.events.lexicon import TONE_ID, default_lexicon, dump_weights
-from metrics.score.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
 from metrics.score.level import level_index
+from metrics.score.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
 from metrics.score.timeline import period_start, timeline
 from metrics.store import intake
 from metrics.views import (

@@ -66,18 +66,19 @@ def weighted_view(first_paint: bool = False) -> None:
     sel_period = _chosen_period(tl, head.start if head.kind == "period" else None)
     pmask = period_mask(fr, sel_period, view["period"]) & mask
     pname = period_label(sel_period, view["period"])
-    _timeline(prep, w, points, full, sel_period, first_paint, pmask, pname, t)
+    chart_col = _timeline(prep, w, points, full, sel_period, first_paint, pmask, pname, t)
     if first_paint:
         return
     period_drivers = labelled(mean_family_contributions(prep, w, pmask), prep.lexicon)
     article_id = ss.get("selected_article")
     if article_id is not None and article_id in cache.ids(path, version):
-        # Directly under the chart and its passages, where the click was: not under two more charts.
-        head_col, close = st.columns([6, 1])
-        head_col.subheader("The article behind the point")
-        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
-        article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
-        st.divider()
+        # Directly under the chart, beside the passages and sliders, where the click was: not
+        # under two more charts.
+        with chart_col:
+            head_col, close = st.columns([6, 1])
+            head_col.subheader("The article behind the point")
+            close.button("Close", on_click=_select_article, args=(None,), key="close_article")
+            article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
     st.caption(weights.weights_note())
     _sides(prep, w, points)
     _period(sel_period, pname, pmask, period_drivers, t)
@@ -138,9 +139,9 @@ def _figure(key: tuple, _build):
 
 
 def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool,
-              pmask: np.ndarray, pname: str, t: np.ndarray) -> None:
+              pmask: np.ndarray, pname: str, t: np.ndarray):
     """The timeline (with compared pairs and the level index) and beside it the chosen period's
-    passages and the key sliders (not on a first paint)."""
+    passages and the key sliders (not on a first paint); returns the chart's column."""
     def build():
         # The level index and the compared pairs' timelines feed only the figure: a shared one needs neither.
         lvl = level_index(points, view["half_life"]) if view["level"] else None
@@ -165,6 +166,7 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
         # A callback, not a check after the chart: the click's run draws the new period and its
         # passages at once, instead of a second run to draw them (twice the wait at 10,000 articles).
         st.plotly_chart(fig, key="timeline", on_select=_follow_click, selection_mode="points", config=PLOT_CONFIG)
+    return chart_col
 
 
 def _passages(prep, w, pmask: np.ndarray, pname: str, t: np.ndarray) -> None:

@@ -154,14 +154,14 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
 
     key = (path, version, tuple(sorted(view.items())), ss.get("selected_article"), sel_period,
            w.lexicon_version, tuple(w.as_dict().items()))
-    fig = _figure(key, build)
     # A keyed row: narrow windows stack its columns (app.py's style), the chart first.
     with st.container(key="chart_row"):
         chart_col, side_col = st.columns([3, 2])
     if not first_paint:
-        with side_col:
+        with side_col:  # before the figure is built: after a click, the passages come first
             _passages(prep, w, pmask, pname, t)
             weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
+    fig = _figure(key, build)
     with chart_col:
         # A callback, not a check after the chart: the click's run draws the new period and its
         # passages at once, instead of a second run to draw them (twice the wait at 10,000 articles).

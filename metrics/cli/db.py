@@ -116,7 +116,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         to_csv_text(table, path_or_buf=sys.stdout)
     else:
         if table.empty:
-            print(f"no articles in {store.path}", file=sys.stderr)
+            print(f"no articles in {store.path} (add some with: python -m metrics ingest FOLDER --db {store.path})",
+                  file=sys.stderr)
             return 0
         print(f"{'id':<16}  {'date':<10}  {'tension':>7}  {'title':<50}  source")
         for row in table.itertuples(index=False):

@@ -24,8 +24,9 @@ st.html(
     " color: #1f5fa8; padding: 0 0 0 14px; min-height: 0; }"
     "[data-testid='stMetricLabel'] p { white-space: normal !important; }"
     "@media (max-width: 900px) { [data-testid='stMainBlockContainer'] { padding-left: 1rem; padding-right: 1rem; }"
-    " .st-key-chart_row [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
-    " .st-key-chart_row [data-testid='stColumn'] { flex: 1 1 100% !important; width: 100% !important; min-width: 100%; } }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] .st-key-timeline) { flex-wrap: wrap; }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] .st-key-timeline) > [data-testid='stColumn']"
+    " { flex: 1 1 100% !important; width: 100% !important; min-width: 100%; } }"
     "</style>"
 )
 # The first run in a server process imports pandas, plotly and the readers (seconds): show a
@@ -33,8 +34,13 @@ st.html(
 # has its own slot on every run, so the elements after it keep their places: without it, a first
 # visit's second run drew each element one place up and a stale copy of the headline row
 # flashed under the chart.
-_slot = st.empty()
-_boot = None if "ui.filters" in sys.modules else _slot.progress(0.0, text="Starting the dashboard …")
+# Only the session that saw the bar keeps the slot: for every other one it would be one more
+# element before the chart.
+_boot = None
+if "ui.filters" not in sys.modules or st.session_state.get("boot_slot"):
+    st.session_state.boot_slot = True
+    _slot = st.empty()
+    _boot = None if "ui.filters" in sys.modules else _slot.progress(0.0, text="Starting the dashboard …")
 
 from metrics.errors import MetricsError  # noqa: E402 - after the progress bar, on purpose
 from metrics.views.mdtext import md_escape  # noqa: E402

@@ -154,9 +154,9 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
 
     key = (path, version, tuple(sorted(view.items())), ss.get("selected_article"), sel_period,
            w.lexicon_version, tuple(w.as_dict().items()))
-    # A keyed row: narrow windows stack its columns (app.py's style), the chart first.
-    with st.container(key="chart_row"):
-        chart_col, side_col = st.columns([3, 2])
+    # Narrow windows stack this row, the chart first (app.py's style finds it by the chart's key:
+    # a keyed container around it would be one more block before a new visitor's first chart).
+    chart_col, side_col = st.columns([3, 2])
     if not first_paint:
         with side_col:  # before the figure is built: after a click, the passages come first
             _passages(prep, w, pmask, pname, t)

@@ -14,10 +14,33 @@ st.set_page_config(page_title="Relations-tension index", page_icon="📈", layou
 # that the page's own scripts then wait for (bench/RESULTS.md).
 # st.html, not markdown: markdown with HTML loads its HTML parser's script first, which a new
 # visitor waits for; a style-only st.html goes to the page's event container and takes no room.
-st.html("<style>[data-testid='stSkeleton'] { animation: none !important; }</style>")
+# The same element also carries the layout rules: less room above the title, so the timeline and
+# the passages beside it fit in a 1280x800 window; headline labels that wrap instead of being
+# cut; and below 900 px the chart row stacks (chart, then passages) instead of squeezing both.
+st.html(
+    "<style>[data-testid='stSkeleton'] { animation: none !important; }"
+    "[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; }"
+    ".st-key-passages [data-testid='stBaseButton-tertiary'] { justify-content: flex-start; text-align: left;"
+    " color: #1f5fa8; padding: 0 0 0 14px; min-height: 0; }"
+    "[data-testid='stMetricLabel'] p { white-space: normal !important; }"
+    "@media (max-width: 900px) { [data-testid='stMainBlockContainer'] { padding-left: 1rem; padding-right: 1rem; }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] .st-key-timeline) { flex-wrap: wrap; }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] .st-key-timeline) > [data-testid='stColumn']"
+    " { flex: 1 1 100% !important; width: 100% !important; min-width: 100%; } }"
+    "</style>"
+)
 # The first run in a server process imports pandas, plotly and the readers (seconds): show a
-# progress bar at once instead of a blank page. Later runs find the modules imported.
-_boot = None if "ui.filters" in sys.modules else st.progress(0.0, text="Starting the dashboard …")
+# progress bar at once instead of a blank page. Later runs find the modules imported. The bar
+# has its own slot on every run, so the elements after it keep their places: without it, a first
+# visit's second run drew each element one place up and a stale copy of the headline row
+# flashed under the chart.
+# Only the session that saw the bar keeps the slot: for every other one it would be one more
+# element before the chart.
+_boot = None
+if "ui.filters" not in sys.modules or st.session_state.get("boot_slot"):
+    st.session_state.boot_slot = True
+    _slot = st.empty()
+    _boot = None if "ui.filters" in sys.modules else _slot.progress(0.0, text="Starting the dashboard …")
 
 from metrics.errors import MetricsError  # noqa: E402 - after the progress bar, on purpose
 from metrics.views.mdtext import md_escape  # noqa: E402

@@ -25,15 +25,37 @@ def installed() -> bool:
     return (_PACKAGE / "data").is_dir()
 
 
+def checkout_here(start: Path | None = None) -> Path | None:
+    """The checkout of this project that holds the current folder (or ``start``): the nearest
+    folder up from it whose pyproject.toml names the project and that has ``data/lexicon.yaml``;
+    None outside one."""
+    here = Path.cwd() if start is None else Path(start)
+    for folder in (here, *here.parents):
+        project = folder / "pyproject.toml"
+        try:
+            if (folder / "data" / "lexicon.yaml").is_file() and f'name = "{PROJECT}"' in project.read_text("utf-8"):
+                return folder
+        except OSError:
+            continue
+    return None
+
+
 def db_dir() -> Path:
-    """The folder of the default database: the checkout's ``data/``; for an installed copy the
+    """The folder of the default database: a checkout's ``data/``; for an installed copy the
     user's data folder (platformdirs: ``$XDG_DATA_HOME/relations-tension-index``, else
     ``~/.local/share/relations-tension-index`` on Linux, the platform's own elsewhere), created
     on first use: a database inside site-packages would be lost on reinstall and is often not
-    writable."""
+    writable.
+
+    An installed copy run inside a checkout of the project (``tension`` installed with pip,
+    typed in the checkout) uses the checkout's ``data/``: the database the dashboard and
+    ``python -m metrics`` there use. One place, one database, whichever command fills it."""
     if not installed():
         return data_dir()
-    import platformdirs  # only an installed copy asks
+    checkout = checkout_here()
+    if checkout is not None:
+        return checkout / "data"
+    import platformdirs  # only an installed copy outside a checkout asks
 
     folder = Path(platformdirs.user_data_dir(PROJECT, appauthor=False))
     try:

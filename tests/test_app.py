@@ -7,9 +7,11 @@ so tests do not see each other's articles.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import SAMPLE, fill
 from helpers.apptest import APP, FEW, TIMEOUT, run
@@ -75,6 +77,15 @@ def test_first_start_loads_the_sample_corpus(db):
     (shown,) = [m for m in at.metric if m.label == "Articles in view"]
     assert shown.value == str(n_files)
     assert _latest(at) not in ("", "–")
+    # The headline rests on a month of 3 articles or more (not June 2024's single article), and
+    # the passages beside the chart are that month's.
+    (head,) = [m for m in at.metric if m.label.startswith("Latest tension")]
+    month = re.match(r"Latest tension, (\w+ \d{4}) \(≥ 3 articles\)$", head.label)
+    assert month, head.label
+    dated = [p.name[:7] for p in SAMPLE.glob("*.txt")]
+    assert dated.count(pd.Timestamp(month.group(1)).strftime("%Y-%m")) >= 3
+    assert any(m.value == f"**Passages behind {month.group(1)}**" for m in at.markdown)
+    assert len([h for h in at.get("html") if "tp-q " in h.proto.body]) >= 3  # its quotes
 
 
 def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):
@@ -247,6 +258,9 @@ def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected
     # The undated new article gets a date picker; the duplicate is listed, not offered again.
     (picker,) = at.main.date_input
     assert picker.value is None
+    cues = " ".join(m.value for m in at.main.markdown).replace("\\", "")
+    assert any(f.label in cues for f in default_lexicon().families)  # the card names its cues by label ...
+    assert not re.search(r"[a-z_]+\([+-]\d", cues)  # ... never as ids like channels_restored(+4.10)
     picker.set_value(date(2024, 2, 1))
     run(at)
     _save(at, "Save 1 new article")
@@ -341,9 +355,8 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
         run(at)
         (links,) = [t for t in at.text_area if t.label == "Links"]
         links.set_value(f"{base}/feed.xml?n=2\n{base}/missing")
-        run(at)
         (read,) = [b for b in at.button if b.label == "Read links"]
-        read.click()
+        read.click()  # one click: the links and the click are one form's submission
         run(at)
         errors = [e.value.replace("\\", "") for e in at.error]
         assert errors == [f"{base}/missing: HTTP 404 Not Found"]

@@ -297,8 +297,11 @@ def test_months_without_articles_are_gaps_and_the_volume_bars_count_each_month(p
     assert sum(1 for h in heights if h > 0.5) == len(with_articles)  # a bar for each month with articles
     # The axis is the whole scale, whatever the pair's scores are.
     assert page.evaluate("() => document.querySelector('.js-plotly-plot').layout.yaxis.range") == [-105, 105]
-    note = page.get_by_text(re.compile(r"^Mean of \d+ articles? \(\d{4}-\d\d-01 to \d{4}-\d\d-\d\d\)\."))
+    # No month of these few articles has 3 of them: the headline is the level index, and says so.
+    note = page.get_by_text(re.compile(r"^No month in view has 3 articles or more, so this is the level index: "
+                                       r"the \d+ articles in view, .*; 95% interval [+-]\d+\.\d to [+-]\d+\.\d\."))
     assert note.count() == 1
+    assert metric(page, "Latest tension, level index") not in ("", "–")
     _shot(page, "dash-timeline")
     assert not page.errors
 
@@ -431,3 +434,148 @@ def test_a_huge_articles_drill_down_comes_a_page_at_a_time_top_contributors_firs
     finally:
         store.remove([art.id])
         store.close()
+
+
+def _in_first_viewport(pg, selector: str) -> bool:
+    box = pg.locator(selector).first.bounding_box()
+    vp = pg.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 120) <= vp["height"] and box["x"] + 50 <= vp["width"]
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 800)])
+def test_the_periods_passages_stand_beside_the_timeline_in_the_first_viewport(browser, server, size):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        open_page(pg, server["url"], POINTS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / f"dash-passages-{size[0]}x{size[1]}.png"))  # the first viewport only
+        chart = pg.locator(".js-plotly-plot").first.bounding_box()
+        quote = pg.locator(".tp-q").first
+        assert quote.is_visible() and _in_first_viewport(pg, ".tp-q")
+        assert quote.bounding_box()["x"] > chart["x"] + chart["width"] - 5  # beside the chart, not under it
+        assert chart["y"] + chart["height"] * 0.8 <= size[1]  # the chart's axis and volume bars too, nearly
+        assert quote.locator("mark").count() >= 1  # the cue highlighted
+        head = pg.get_by_text(re.compile(r"^Passages behind ")).inner_text()
+        # No month of the sample's few articles has 3: the latest month's passages, as its drivers.
+        drove = pg.get_by_text(re.compile(r"^What drove it: ")).inner_text()
+        assert head.removeprefix("Passages behind ") == drove.removeprefix("What drove it: ")
+        assert re.match(r"[+-]\d+\.\d\d to its article", quote.locator(".tp-qh").inner_text())
+    finally:
+        ctx.close()
+
+
+def test_a_quote_opens_its_article_and_a_click_on_a_point_shows_its_periods_passages(page, server):
+    open_page(page, server["url"], POINTS)
+    assert page.get_by_text("The article behind the point").count() == 0
+    quote = page.locator(".st-key-passages [data-testid='stBaseButton-tertiary']").first
+    title = quote.inner_text().split(" · ")[0]
+    quote.click()
+    page.get_by_text("The article behind the point").wait_for()
+    idle(page)
+    assert title.rstrip("…") in page.locator("[data-testid='stHtml']", has_text="tension").first.inner_text()
+    assert page.locator(".tp-p").count() >= 3  # the full drill-down, under the chart
+    assert "article=" in page.url
+    before = page.locator(".tp-q").first.inner_text()
+    point = _article_points(page).first  # May 2019's article
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("Passages behind May 2019").wait_for()
+    idle(page)
+    assert page.locator(".tp-q").first.inner_text() != before
+    assert "tariffs" in page.locator("[data-testid='stHtml']", has_text="tension").first.inner_text().lower()
+    assert not page.errors
+
+
+def test_reset_all_resets_the_key_sliders_too_and_they_stay_reset(page, server):
+    open_page(page, server["url"], POINTS)
+    before = _transforms(page)
+    slider = page.locator(".st-key-w_channels_cut input[type='range']")
+    default = slider.input_value()
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => (new URL(location.href).searchParams.get('w') || '').startsWith('channels_cut:')")
+    idle(page)
+    assert _transforms(page) != before
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Reset all").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('w')")
+    idle(page)
+    assert slider.input_value() == default
+    page.locator("[data-testid='stSidebar'] label", has_text="week").click()  # a full run after the reset
+    page.wait_for_function("() => new URL(location.href).searchParams.get('period') === 'week'")
+    idle(page)
+    assert slider.input_value() == default
+    assert "w" not in dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    assert page.get_by_text("Cue weights: all at their defaults.").count() == 1
+    page.locator("[data-testid='stSidebar'] label", has_text="month").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('period') !== 'week'")
+    idle(page)
+    assert _transforms(page) == before  # the chart of the default weights again
+    assert not page.errors
+
+
+def test_at_800_pixels_the_sidebar_closes_and_nothing_is_clipped(browser, server):
+    ctx = browser.new_context(viewport={"width": 800, "height": 1000})
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        open_page(pg, server["url"], POINTS)
+        pg.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\").getAttribute('aria-expanded') === 'false'"
+                             " || document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === 'true'")
+        pg.wait_for_timeout(500)  # the sidebar's closing transition
+        _shot(pg, "dash-800")
+        width = pg.evaluate("document.documentElement.clientWidth")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        for sel in (".js-plotly-plot", ".tp-q", "[data-testid='stMetric']"):
+            box = pg.locator(sel).first.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, sel
+        chart = pg.locator(".js-plotly-plot").first.bounding_box()
+        assert chart["width"] >= 600  # the chart has the window's width, not a squeezed column
+        assert pg.locator(".tp-q").first.bounding_box()["y"] > chart["y"] + chart["height"] - 5  # passages under it
+    finally:
+        ctx.close()
+
+
+def test_read_links_takes_one_click_after_typing(page, server):
+    from helpers import webserver
+
+    base, site = webserver.serve()
+    try:
+        open_page(page, f"{server['url']}/upload", "[data-testid='stFileUploaderDropzone']")
+        page.get_by_text("Add from a link or feed").click()
+        box = page.locator(".st-key-links_0 textarea")
+        box.click()
+        box.type(f"{base}/feed.xml?n=2")  # typed, not committed: the click below blurs the box
+        page.get_by_role("button", name="Read links").click()
+        page.get_by_role("button", name=re.compile(r"^Save 2 new articles")).wait_for(timeout=60_000)
+        idle(page)
+        cards = page.locator("[data-testid='stVerticalBlockBorderWrapper']", has_text="tension")
+        text = " ".join(cards.all_inner_texts())
+        assert not re.search(r"[a-z_]+\([+-]\d", text), text  # cue labels, not ids like sanctions(+11.04)
+        _shot(page, "upload-links-preview")
+        assert not page.errors
+    finally:
+        site.shutdown()
+
+
+def test_the_first_visit_after_a_start_never_shows_two_headline_rows(browser, tmp_path):
+    # The first run in a fresh server process shows a start-up progress bar; the runs after it
+    # used to draw every element one place up, and a stale headline row flashed under the chart.
+    with launch(tmp_path) as srv:
+        ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+        try:
+            pg = ctx.new_page()
+            pg.set_default_timeout(120_000)
+            errors = []
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.add_init_script("""window.__rows = 0;
+              new MutationObserver(() => { const n = [...document.querySelectorAll("[data-testid='stMetricLabel']")]
+                .filter(e => e.textContent.startsWith("Articles in view")).length;
+                window.__rows = Math.max(window.__rows, n); })
+                .observe(document, {subtree: true, childList: true, characterData: true});""")
+            open_page(pg, srv["url"], POINTS)
+            assert pg.evaluate("window.__rows") == 1
+            assert not errors
+        finally:
+            ctx.close()

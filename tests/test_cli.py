@@ -188,3 +188,54 @@ def test_a_one_item_score_imports_no_store_plot_fetcher_or_sketch(tmp_path):
     loaded = set(r["modules"])
     assert "metrics.events.extract" in loaded  # the probe sees the command's own imports
     assert not loaded & set(_NOT_ON_THE_SCORE_PATH), sorted(loaded & set(_NOT_ON_THE_SCORE_PATH))
+
+
+def test_explain_text_has_a_legend_for_its_arrows(capsys):
+    code, out, _ = run(capsys, "explain", str(SEED))
+    assert code == 0
+    (legend,) = [line for line in out.splitlines() if line.strip().startswith("legend:")]
+    assert "tone T -> C" in legend and "SOURCE -> TARGET" in legend
+    assert "? where none is named" in legend and "PAIR = the two sides together" in legend
+    assert "PAIR -> ?" in out and " tone +" in out  # what the legend explains is there
+
+
+def test_the_help_lists_every_setting_without_pointing_elsewhere(capsys):
+    from metrics import settings
+
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "README" not in out
+    for s in settings.SETTINGS:
+        assert f"  {s.name} " in out, s.name
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bars_keep_messages_on_their_own_lines_and_count_in_words(monkeypatch):
+    import sys
+
+    from metrics import settings
+    from metrics.cli.options import progress, say
+
+    monkeypatch.setitem(settings._values, "progress_delay_seconds", 0)
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    for _ in progress((x for x in ["a.pdf"]), quiet=False, unit=" pages"):  # no total: a count, as fetch shows
+        say("error: a.pdf: broken")
+    text = term.getvalue()
+    assert "\nerror: a.pdf: broken\n" in text.replace("\r", "\n")  # never glued to the bar's end
+    assert "1 page [" in text
+    assert "1 pages" not in text
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    (tmp_path / "good.txt").write_text("June 1, 2023\nWashington imposed sanctions on Beijing.\n", encoding="utf-8")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    code, out, err = run(capsys, "--setting", "progress_delay_seconds", "0", "ingest", str(tmp_path),
+                         "--db", str(tmp_path / "t.db"))
+    assert code == 1
+    assert "\r" not in err and "it/s" not in err and "files/s" not in err
+    lines = err.strip().splitlines()
+    assert any(line.startswith("error: ") and "broken.pdf" in line for line in lines), err

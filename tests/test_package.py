@@ -149,3 +149,19 @@ def test_dask_workers_import_the_installed_package(installed, tmp_path):
     local = _run([tension, "score", str(seed), "--quiet"], work, env).stdout
     dask = _run([tension, "score", str(seed), "--quiet", "--engine", "dask"], work, env, timeout=300).stdout
     assert dask == local
+
+
+def test_tension_and_python_m_metrics_share_one_database_in_a_checkout(installed, tmp_path):
+    venv, _wheel, env, work, purelib = installed
+    checkout = _copy_checkout(tmp_path / "checkout")
+    (checkout / "data" / "tension.db").unlink()  # the copy's stand-in file: no database yet
+    tension = str(venv / "bin" / "tension")
+    db = checkout / "data" / "tension.db"
+    got = subprocess.run([tension, "list"], cwd=checkout / "data", env=env, capture_output=True, text=True, timeout=180)
+    assert got.returncode != 0 and f"{db}: no database here" in got.stderr  # the path it would use, and
+    assert "ingest" in got.stderr and len(got.stderr.strip().splitlines()) == 1  # the command that fills it
+    seed = checkout / "data" / "articles" / SEED_NAME
+    _run([str(venv / "bin" / "python"), "-m", "metrics", "ingest", str(seed), "--quiet"], checkout, dict(env))
+    assert db.is_file()  # the checkout's metrics, run there, fills data/tension.db
+    (row,) = list(csv.DictReader(io.StringIO(_run([tension, "list", "--format", "csv"], checkout, env).stdout)))
+    assert row["source"].endswith(SEED_NAME)  # and the installed `tension` reads the same database

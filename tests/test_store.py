@@ -422,6 +422,6 @@ def test_open_store_chooses_the_backend_by_the_location_and_both_keep_the_same_a
 def test_open_store_refuses_a_missing_sqlite_file_when_asked_not_to_create_it(tmp_path):
     from metrics.store import open_store
 
-    with pytest.raises(MetricsError, match=r"no database here .*python -m metrics ingest"):
+    with pytest.raises(MetricsError, match=r"no database here.*python -m metrics ingest"):
         open_store(tmp_path / "absent.db", create=False)
     assert not (tmp_path / "absent.db").exists()

@@ -14,6 +14,7 @@ import pytest
 from metrics.errors import InputError, WeightsError
 from metrics.events.extract import Extractor
 from metrics.events.lexicon import TONE_ID, default_lexicon, dump_weights
+from metrics.score.level import level_index
 from metrics.score.scoring import explain, family_contributions, mean_family_contributions, prepare, tension, top_cues
 from metrics.score.timeline import period_start, timeline
 from metrics.store import intake
@@ -26,6 +27,7 @@ from metrics.views import (
     headline,
     labels,
     mdtext,
+    passages,
     presets,
     sliders,
     viewparams,
@@ -149,17 +151,78 @@ def test_filter_by_dates_and_source():
     assert filters.date_bounds(fr) == (date(2023, 1, 1), date(2023, 3, 1))
 
 
-def test_latest_change_compares_the_last_two_periods_only_when_both_have_enough_articles(prepared):
-    tl = timeline(_points(prepared), "month")
-    head = headline.latest_change(tl)
-    assert head.start == pd.Timestamp("2023-03-01") and head.count == 1
-    assert head.latest == pytest.approx(tl["mean"].iloc[-1])
-    assert head.previous == pytest.approx(tl["mean"].iloc[-2]) and head.previous_count == 2
-    assert head.delta is None  # one article against two: too few to read a change
+def test_the_headline_shows_the_latest_period_with_enough_articles_never_one_article(prepared):
+    tl = timeline(_points(prepared), "month")  # Jan 1, Feb 2, Mar 1 articles
+    head = headline.evidence_headline(tl, _points(prepared), min_count=2)
+    assert head.kind == "period" and head.start == pd.Timestamp("2023-02-01") and head.count == 2
+    assert head.value == pytest.approx(tl["mean"].iloc[1]) and head.lo <= head.value <= head.hi
+    assert head.latest_start == pd.Timestamp("2023-03-01") and head.latest_count == 1
+    assert headline.headline_label(head, "month") == "Latest tension, February 2023 (≥ 2 articles)"
     note = headline.headline_note(head, "month")
-    assert "Mean of 1 article (2023-03-01 to 2023-03-31)" in note and "at least 3 articles" in note
-    assert headline.latest_change(tl, min_count=1).delta == pytest.approx(tl["mean"].iloc[-1] - tl["mean"].iloc[-2])
-    assert headline.latest_change(tl.iloc[:0]).latest is None
+    assert note.startswith("Mean of 2 articles (2023-02-01 to 2023-02-28), 95% interval ")
+    assert "the latest month with at least 2 articles" in note
+    assert "The latest month with articles, March 2023, has 1 article: too few to read alone." in note
+    assert head.delta is None and "No earlier month with 2 articles" in note
+    one = headline.evidence_headline(tl, _points(prepared), min_count=1)  # every month counts
+    assert one.start == pd.Timestamp("2023-03-01") and one.delta == pytest.approx(tl["mean"].iloc[2] - tl["mean"].iloc[1])
+    assert headline.evidence_headline(tl.iloc[:0]).kind == "none"
+
+
+def test_without_a_period_of_enough_articles_the_headline_is_the_level_index_with_an_interval(prepared):
+    pts = _points(prepared)
+    head = headline.evidence_headline(timeline(pts, "month"), pts, min_count=3, half_life=30)
+    assert head.kind == "level" and head.start == pd.Timestamp("2023-03-02") and head.count == 4
+    lvl = level_index(pts, 30)
+    assert head.value == pytest.approx(lvl["level"].iloc[-1])  # the level index's own value
+    assert head.lo < head.value < head.hi
+    assert headline.headline_label(head, "month") == "Latest tension, level index (02 Mar 2023)"
+    assert "No month in view has 3 articles or more, so this is the level index" in headline.headline_note(head, "month")
+    (alone,) = [i for i in range(len(pts)) if pts["date"].iloc[i] == pd.Timestamp("2023-03-02")]
+    single = headline.evidence_headline(timeline(pts.iloc[[alone]], "month"), pts.iloc[[alone]], min_count=3)
+    assert single.hi - single.lo > 50  # one article: a wide interval, not a confident number
+
+
+# ----------------------------------------------------------------------------- passages
+
+
+def test_the_strongest_passages_of_a_period_come_first_at_most_two_an_article(prepared):
+    rows = np.ones(len(prepared.features.articles), dtype=bool)
+    picked = passages.strongest(prepared, None, rows, k=10, per_article=1)
+    assert picked["article"].is_unique  # one an article
+    contrib = drilldown.passage_contributions(prepared)
+    assert np.allclose(picked["contribution"], contrib[picked["passage"]])
+    assert list(np.abs(picked["contribution"])) == sorted(np.abs(picked["contribution"]), reverse=True)
+    feb = filters.period_mask(filters.article_frame(prepared.features), pd.Timestamp("2023-02-01"), "month")
+    only = passages.strongest(prepared, None, feb, k=10)
+    assert set(only["article"]) <= set(np.flatnonzero(feb)) and len(only) >= 2
+    assert (only.groupby("article").size() <= passages.PER_ARTICLE).all()
+    none = passages.strongest(prepared, None, np.zeros(len(rows), dtype=bool))
+    assert none.empty
+
+
+def test_a_quote_is_its_passage_with_the_cue_marked_and_its_actor(prepared):
+    from metrics.read.readers import read_bytes
+
+    rows = np.ones(len(prepared.features.articles), dtype=bool)
+    picked = passages.strongest(prepared, None, rows, k=3)
+    texts = {next(iter(read_bytes(f"a{i}.txt", t.encode()))).id: t for i, t in enumerate(TEXTS)}
+    got = passages.quotes(prepared, None, picked, texts.get)
+    sanction = next(q for q in got if "sanctions" in q["text"])
+    assert sanction["text"] in texts[sanction["id"]] and sanction["date"] == "2023-02-04"
+    assert sanction["cue"] and sanction["actor"] == "US toward CN"
+    out = passages.quote_html(sanction)
+    assert "<mark" in out and f"{sanction['contribution']:+.2f}</b> to its article" in out
+    assert passages.quotes(prepared, None, picked, lambda _id: None) == []  # an article gone meanwhile
+
+
+def test_quotes_escape_the_article_text():
+    q = {"contribution": 2.5, "cue": "Sanctions <b>", "actor": "US toward CN", "by": "US",
+         "text": 'Washington <script>window.__xss=1</script> imposed <img src=x onerror="x()"> sanctions',
+         "offset": 0, "cut_before": False, "cut_after": True,
+         "cues": [{"family": "Sanctions", "matched": "sanctions", "start": 79, "end": 88, "contribution": 2.5}]}
+    out = passages.quote_html(q)
+    assert "<script" not in out and "<img" not in out and "<b>Sanctions" not in out
+    assert "&lt;script&gt;" in out and "<mark" in out and out.rstrip("</div>").endswith("…”")
 
 
 def test_period_start_and_mask_agree_with_the_timeline():

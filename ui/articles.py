@@ -16,6 +16,7 @@ from metrics.views.mdtext import md_escape
 from ui import article, auth, cache, weights
 
 MAX_ROWS = 10_000  # rows sent to the browser at once; the search narrows the rest
+ROW_PX = 35  # the grid's row height
 
 ss = st.session_state
 path, version = cache.current()
@@ -68,7 +69,8 @@ if len(copies):
     shown = pd.concat([shown, copies[cmask].assign(tension=np.nan, top_cues="")], ignore_index=True)
 event = st.dataframe(
     shown[["date", "title", "tension", "top_cues", "source", "id", "duplicate_of"]],
-    hide_index=True, width="stretch", height=420,
+    # As tall as its rows (up to 420 px): a fixed height drew empty rows under a short list.
+    hide_index=True, width="stretch", height=min(420, ROW_PX * len(shown) + 38), placeholder="",
     # Row positions mean nothing once the rows change (a delete, a search, a filter, another
     # session's upload): the key names the rows shown, so a stale selection is dropped.
     key=f"articles_table_{ss.get('articles_round', 0)}_{hashlib.sha1(''.join(shown['id']).encode()).hexdigest()[:12]}",
@@ -76,7 +78,8 @@ event = st.dataframe(
     column_config={
         # Widths that fit every column in a laptop's page; a clipped cell shows in full on hover.
         "date": st.column_config.DateColumn("date", width=90),
-        "title": st.column_config.TextColumn("title", width=240),
+        # Wide enough for a whole headline (about 90 characters); the grid scrolls sideways to the rest.
+        "title": st.column_config.TextColumn("title", width=560),
         "tension": st.column_config.NumberColumn("tension", format="%+.1f", help="-100 cooperation · +100 conflict",
                                                  width=70),
         "top_cues": st.column_config.TextColumn("top cues", help="The cue families that moved the score most",

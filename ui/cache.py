@@ -76,6 +76,15 @@ def article_prepared(path: str, version: int, article_id: str, dyad: str) -> Pre
     return prepare(f, dyad, lexicon())
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def article_text(path: str, version: int, article_id: str) -> str | None:
+    """One article's stored text (the quotes beside the chart), None when it is gone."""
+    try:
+        return _store(path).article_text(article_id)
+    except (KeyError, LookupError, MetricsError):
+        return None
+
+
 def current() -> tuple[str, int]:
     s = store()
     return db_path(), s.version()

@@ -24,6 +24,12 @@ DONE = "first_paint_done"  # the session's timeline has been drawn once
 _JS = """
 export default function ({ setTriggerValue }) {
   const t0 = performance.now();
+  // A narrow window (a phone, half a laptop screen) opens with the sidebar closed, so the chart
+  // gets the width; Streamlit itself closes it only below 768 px. Once, on a new visitor's page.
+  if (window.innerWidth < 900) {
+    const close = document.querySelector("[data-testid='stSidebarCollapseButton'] button[aria-expanded='true']");
+    if (close) close.click();
+  }
   const tick = () => {
     if (document.querySelector(".st-key-timeline .main-svg .trace") || performance.now() - t0 > 6000) {
       requestAnimationFrame(() => setTimeout(() => setTriggerValue("drawn", true), 0));

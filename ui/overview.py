@@ -1,4 +1,5 @@
-"""Overview: the latest tension, the timeline, what drove it, and the article behind a point."""
+"""Overview: the latest tension, the timeline with the passages behind the chosen period beside
+it, what drove it, and the article behind a point or a quote."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from metrics.score.timeline import period_start, timeline
 from metrics.views.downloads import scores_csv, to_csv
 from metrics.views.figures import PLOT_CONFIG, drivers_figure, parse_selection, timeline_figure
 from metrics.views.filters import filter_mask, period_mask
-from metrics.views.headline import headline_note, latest_change
-from metrics.views.labels import labelled, period_label
+from metrics.views.headline import evidence_headline, headline_label, headline_note
+from metrics.views.labels import articles_label, dyad_label, labelled, period_label
+from metrics.views.mdtext import md_escape
+from metrics.views.passages import QUOTE_STYLE, quote_html, quotes, strongest
 from metrics.views.sliders import SEED_CUES, key_cues
 from ui import article, cache, firstpaint, weights
 
@@ -26,8 +29,8 @@ view = ss["view"]  # set by app.py's sidebar filters on this run
 st.title("Relations-tension index")
 st.caption(
     "How much tension the news reports between the two countries, article by article and over time: "
-    "above 0 the reporting leans to conflict, below 0 to cooperation. Click a point to read the passages "
-    "behind it; move the cue weights in the sidebar to see the chart answer."
+    "above 0 the reporting leans to conflict, below 0 to cooperation. Click a point or a month to read the "
+    "passages behind it; move a cue weight and the chart answers."
 )
 
 mask = filter_mask(fr, view["start"], view["end"], view["source"])
@@ -55,56 +58,64 @@ def weighted_view(first_paint: bool = False) -> None:
     points = fr.assign(tension=t)[mask]
     full = timeline(points, view["period"], empty=True)  # every calendar period: empty ones are gaps
     tl = full[full["count"] > 0].reset_index(drop=True)
-    _headline(tl, t)
+    head = _headline(tl, t, points)
     if tl.empty:
         firstpaint.nothing_to_wait_for()
         st.info("No dated article about this pair in the chosen range. Widen the filters or upload articles.")
         return
-    sel_period = _chosen_period(tl)
-    event = _timeline(prep, w, points, full, sel_period, first_paint)
-    if first_paint:
-        return
-    st.caption(weights.weights_note())
-    _follow_click(event)
+    sel_period = _chosen_period(tl, head.start if head.kind == "period" else None)
     pmask = period_mask(fr, sel_period, view["period"]) & mask
     pname = period_label(sel_period, view["period"])
+    chart_col = _timeline(prep, w, points, full, sel_period, first_paint, pmask, pname, t)
+    if first_paint:
+        return
     period_drivers = labelled(mean_family_contributions(prep, w, pmask), prep.lexicon)
-    _period(sel_period, pname, pmask, period_drivers, t)
-    _downloads(tl, prep, w)
     article_id = ss.get("selected_article")
     if article_id is not None and article_id in cache.ids(path, version):
-        st.divider()
-        head, close = st.columns([6, 1])
-        head.subheader("The article behind the point")
-        close.button("Close", on_click=_select_article, args=(None,), key="close_article")
-        article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
+        # Directly under the chart, beside the passages and sliders, where the click was: not
+        # under two more charts.
+        with chart_col:
+            head_col, close = st.columns([6, 1])
+            head_col.subheader("The article behind the point")
+            close.button("Close", on_click=_select_article, args=(None,), key="close_article")
+            article.show_article(article_id, view["dyad"], w, period_drivers, f"{pname} mean")
+    st.caption(weights.weights_note())
+    _sides(prep, w, points)
+    _period(sel_period, pname, pmask, period_drivers, t)
+    _downloads(tl, prep, w)
     article.sync_selection(sel_period if ss.get("selected_period") is not None else None)
 
 
-def _headline(tl: pd.DataFrame, t: np.ndarray) -> None:
-    """The latest period's mean, the articles in view and about the pair, and what they rest on."""
-    head = latest_change(tl)
+def _headline(tl: pd.DataFrame, t: np.ndarray, points: pd.DataFrame):
+    """The latest period with enough articles (or the level index), with its interval; the
+    articles in view and, of them, those about the pair."""
+    head = evidence_headline(tl, points, half_life=view["half_life"])
     c1, c2, c3 = st.columns(3)
-    if head.latest is None:
-        c1.metric("Latest tension", "–")
+    if head.value is None:
+        c1.metric(headline_label(head, view["period"]), "–")
     else:
         c1.metric(
-            f"Latest tension ({period_label(head.start, view['period'])})", f"{head.latest:+.1f}",
+            headline_label(head, view["period"]), f"{head.value:+.1f}",
             delta=None if head.delta is None
             else f"{head.delta:+.1f} vs {period_label(head.previous_start, view['period'])}",
             delta_color="inverse",
-            help=f"Mean tension of the articles in the latest period with articles. A change is shown only when "
-            f"both periods have at least {head.min_count} articles.",
+            help=f"The mean tension of the latest {view['period']} with at least {head.min_count} articles, never "
+            f"one article's score; without such a {view['period']}, the level index. A change is against the "
+            f"previous {view['period']} with as many articles.",
         )
-    c2.metric("Articles in view", f"{int(mask.sum()):,}", help=f"{len(fr):,} stored in all.")
+    c2.metric("Articles in view", f"{int(mask.sum()):,}",
+              help=f"Stored articles within the sidebar's dates and source filter ({len(fr):,} stored in all).")
     scored = int(np.isfinite(t[mask]).sum())
-    c3.metric("About the pair", f"{scored:,}", help="Articles with at least one passage about the chosen pair.")
+    c3.metric(f"Of them about {view['dyad']}", f"{scored:,}",
+              help=f"Articles in view with at least one passage about {dyad_label(view['dyad'])}: only these have "
+              "a tension and a point on the chart.")
     st.caption(headline_note(head, view["period"]))
+    return head
 
 
-def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
-    """The period whose drivers and articles are shown: the one chosen, else the open article's,
-    else the latest."""
+def _chosen_period(tl: pd.DataFrame, default: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The period whose passages, drivers and articles are shown: the one chosen, else the open
+    article's, else ``default`` (the headline's: the latest with enough articles), else the latest."""
     periods = list(pd.to_datetime(tl["period"]))
     sel_period = ss.get("selected_period")
     selected = ss.get("selected_article")
@@ -114,7 +125,7 @@ def _chosen_period(tl: pd.DataFrame) -> pd.Timestamp:
     if sel_period is not None:
         sel_period = period_start(sel_period, view["period"])  # the period length may have changed
     if sel_period is None or sel_period not in periods:
-        sel_period = periods[-1]
+        sel_period = default if default is not None and default in periods else periods[-1]
     return sel_period
 
 
@@ -127,9 +138,10 @@ def _figure(key: tuple, _build):
     return _build()
 
 
-def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool):
-    """The timeline (with compared pairs and the level index), the key sliders beside it and who
-    escalates under it (not on a first paint); returns the timeline's selection event."""
+def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.Timestamp, first_paint: bool,
+              pmask: np.ndarray, pname: str, t: np.ndarray):
+    """The timeline (with compared pairs and the level index) and beside it the chosen period's
+    passages and the key sliders (not on a first paint); returns the chart's column."""
     def build():
         # The level index and the compared pairs' timelines feed only the figure: a shared one needs neither.
         lvl = level_index(points, view["half_life"]) if view["level"] else None
@@ -142,30 +154,65 @@ def _timeline(prep, w, points: pd.DataFrame, full: pd.DataFrame, sel_period: pd.
 
     key = (path, version, tuple(sorted(view.items())), ss.get("selected_article"), sel_period,
            w.lexicon_version, tuple(w.as_dict().items()))
-    fig = _figure(key, build)
-    chart_col, cue_col = st.columns([4, 1.25])
+    # Narrow windows stack this row, the chart first (app.py's style finds it by the chart's key:
+    # a keyed container around it would be one more block before a new visitor's first chart).
+    chart_col, side_col = st.columns([3, 2])
     if not first_paint:
-        with cue_col:
+        with side_col:  # before the figure is built: after a click, the passages come first
+            _passages(prep, w, pmask, pname, t)
             weights.key_cues_panel(ss.key_cues, len(SEED_CUES))
+    fig = _figure(key, build)
     with chart_col:
-        event = st.plotly_chart(
-            fig, key="timeline", on_select="rerun", selection_mode="points", config=PLOT_CONFIG
-        )
-        if prep.dyad.a is not None and not first_paint:
-            # Who escalates: the same periods, tension from each side's own acts.
-            side_tl = sides_timeline(points["date"], side_tensions(prep, w).iloc[np.flatnonzero(mask)], view["period"])
-            if not side_tl.empty:
-                st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=PLOT_CONFIG)
-                st.caption("Each side's acts toward the other (a cue's actors, as the drill-down names them), on the "
-                           "tension scale and averaged over the period's articles; joint acts and tone are in neither line.")
-    return event
+        # A callback, not a check after the chart: the click's run draws the new period and its
+        # passages at once, instead of a second run to draw them (twice the wait at 10,000 articles).
+        st.plotly_chart(fig, key="timeline", on_select=_follow_click, selection_mode="points", config=PLOT_CONFIG)
+    return chart_col
 
 
-def _follow_click(event) -> None:
+def _passages(prep, w, pmask: np.ndarray, pname: str, t: np.ndarray) -> None:
+    """The chosen period's strongest passages, beside the chart: each a quote with its cue
+    marked, its contribution, cue and actor, and its article's title, which opens the article."""
+    n = int(np.isfinite(t[pmask]).sum())
+    picked = strongest(prep, w, pmask)
+    got = quotes(prep, w, picked, lambda aid: cache.article_text(path, version, aid))
+    st.markdown(f"**Passages behind {pname}**")
+    if not got:
+        st.caption(f"No passage of the {articles_label(n)} of {pname} moves its score at these weights.")
+        return
+    st.caption(f"The {len(got)} strongest of the {articles_label(n)}' passages (at most 2 an article), with "
+               "their contribution to the article's score. A title opens its article under the chart.")
+    with st.container(height=330, key="passages", border=False):
+        st.html(QUOTE_STYLE)
+        for i, q in enumerate(got):
+            st.html(quote_html(q))
+            title = q["title"] or "(untitled)"
+            short = title if len(title) <= 70 else title[:69] + "…"
+            st.button(md_escape(f"{short} · {q['date'] or 'undated'} · passage {q['passage']}"),
+                      key=f"quote_{i}", type="tertiary", on_click=_open_quote, args=(q["id"],),
+                      help=md_escape(title))
+
+
+def _open_quote(article_id: str) -> None:
+    ss.selected_article = article_id
+
+
+def _sides(prep, w, points: pd.DataFrame) -> None:
+    """Who escalates: the same periods, tension from each side's own acts."""
+    if prep.dyad.a is None:
+        return
+    side_tl = sides_timeline(points["date"], side_tensions(prep, w).iloc[np.flatnonzero(mask)], view["period"])
+    if not side_tl.empty:
+        st.plotly_chart(sides_figure(side_tl, view["period"]), key="sides", config=PLOT_CONFIG)
+        st.caption("Each side's acts toward the other (a cue's actors, as the drill-down names them), on the "
+                   "tension scale and averaged over the period's articles; joint acts and tone are in neither line.")
+
+
+def _follow_click() -> None:
+    event = ss.get("timeline")
     points_sel = list(event.selection.points) if event and event.selection else []
     token = repr([p.get("customdata") for p in points_sel])
     if points_sel and token != ss.get("timeline_token"):
-        # React to a new click only: the chart keeps reporting its last selection on every rerun.
+        # React to a new click only: the chart keeps reporting its last selection.
         art, per = parse_selection(points_sel)
         if art is not None:
             ss.selected_article = art
@@ -174,8 +221,6 @@ def _follow_click(event) -> None:
                 ss.selected_period = period_start(d.iloc[0], view["period"])
         elif per is not None:
             ss.selected_period = per
-        ss.timeline_token = token
-        st.rerun(scope="fragment")  # redraw with the selection ringed and its period listed
     ss.timeline_token = token
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from metrics.read.readers import supported_suffixes
 from metrics.settings import UPLOAD_MAX_ARTICLES, upload_cut
 from metrics.store.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, read_upload
+from metrics.views.labels import label_top_cues
 from metrics.views.mdtext import md_escape
 from ui import auth, cache, webin, weights
 
@@ -60,14 +61,21 @@ if todo:
     bar.empty()
 
 with st.expander("Add from a link or feed", expanded=bool(ss.upload_links)):
-    links_text = st.text_area(
-        "Links", key=f"links_{ss.upload_round}", placeholder="https://example.org/news/article.html\nhttps://example.org/feed.xml",
-        help="One web page or RSS/Atom feed per line (http or https). A feed's items are read one by one; "
-        "links already stored are not fetched again.",
-    )
+    # A form: the links typed and the click arrive together. A text area commits its text when it
+    # loses focus, so a plain button next to it lost the first click to that commit's rerun.
+    with st.form(f"links_form_{ss.upload_round}", border=False):
+        links_text = st.text_area(
+            "Links", key=f"links_{ss.upload_round}",
+            placeholder="https://example.org/news/article.html\nhttps://example.org/feed.xml",
+            help="One web page or RSS/Atom feed per line (http or https). A feed's items are read one by one; "
+            "links already stored are not fetched again.",
+        )
+        read_links = st.form_submit_button("Read links")
     last = cache.store().last_fetched()
     st.caption(f"Articles last fetched: {last:%Y-%m-%d %H:%M} UTC." if last else "No articles fetched yet.")
-    if st.button("Read links", disabled=not links_text.strip()):
+    if read_links and not links_text.strip():
+        st.warning("Paste at least one link (one per line) first.")
+    elif read_links:
         urls = [u.strip() for u in links_text.splitlines() if u.strip()]
         bar = st.progress(0.0, text=f"Fetching {len(urls)} link{'s' if len(urls) != 1 else ''} …")
         for n, url in enumerate(urls, 1):
@@ -87,6 +95,8 @@ intake = Intake(cache.store(), cache.extractor(), who=auth.user())
 items = [webin.stage(intake, got) for k in keys for got in reads.get(k, [])]
 if items:
     pre = preview(items, view["dyad"], weights.current(), cache.lexicon())
+    # What moved each score, by the cue's label ("Sanctions, export controls, tariffs +11.04"), not its id.
+    pre["top_cues"] = [label_top_cues(c, cache.lexicon()) for c in pre["top_cues"]]
     new_rows = [i for i in range(len(items)) if pre.at[i, "status"] == NEW]
     if len(new_rows) > limits[UPLOAD_MAX_ARTICLES.name]:
         st.warning(f"{len(new_rows) - limits[UPLOAD_MAX_ARTICLES.name]:,} of {len(new_rows):,} new articles will not be "

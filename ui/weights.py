@@ -62,6 +62,11 @@ def _apply(new: dict[str, float]) -> None:
     ss.weights_value = lexicon().weights(new)
     for cue_id, value in new.items():
         ss[_key(cue_id)] = value
+    # The sliders' values are pushed again when each is next drawn: a keyed rerun of two
+    # fragments runs them one after the other, and the values set here reached only the first
+    # one's sliders (the key sliders beside the chart kept the old value and sent it back on the
+    # next full run).
+    ss.weights_pushed = {_key(cue_id) for cue_id in new}
 
 
 def _rerun(*fragments: str) -> None:
@@ -117,8 +122,10 @@ def sync_url() -> None:
 def _cue_slider(spec: SliderSpec) -> None:
     ss = st.session_state
     key = _key(spec.id)
-    if key not in ss:
+    pushed = ss.get("weights_pushed", set())
+    if key not in ss or key in pushed:
         ss[key] = float(ss.weights[spec.id])
+        pushed.discard(key)
     st.slider(spec.label, 0.0, spec.max, step=spec.step, key=key, help=spec.help,
               on_change=_slider_moved, args=(spec.id,))
 

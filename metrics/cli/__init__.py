@@ -15,7 +15,7 @@ import sys
 
 from metrics import __version__, settings
 from metrics.cli import bench, db, score, validate, web
-from metrics.cli.options import apply_actors
+from metrics.cli.options import apply_actors, say
 from metrics.errors import MetricsError
 from metrics.output import terminal_safe
 
@@ -30,8 +30,19 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), dest="settings",
-        help="set a setting for this run (repeatable; docs/settings.md lists them with their defaults)",
+        help="set a setting for this run, e.g. --setting max_file_mb 50 (repeatable; the settings, "
+        "their defaults and meaning are listed at the end of this help)",
     )
+
+
+def settings_help() -> str:
+    """Every setting with its default, unit and meaning: ``--help`` is complete on its own (an
+    installed copy has no README to point at)."""
+    width = max(len(x.name) for x in settings.SETTINGS)
+    lines = ["settings (--setting NAME VALUE):"]
+    for x in settings.SETTINGS:
+        lines.append(f"  {x.name:<{width}}  {x.default:,} {x.unit}: {x.help}")
+    return "\n".join(lines)
 
 
 def apply_global_options(args: argparse.Namespace) -> None:
@@ -44,6 +55,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Relations-tension index: score news articles for tension between two countries.",
+        epilog=settings_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_global_options(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,7 +74,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         apply_global_options(args)
         return int(args.func(args) or 0)
     except MetricsError as err:
-        print(f"error: {terminal_safe(err)}", file=sys.stderr)
+        say(f"error: {terminal_safe(err)}")
         return err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

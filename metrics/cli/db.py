@@ -20,9 +20,11 @@ from metrics.cli.options import (
     add_input_options,
     add_quiet_option,
     add_scoring_options,
+    plural,
     progress,
     read_options,
     report_skipped,
+    say,
 )
 from metrics.errors import MetricsError
 from metrics.events.dyad import parse_dyad
@@ -84,7 +86,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     stale = store.stale()
     if stale:
-        print(f"recomputing the features of {stale} articles for the current lexicon...", file=sys.stderr)
+        say(f"recomputing the features of {plural(stale, 'article')} for the current lexicon...")
     feats = store.features(include_text=include_text, duplicates=True)
     weights = load_weights(args.weights, store.lexicon) if args.weights else None
     prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
@@ -124,7 +126,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         to_csv_text(table, path_or_buf=sys.stdout)
     else:
         if table.empty:
-            print(f"no articles in {store.path}", file=sys.stderr)
+            print(f"no articles in {store.path} (add some with: python -m metrics ingest FOLDER --db {store.path})",
+                  file=sys.stderr)
             return 0
         print(f"{'id':<16}  {'date':<10}  {'tension':>7}  {'title':<50}  source")
         for row in table.itertuples(index=False):
@@ -216,7 +219,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             writer.write(table)
         finally:
             writer.close()
-    print(f"wrote {len(prep.features.articles)} articles to {out} and {len(prep.features.passages)} passages to {pas_out}")
+    print(f"wrote {plural(len(prep.features.articles), 'article')} to {out} and "
+          f"{plural(len(prep.features.passages), 'passage')} to {pas_out}")
     return 0
 
 

@@ -163,7 +163,7 @@ class Reporter:
 
     def error(self, message: str) -> None:
         self.failed += 1
-        print(f"error: {terminal_safe(message)}", file=sys.stderr)
+        say(f"error: {terminal_safe(message)}")
 
     def articles(self, items: Iterable[Article | InputError]) -> Iterator[Article]:
         for item in items:
@@ -173,10 +173,48 @@ class Reporter:
                 yield item
 
 
+def plural(n: int, word: str) -> str:
+    """``1 page``, ``2 pages``: a count with its noun (a plain English plural, an ``s``)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+_bars: list = []  # the progress bars on the terminal now (at most one)
+
+
+def say(message: str) -> None:
+    """One line on stderr, on a line of its own: above a progress bar that is being drawn
+    (tqdm's ``write`` clears the bar, prints, and draws it again), never glued to its end."""
+    if _bars:
+        _bars[-1].write(message, file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
+
+
 def progress(items: Iterable, quiet: bool, unit: str = " articles") -> Iterable:
-    if quiet:
+    """``items`` with a progress bar on stderr, when stderr is a terminal: piped to a log, a
+    bar is a carriage-return-separated run of partial lines that the next message would share."""
+    if quiet or not sys.stderr.isatty():
         return items
     from tqdm import tqdm
 
-    # The bar appears only once a run has lasted progress_delay_seconds: short runs stay silent.
-    return tqdm(items, unit=unit, file=sys.stderr, delay=settings.get("progress_delay_seconds"), mininterval=0.5)
+    singular = unit[:-1] if unit.endswith("s") else unit
+
+    class Bar(tqdm):
+        @property
+        def format_dict(self):  # "1 page", "2 pages": tqdm itself has one unit for every count
+            d = super().format_dict
+            if d.get("n") == 1:
+                d["unit"] = singular
+            return d
+
+    def run():
+        # The bar appears only once a run has lasted progress_delay_seconds: short runs stay silent.
+        bar = Bar(items, unit=unit, file=sys.stderr, delay=settings.get("progress_delay_seconds"), mininterval=0.5)
+        _bars.append(bar)
+        try:
+            yield from bar
+        finally:
+            _bars.remove(bar)
+            bar.close()
+
+    return run()

@@ -70,6 +70,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if rep.failed else 0
 
 
+# What the lines below a passage mean, printed with every article: the text output is read by
+# people who have not seen the JSON field names.
+EXPLAIN_LEGEND = (
+    "  legend: [contribution] #passage text; \"tone T -> C\": the passage's VADER tone T (negated compound, "
+    "+ is hostile) gives C; a cue line: id \"matched words\" SOURCE -> TARGET (the actors read, ? where none "
+    "is named, PAIR = the two sides together) weight W -> its contribution C; contributions add up to raw"
+)
+
+
 def _format_explain(doc: dict, show_all: bool) -> str:
     t = doc["tension"]
     lines = [
@@ -77,6 +86,7 @@ def _format_explain(doc: dict, show_all: bool) -> str:
         f"  id {doc['id']}   date {doc['date'] or 'unknown'}   pair {doc['dyad']}",
         f"  tension {'n/a (no passage concerns the pair)' if t is None else f'{t:+.1f}'}   raw {doc['raw']:+.3f}"
         f"   acts {doc['n_events']} in {doc['mentions']} mentions, confidence {doc['confidence']:.2f}",
+        EXPLAIN_LEGEND,
         "",
     ]
     for p in doc["passages"]:

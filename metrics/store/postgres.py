@@ -181,7 +181,7 @@ class PostgresBackend:
         finally:
             conn.close()
         if version is None and not self._create:
-            raise MetricsError(f"{self.path}: no database here (add articles with: python -m metrics ingest PATH --db URL)")
+            raise MetricsError(f"{self.path}: no database here; fill it with: python -m metrics ingest FOLDER --db URL")
         check(version)
         if version == _store.SCHEMA_VERSION:
             return

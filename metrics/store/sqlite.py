@@ -38,7 +38,8 @@ class SQLiteBackend:
     def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
         if not create and not path.exists():
-            raise MetricsError(f"{path}: no database here (add articles with: python -m metrics ingest PATH --db {path})")
+            raise MetricsError(f"{path}: no database here; fill it with: python -m metrics ingest FOLDER --db {path}"
+                               " (installed: tension ingest ...; or start the dashboard, which loads the sample articles)")
         if not path.parent.is_dir():
             raise MetricsError(f"{path}: cannot create the database: folder {path.parent} does not exist")
         self.readonly = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))

@@ -299,7 +299,7 @@ def _label_margin(labels: Iterable[str]) -> int:
 
 def _timeline_layout(title: str | None) -> dict:
     layout = dict(
-        height=600 if title else 580,
+        height=520 if title else 500,
         margin={"l": 80, "r": 10, "t": 40 if title else 10, "b": 80},  # full margins: see _label_margin
         # Under the plot: a legend above it runs under plotly's toolbar at the top right.
         legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},

@@ -1,0 +1,354 @@
+"""Analysts' corrections of misread cues, applied to a feature table before any weighting.
+
+A correction names one cue match by what survives re-extraction: the article id, the offsets of
+its passage, the cue family id, the match's offsets and its matched text (or, for a missed act,
+the passage alone). ``apply`` finds each correction's match in a feature table and edits the
+match columns (strength, source, target), or adds a match for a missed act. It runs once per
+feature table (when the store is read), so the weighting that every slider move runs stays one
+matrix-vector product over the corrected table; it is independent of how scoring aggregates
+matches. A correction whose match is no longer there (another lexicon or extractor) is kept and
+reported as ``unmatched``, never dropped in silence (docs/corrections.md).
+
+Kinds (``KINDS``):
+
+- ``not_between_pair``: not an act between the pair: the match's actors become third parties
+  and its strength 0, so no gate and no aggregate counts it;
+- ``wrong_direction``: the act is read the wrong way round: its strength changes sign (a
+  cancelled one, strength 0, becomes -1: the opposite of its family at full strength);
+- ``wrong_actor``: the source and target (country codes joined by ``+``, ``THIRD``, ``PAIR``);
+- ``wrong_strength``: this occurrence's strength, the multiplier of its family's weight (1 full,
+  0.5 hedged, 0 cancelled, 2 twice as strong);
+- ``missed_act``: the passage reports an act of ``cue``'s family the lexicon missed, by source
+  on target, at ``strength`` (default 1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from metrics.events.dyad import PAIR_BIT, THIRD_BIT, gazetteer
+from metrics.events.extract import Features
+from metrics.events.lexicon import Lexicon
+
+KINDS = ("not_between_pair", "wrong_direction", "wrong_actor", "wrong_strength", "missed_act")
+KIND_LABELS = {
+    "not_between_pair": "not an act between the pair",
+    "wrong_direction": "wrong direction",
+    "wrong_actor": "wrong actor",
+    "wrong_strength": "wrong strength",
+    "missed_act": "missed act",
+}
+MAX_STRENGTH = 10.0
+# The columns of a corrections table (``Store.corrections``), in the order the store keeps them.
+COLUMNS = ["id", "at", "who", "features_version", "article", "p_start", "p_end", "cue", "m_start", "m_end",
+           "matched", "kind", "source", "target", "strength", "reason", "original", "deleted_at"]
+APPLIED, UNMATCHED, ABSENT = "applied", "unmatched", "absent"  # absent: its article is not in the table
+
+
+@dataclass
+class Correction:
+    """One correction as the drill-down or the command line makes it."""
+
+    article: str
+    kind: str
+    p_start: int
+    p_end: int
+    cue: str | None = None  # the family id (for missed_act: the family of the missed act)
+    m_start: int | None = None
+    m_end: int | None = None
+    matched: str | None = None
+    source: str | None = None  # codes as ``Gazetteer.codes_of`` writes them
+    target: str | None = None
+    strength: float | None = None
+    reason: str | None = None
+    original: dict = field(default_factory=dict)  # the reading the analyst saw (source, target, strength, ...)
+
+
+def actor_mask(codes: str | None) -> int:
+    """The actor mask of ``US``, ``US+THIRD``, ``PAIR``; 0 for None or empty. Unknown codes raise KeyError."""
+    if not codes:
+        return 0
+    g = gazetteer()
+    mask = 0
+    for part in str(codes).replace(",", "+").split("+"):
+        part = part.strip().upper()
+        if not part:
+            continue
+        if part == "THIRD":
+            mask |= 1 << THIRD_BIT
+        elif part == "PAIR":
+            mask |= 1 << PAIR_BIT
+        elif part in g.codes:
+            mask |= g.bit(part)
+        else:
+            raise KeyError(part)
+    return mask
+
+
+def check(c: Correction, lexicon: Lexicon) -> str | None:
+    """Why this correction cannot be stored (one line), or None."""
+    if c.kind not in KINDS:
+        return f"kind {c.kind!r}: expected one of {', '.join(KINDS)}"
+    if not c.cue or c.cue not in lexicon.index():
+        return f"cue {c.cue!r}: no such cue family in lexicon version {lexicon.version}"
+    if c.p_end < c.p_start or c.p_start < 0:
+        return f"passage offsets {c.p_start}..{c.p_end}: not a passage"
+    if c.kind != "missed_act" and (c.m_start is None or c.m_end is None or c.matched is None):
+        return f"{c.kind} needs the cue match (its offsets and matched text)"
+    if c.kind in ("wrong_actor", "missed_act"):
+        for name, codes in (("source", c.source), ("target", c.target)):
+            try:
+                actor_mask(codes)
+            except KeyError as err:
+                return f"{name} {codes!r}: unknown actor {err.args[0]!r} (country codes, THIRD or PAIR)"
+        if c.kind == "wrong_actor" and not (c.source or c.target):
+            return "wrong_actor needs a source or a target"
+    if c.kind == "wrong_strength" or (c.kind == "missed_act" and c.strength is not None):
+        if c.strength is None or not np.isfinite(c.strength) or not 0 <= c.strength <= MAX_STRENGTH:
+            return f"strength {c.strength!r}: expected a number from 0 to {MAX_STRENGTH:g}"
+    return None
+
+
+def empty_table() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+
+
+def table(rows: list[tuple]) -> pd.DataFrame:
+    """The corrections table from the store's rows (``COLUMNS`` order)."""
+    if not rows:
+        return empty_table()
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["id"] = df["id"].astype(np.int64)
+    return df
+
+
+def original_of(row: pd.Series | dict) -> dict:
+    raw = row["original"]
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Applied:
+    """What ``apply`` did: one row per correction (id, state, row: the match row it edited or
+    added, -1 when unmatched or absent)."""
+
+    status: pd.DataFrame
+
+    def unmatched(self) -> pd.DataFrame:
+        return self.status[self.status["state"] == UNMATCHED]
+
+
+def _locate(corr: pd.DataFrame, features: Features, lexicon: Lexicon, a_row: np.ndarray) -> np.ndarray:
+    """The match row of each (match-kind) correction, -1 when its match is gone. Same article and
+    cue family; the matched text equal (case aside) and the match inside the stored passage
+    span, or the very same offsets; the nearest start wins."""
+    mat = features.matches
+    out = np.full(len(corr), -1, dtype=np.int64)
+    if len(corr) == 0 or len(mat) == 0:
+        return out
+    index = lexicon.index()
+    cue = np.array([index.get(c, -1) for c in corr["cue"]], dtype=np.int64)
+    m_art = mat["article"].to_numpy(np.int64)
+    near = np.flatnonzero(np.isin(m_art, a_row[a_row >= 0]))  # matches of corrected articles only
+    if len(near) == 0:
+        return out
+    cand = pd.DataFrame({
+        "row": near, "article": m_art[near], "cue": mat["cue"].to_numpy(np.int64)[near],
+        "start": mat["start"].to_numpy(np.int64)[near], "end": mat["end"].to_numpy(np.int64)[near],
+        "text": [str(t).casefold().strip() for t in mat["matched"].to_numpy()[near]],
+    })
+    want = pd.DataFrame({
+        "k": np.arange(len(corr)), "article": a_row, "cue": cue,
+        "m_start": corr["m_start"].fillna(-1).to_numpy(np.int64), "m_end": corr["m_end"].fillna(-1).to_numpy(np.int64),
+        "p_start": corr["p_start"].to_numpy(np.int64), "p_end": corr["p_end"].to_numpy(np.int64),
+        "want": [str(t or "").casefold().strip() for t in corr["matched"]],
+    })
+    j = want.merge(cand, on=["article", "cue"])
+    if j.empty:
+        return out
+    same_place = (j["start"] == j["m_start"]) & (j["end"] == j["m_end"])
+    inside = (j["start"] >= j["p_start"]) & (j["end"] <= j["p_end"])
+    ok = same_place | ((j["text"] == j["want"]) & inside)
+    j = j[ok].assign(dist=(j["start"] - j["m_start"]).abs())
+    best = j.sort_values(["k", "dist"], kind="stable").drop_duplicates("k")
+    out[best["k"].to_numpy()] = best["row"].to_numpy()
+    return out
+
+
+def _passage_of(corr: pd.DataFrame, features: Features, a_row: np.ndarray) -> np.ndarray:
+    """The passage row of each missed act: the passage of its article that overlaps the stored
+    span most; -1 when none does."""
+    pas = features.passages
+    out = np.full(len(corr), -1, dtype=np.int64)
+    if len(corr) == 0 or len(pas) == 0:
+        return out
+    p_art = pas["article"].to_numpy(np.int64)
+    near = np.flatnonzero(np.isin(p_art, a_row[a_row >= 0]))
+    cand = pd.DataFrame({"row": near, "article": p_art[near], "start": pas["start"].to_numpy(np.int64)[near],
+                         "end": pas["end"].to_numpy(np.int64)[near]})
+    want = pd.DataFrame({"k": np.arange(len(corr)), "article": a_row,
+                         "p_start": corr["p_start"].to_numpy(np.int64), "p_end": corr["p_end"].to_numpy(np.int64)})
+    j = want.merge(cand, on="article")
+    overlap = np.minimum(j["end"], j["p_end"]) - np.maximum(j["start"], j["p_start"])
+    j = j.assign(overlap=overlap)[overlap > 0]
+    best = j.sort_values(["k", "overlap"], ascending=[True, False], kind="stable").drop_duplicates("k")
+    out[best["k"].to_numpy()] = best["row"].to_numpy()
+    return out
+
+
+def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tuple[Features, Applied]:
+    """``features`` with ``corrections`` (live ones, a ``table``) applied, and what was applied.
+
+    The corrected matches table carries a ``corrected`` column (the id of the last correction of
+    each match, 0 for none). Unknown actor codes (a changed gazetteer) leave that actor as read.
+    """
+    corr = corrections[corrections["deleted_at"].isna()] if "deleted_at" in corrections else corrections
+    corr = corr.sort_values("id", kind="stable").reset_index(drop=True)
+    status = pd.DataFrame({"id": corr["id"].to_numpy(np.int64), "state": ABSENT, "row": np.full(len(corr), -1, np.int64)})
+    if corr.empty:
+        return features, Applied(status)
+    pos = pd.Index(features.articles["id"].astype(str)).get_indexer(corr["article"].astype(str))
+    a_row = pos.astype(np.int64)
+    missed = (corr["kind"] == "missed_act").to_numpy()
+    rows = np.full(len(corr), -1, dtype=np.int64)
+    on_match = ~missed
+    rows[on_match] = _locate(corr[on_match], features, lexicon, a_row[on_match])
+    mat = features.matches
+    strength = mat["strength"].to_numpy(np.float64).copy()
+    source = mat["source"].to_numpy(np.int64).copy()
+    target = mat["target"].to_numpy(np.int64).copy()
+    corrected = np.zeros(len(mat), dtype=np.int64)
+    ids = corr["id"].to_numpy(np.int64)
+    kind = corr["kind"].to_numpy()
+    third = np.int64(1 << THIRD_BIT)
+
+    def masks(col: str) -> np.ndarray:
+        out = np.full(len(corr), -1, dtype=np.int64)  # -1: keep as read
+        for i, codes in enumerate(corr[col]):
+            if codes:
+                try:
+                    out[i] = actor_mask(codes)
+                except KeyError:
+                    pass
+        return out
+
+    src_mask, tgt_mask = masks("source"), masks("target")
+    # Fixed order per match: the strength set, its sign flipped, the actors set, then "not between
+    # the pair" overriding everything; corrections of one kind apply in the order they were made.
+    for k in ("wrong_strength", "wrong_direction", "wrong_actor", "not_between_pair"):
+        sel = np.flatnonzero((kind == k) & (rows >= 0))
+        if not len(sel):
+            continue
+        r = rows[sel]
+        if k == "wrong_strength":
+            strength[r] = corr["strength"].to_numpy(np.float64)[sel]
+        elif k == "wrong_direction":
+            for ri in r:  # two flips of one match cancel: sequential, not a fancy assignment
+                strength[ri] = -strength[ri] if strength[ri] != 0 else -1.0
+        elif k == "wrong_actor":
+            s, t = src_mask[sel], tgt_mask[sel]
+            source[r] = np.where(s >= 0, s, source[r])
+            target[r] = np.where(t >= 0, t, target[r])
+        else:
+            strength[r] = 0.0
+            source[r] = third
+            target[r] = third
+    order = np.argsort(ids[rows >= 0], kind="stable")
+    hit = np.flatnonzero(rows >= 0)[order]
+    corrected[rows[hit]] = ids[hit]
+    new_mat = mat.assign(strength=strength, source=source, target=target, corrected=corrected)
+    p_rows = np.full(len(corr), -1, dtype=np.int64)
+    if missed.any():
+        p_rows[missed] = _passage_of(corr[missed], features, a_row[missed])
+        add = np.flatnonzero(missed & (p_rows >= 0))
+        if len(add):
+            pas = features.passages
+            index = lexicon.index()
+            pr = p_rows[add]
+            cue = np.array([index.get(c, -1) for c in corr["cue"].to_numpy()[add]], dtype=np.int64)
+            good = cue >= 0
+            add, pr, cue = add[good], pr[good], cue[good]
+            st = corr["strength"].to_numpy()[add]
+            extra = pd.DataFrame({
+                "article": pas["article"].to_numpy(np.int64)[pr], "passage": pr, "cue": cue.astype(np.int32),
+                "start": pas["start"].to_numpy(np.int64)[pr], "end": pas["end"].to_numpy(np.int64)[pr],
+                "matched": [str(corr["matched"].iat[i] or "") for i in add],
+                "strength": np.array([1.0 if v is None or pd.isna(v) else float(v) for v in st], dtype=np.float64),
+                "negated": False, "hedged": False,
+                "source": np.maximum(src_mask[add], 0), "target": np.maximum(tgt_mask[add], 0),
+                "corrected": ids[add],
+            })
+            n0 = len(new_mat)
+            new_mat = pd.concat([new_mat, extra.astype(new_mat.dtypes.to_dict())], ignore_index=True)
+            rows[add] = np.arange(n0, n0 + len(add))
+            # Matches stay grouped by article and passage, as extraction writes them.
+            new_mat = new_mat.iloc[np.lexsort((new_mat["start"].to_numpy(), new_mat["passage"].to_numpy()))]
+            moved = np.empty(len(new_mat), dtype=np.int64)
+            moved[new_mat.index.to_numpy()] = np.arange(len(new_mat))
+            rows = np.where(rows >= 0, moved[np.maximum(rows, 0)], -1)
+            new_mat = new_mat.reset_index(drop=True)
+    status["row"] = rows
+    status["state"] = np.where(rows >= 0, APPLIED, np.where(a_row >= 0, UNMATCHED, ABSENT))
+    out = Features(articles=features.articles, passages=features.passages, matches=new_mat,
+                   lexicon_version=features.lexicon_version)
+    return out, Applied(status)
+
+
+def corrected_ids(features: Features) -> np.ndarray:
+    """Per match: the id of the correction applied to it, 0 for none."""
+    col = features.matches.get("corrected")
+    return np.zeros(len(features.matches), dtype=np.int64) if col is None else col.to_numpy(np.int64)
+
+
+def for_match(features: Features, lexicon: Lexicon, row: int, kind: str, **fields) -> Correction:
+    """A correction of the match at ``row`` of ``features`` (as read now: its reading becomes
+    ``original``); ``fields``: source, target, strength, reason."""
+    g = gazetteer()
+    m = features.matches.iloc[int(row)]
+    p = features.passages.iloc[int(m["passage"])]
+    fam = lexicon.families[int(m["cue"])]
+    original = {
+        "source": g.codes_of(int(m["source"])), "target": g.codes_of(int(m["target"])),
+        "strength": float(m["strength"]), "direction": fam.direction,
+        "negated": bool(m["negated"]), "hedged": bool(m["hedged"]),
+    }
+    return Correction(
+        article=str(features.articles["id"].iat[int(m["article"])]), kind=kind,
+        p_start=int(p["start"]), p_end=int(p["end"]), cue=fam.id, m_start=int(m["start"]), m_end=int(m["end"]),
+        matched=str(m["matched"]), original=original, **fields,
+    )
+
+
+def for_passage(features: Features, lexicon: Lexicon, row: int, cue: str, **fields) -> Correction:
+    """A missed act in the passage at ``row`` of ``features``, of family ``cue``; ``fields``:
+    source, target, strength, reason. Its matched text is the passage's (the act it reports)."""
+    p = features.passages.iloc[int(row)]
+    text = " ".join(str(p["text"]).split())
+    return Correction(
+        article=str(features.articles["id"].iat[int(p["article"])]), kind="missed_act",
+        p_start=int(p["start"]), p_end=int(p["end"]), cue=cue, matched=text[:300], original={}, **fields,
+    )
+
+
+def describe(rec: pd.Series | dict) -> str:
+    """One line: what the correction says (plain text)."""
+    kind = rec["kind"]
+    if kind == "wrong_actor":
+        return f"actors {rec['source'] or '?'} -> {rec['target'] or '?'}"
+    if kind == "wrong_strength":
+        return f"strength {float(rec['strength']):g}"
+    if kind == "missed_act":
+        st = rec["strength"]
+        st = 1.0 if st is None or pd.isna(st) else float(st)
+        return f"missed act of {rec['cue']} by {rec['source'] or '?'} on {rec['target'] or '?'} (strength {st:g})"
+    return KIND_LABELS[kind]

@@ -1,0 +1,204 @@
+"""Corrections of cue readings: stored in both backends, logged, undoable, applied to every
+score, kept (and reported) across a lexicon change."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from metrics.cli import main
+from metrics.errors import MetricsError
+from metrics.events.extract import Article
+from metrics.events.lexicon import DEFAULT_LEXICON, load_lexicon
+from metrics.score import corrections as C
+from metrics.score.scoring import prepare, raw_scores, score_table
+from metrics.store import corrections as SC
+from metrics.store.core import Store
+
+# Written for these tests: a memo misread as an agreement, a sanction, an accusation.
+TEXT = (
+    "May 3, 2022\nTrade memo\n\n"
+    "Washington signed a memorandum with its allies on chip supply chains, officials said. "
+    "The United States imposed sanctions on Chinese chip makers on Tuesday. "
+    "Beijing accused Washington of bullying and said it would respond."
+)
+OTHER = "June 1, 2022\nTalks\n\nThe United States and China held talks in Geneva on Friday."
+
+
+@pytest.fixture
+def store(db_location):
+    s = Store(db_location)
+    s.add(Article(text=TEXT, id="memo"))
+    s.add(Article(text=OTHER, id="talks"))
+    yield s
+    s.close()
+
+
+def _row(feats, cue, text=None):
+    mat = feats.matches
+    ok = mat["cue"].to_numpy() == feats_cue(cue)
+    if text:
+        ok &= np.array([text in m for m in mat["matched"].astype(str)])
+    return int(np.flatnonzero(ok)[0])
+
+
+def feats_cue(cue):
+    return load_lexicon(DEFAULT_LEXICON).index()[cue]
+
+
+def _raw(store, article="memo"):
+    t = score_table(prepare(store.features(), "US-CN", store.lexicon))
+    return float(t.set_index("id").loc[article, "raw"])
+
+
+def test_each_kind_changes_the_reading_and_undo_restores_it(store):
+    f = store.article_features("memo")
+    lex = store.lexicon
+    before = _raw(store)
+    m_before = store.features(corrected=False).matches.copy()
+    sanction = _row(f, "sanctions")
+    cid = SC.add(store, C.for_match(f, lex, sanction, "wrong_direction", reason="lifted, not imposed"), who="ana")
+    after = _raw(store)
+    assert after < before  # a sanction read as easing: less tension
+    g = store.article_features("memo")
+    r = _row(g, "sanctions")
+    assert g.matches["strength"].iat[r] == -f.matches["strength"].iat[sanction]
+    assert g.matches["corrected"].iat[r] == cid
+    # In the log with who and what, undone like a removal, back with redo.
+    log = store.activity()
+    assert (log["action"].iloc[0], log["who"].iloc[0], log["id"].iloc[0]) == ("correct", "ana", "memo")
+    assert SC.undo(store, [cid], who="ana") == [cid]
+    assert _raw(store) == pytest.approx(before)
+    assert store.activity()["action"].iloc[0] == "undo correction"
+    assert SC.table(store).empty and len(SC.table(store, include_undone=True)) == 1
+    assert SC.redo(store, [cid]) == [cid]
+    assert _raw(store) == pytest.approx(after)
+    SC.discard(store, [cid])
+    assert SC.table(store, include_undone=True).empty
+    assert _raw(store) == pytest.approx(before)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(store.features().matches, m_before)
+
+
+def test_actor_strength_between_pair_and_missed_act(store):
+    f = store.article_features("memo")
+    lex = store.lexicon
+    acc = _row(f, "accusation")
+    SC.add(store, C.for_match(f, lex, acc, "wrong_actor", source="US", target="CN"))
+    g = store.article_features("memo")
+    from metrics.events.dyad import gazetteer
+
+    r = _row(g, "accusation")
+    assert (gazetteer().codes_of(int(g.matches["source"].iat[r])), gazetteer().codes_of(int(g.matches["target"].iat[r]))) == ("US", "CN")
+    prep = prepare(g, "US-CN", lex)
+    from metrics.score.scoring import explain
+
+    doc = explain(prep, 0)
+    cue = next(c for p in doc["passages"] for c in p["cues"] if c["id"] == "accusation")
+    assert cue["actor"] == "US"  # now the US's act
+    s_row = _row(g, "sanctions")
+    SC.add(store, C.for_match(g, lex, s_row, "wrong_strength", strength=0.25))
+    assert store.article_features("memo").matches["strength"].iat[s_row] == 0.25
+    n_before = len(store.features().matches)
+    raw0 = _raw(store)
+    SC.add(store, C.for_passage(g, lex, 0 + int(np.flatnonzero(g.passages["text"].str.contains("accused"))[0]),
+                                "threat_force", source="CN", target="US", reason="'respond' is a threat here"))
+    h = store.features()
+    assert len(h.matches) == n_before + 1
+    assert _raw(store) > raw0
+    # Not between the pair: counts for nothing whatever its weight.
+    k = store.article_features("memo")
+    SC.add(store, C.for_match(k, lex, _row(k, "sanctions"), "not_between_pair"))
+    prep = prepare(store.article_features("memo"), "US-CN", lex)
+    i = _row(prep.features, "sanctions")
+    assert prep.match_base[i] == 0 and prep.event[i] == 0
+    # The other article is untouched.
+    assert _raw(store, "talks") == pytest.approx(float(score_table(prepare(store.features(corrected=False), "US-CN", lex)).set_index("id").loc["talks", "raw"]))
+
+
+def test_bad_corrections_are_refused_in_one_line(store):
+    f = store.article_features("memo")
+    c = C.for_match(f, store.lexicon, 0, "wrong_actor", source="ZZ")
+    with pytest.raises(MetricsError, match="unknown actor 'ZZ'"):
+        SC.add(store, c)
+    c = C.for_match(f, store.lexicon, 0, "wrong_strength", strength=float("nan"))
+    with pytest.raises(MetricsError, match="strength"):
+        SC.add(store, c)
+    c = C.for_match(f, store.lexicon, 0, "wrong_direction")
+    c.article = "nope"
+    with pytest.raises(MetricsError, match="no stored article"):
+        SC.add(store, c)
+
+
+def test_purge_deletes_an_articles_corrections(store):
+    f = store.article_features("memo")
+    SC.add(store, C.for_match(f, store.lexicon, 0, "wrong_direction"))
+    store.remove(["memo"])
+    assert SC.status(store)["state"].tolist() == ["absent"]
+    store.purge(["memo"])
+    assert SC.table(store, include_undone=True).empty
+
+
+def _lexicon_without(tmp_path, family: str, pattern_word: str):
+    """The default lexicon with every pattern of ``family`` containing ``pattern_word`` removed."""
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+    for fam in data["families"]:
+        if fam["id"] == family:
+            fam["patterns"] = [p for p in fam["patterns"] if pattern_word not in p] or ["zzzz never matches zzzz"]
+    data["version"] = str(data["version"]) + "-test"
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_lexicon_change_reports_unmatched_and_reapply_or_discard(tmp_path, db_location, capsys):
+    with Store(db_location) as s:
+        s.add(Article(text=TEXT, id="memo"))
+        f = s.article_features("memo")
+        kept = SC.add(s, C.for_match(f, s.lexicon, _row(f, "sanctions"), "wrong_direction"))
+        lost = SC.add(s, C.for_match(f, s.lexicon, _row(f, "accusation"), "wrong_actor", source="CN", target="US"))
+    new_lex = _lexicon_without(tmp_path, "accusation", "accus")
+    with Store(db_location, lexicon=new_lex) as s2:
+        assert s2.stale() == 1
+        st = SC.status(s2).set_index("id")["state"]
+        assert st[kept] == "applied" and st[lost] == "unmatched"  # reported, not dropped
+        feats = s2.features()
+        assert feats.correction_status.set_index("id")["state"][lost] == "unmatched"
+        g = s2.article_features("memo")
+        # Re-applied to the match now found in its passage under another family, or discarded.
+        other = g.matches[g.matches["passage"] == g.matches["passage"].iat[_row(g, "sanctions")] + 1]
+        if len(other):
+            cue = new_lex.ids[int(other["cue"].iat[0])]
+            SC.reanchor(s2, lost, cue=cue)
+            assert SC.status(s2).set_index("id")["state"][lost] == "applied"
+        else:
+            with pytest.raises(MetricsError, match="discard it"):
+                SC.reanchor(s2, lost)
+            SC.discard(s2, [lost])
+            assert lost not in set(SC.table(s2)["id"])
+
+
+def test_cli_add_list_check_undo(tmp_path, capsys):
+    db = str(tmp_path / "c.db")
+    art = tmp_path / "memo.txt"
+    art.write_text(TEXT, encoding="utf-8")
+    assert main(["ingest", str(art), "--db", db, "--quiet"]) == 0
+    aid = Store(db).articles()["id"].iat[0]
+    assert main(["corrections", "add", aid, "--kind", "wrong_direction", "--cue", "sanctions", "--db", db,
+                 "--reason", "read backwards"]) == 0
+    assert main(["corrections", "add", aid, "--kind", "wrong_actor", "--cue", "sanctions", "--source", "XX", "--db", db]) == 2
+    assert "unknown actor 'XX'" in capsys.readouterr().err
+    assert main(["corrections", "list", "--format", "json", "--db", db]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["kind"], r["cue"], r["state"], r["reason"]) for r in rows] == [("wrong_direction", "sanctions", "applied", "read backwards")]
+    assert main(["corrections", "check", "--db", db]) == 0
+    assert "1 applied, 0 unmatched" in capsys.readouterr().out
+    assert main(["log", "--db", db, "--limit", "1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["action"] == "correct"
+    assert main(["corrections", "undo", str(rows[0]["id"]), "--db", db]) == 0
+    assert main(["corrections", "undo", "99", "--db", db]) == 1

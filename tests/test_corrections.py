@@ -202,3 +202,51 @@ def test_cli_add_list_check_undo(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["action"] == "correct"
     assert main(["corrections", "undo", str(rows[0]["id"]), "--db", db]) == 0
     assert main(["corrections", "undo", "99", "--db", db]) == 1
+
+
+def test_every_view_uses_them_export_explain_and_sides(tmp_path, capsys):
+    db = str(tmp_path / "v.db")
+    art = tmp_path / "memo.txt"
+    art.write_text(TEXT, encoding="utf-8")
+    assert main(["ingest", str(art), "--db", db, "--quiet"]) == 0
+    with Store(db) as s:
+        aid = s.articles()["id"].iat[0]
+        before = score_table(prepare(s.features(), "US-CN", s.lexicon)).iloc[0]
+        f = s.article_features(aid)
+        SC.add(s, C.for_match(f, s.lexicon, _row(f, "accusation"), "wrong_actor", source="US", target="CN"), who="ana")
+        after = score_table(prepare(s.features(), "US-CN", s.lexicon)).iloc[0]
+    # Who escalates: the accusation moved from China's column to the US's; raw is unchanged.
+    assert after["raw_by_US"] > before["raw_by_US"] and after["raw_by_CN"] < before["raw_by_CN"]
+    assert after["raw"] == pytest.approx(before["raw"], abs=1e-3)
+    out = tmp_path / "scores.csv"
+    assert main(["export", "-o", str(out), "--db", db]) == 0
+    import pandas as pd
+
+    exported = pd.read_csv(out).iloc[0]
+    assert exported["raw_by_US"] == pytest.approx(after["raw_by_US"], abs=1e-3)
+    capsys.readouterr()
+    assert main(["explain", "--db", db, "--id", aid, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    cue = next(c for p in doc["passages"] for c in p["cues"] if c["id"] == "accusation")
+    assert cue["corrected"] and cue["correction"]["who"] == "ana" and cue["source"] == "US"
+    assert cue["correction"]["original"]["source"] == "CN"  # the reading it replaced, kept
+    # explain PATH --db applies the same correction to the text read again.
+    assert main(["explain", str(art), "--db", db]) == 0
+    assert "corrected #1 by ana: actors US -> CN (was CN -> " in capsys.readouterr().out
+
+
+def test_unmatched_corrections_are_reported_by_list(tmp_path, capsys, monkeypatch):
+    db = str(tmp_path / "u.db")
+    with Store(db) as s:
+        s.add(Article(text=TEXT, id="memo"))
+        f = s.article_features("memo")
+        SC.add(s, C.for_match(f, s.lexicon, _row(f, "accusation"), "wrong_direction"))
+    import metrics.store.core as core
+
+    lex = _lexicon_without(tmp_path, "accusation", "accus")
+    monkeypatch.setattr(core, "default_lexicon", lambda: lex)  # as if data/lexicon.yaml had changed
+    capsys.readouterr()
+    assert main(["list", "--db", db]) == 0
+    assert "1 correction no longer match their cue" in capsys.readouterr().err
+    assert main(["corrections", "check", "--db", db]) == 1
+    assert "no longer matches; re-apply it" in capsys.readouterr().out

@@ -14,7 +14,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.articles < 1 or args.reweight < 0 or args.repeat < 1:
         raise MetricsError("--articles and --repeat must be >= 1, --reweight >= 0")
     try:
-        result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir)
+        result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir,
+                           corrections=args.corrections)
     except RuntimeError as err:
         raise MetricsError(str(err)) from None
     if args.format == "json":
@@ -39,6 +40,8 @@ def register(sub) -> None:
     p.add_argument("--reweight", type=int, default=100_000, metavar="N", help="stored articles to re-weight (default: 100000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="corpus seed (default: 0)")
     p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs of (a) and (b), alternating; medians reported (default: 3)")
+    p.add_argument("--corrections", type=int, default=1000, metavar="N",
+                   help="(e) time applying N analysts' corrections to 10,000 articles' features (default: 1000; 0 skips)")
     p.add_argument("--dask", action="store_true", help="also time 'score --engine dask' on a local cluster")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--workdir", metavar="DIR", help="where the temporary corpus goes (default: the system temp folder)")

@@ -78,9 +78,19 @@ def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     if stale:
         print(f"recomputing the features of {stale} articles for the current lexicon...", file=sys.stderr)
     feats = store.features(include_text=include_text, duplicates=True)
+    report_unmatched(feats)
     weights = load_weights(args.weights, store.lexicon) if args.weights else None
     prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
     return prep, weights
+
+
+def report_unmatched(feats) -> None:
+    """One line on stderr when some corrections no longer match their cue (never dropped in silence)."""
+    status = getattr(feats, "correction_status", None)
+    n = 0 if status is None else int((status["state"] == "unmatched").sum())
+    if n:
+        print(f"{n} correction{'s' if n != 1 else ''} no longer match their cue (the lexicon or extractor changed) and "
+              "are not applied: python -m metrics corrections check", file=sys.stderr)
 
 
 def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:

@@ -165,21 +165,23 @@ def _locate(corr: pd.DataFrame, features: Features, lexicon: Lexicon, a_row: np.
     cand = pd.DataFrame({
         "row": near, "article": m_art[near], "cue": mat["cue"].to_numpy(np.int64)[near],
         "start": mat["start"].to_numpy(np.int64)[near], "end": mat["end"].to_numpy(np.int64)[near],
-        "text": [str(t).casefold().strip() for t in mat["matched"].to_numpy()[near]],
     })
     want = pd.DataFrame({
         "k": np.arange(len(corr)), "article": a_row, "cue": cue,
         "m_start": corr["m_start"].fillna(-1).to_numpy(np.int64), "m_end": corr["m_end"].fillna(-1).to_numpy(np.int64),
         "p_start": corr["p_start"].to_numpy(np.int64), "p_end": corr["p_end"].to_numpy(np.int64),
-        "want": [str(t or "").casefold().strip() for t in corr["matched"]],
+        "want": [str(t or "").lower().strip() for t in corr["matched"]],
     })
     j = want.merge(cand, on=["article", "cue"])
     if j.empty:
         return out
-    same_place = (j["start"] == j["m_start"]) & (j["end"] == j["m_end"])
-    inside = (j["start"] >= j["p_start"]) & (j["end"] <= j["p_end"])
-    ok = same_place | ((j["text"] == j["want"]) & inside)
-    j = j[ok].assign(dist=(j["start"] - j["m_start"]).abs())
+    # Text is compared only for the few matches of the same article and family (vectorised).
+    text = mat["matched"].iloc[j["row"].to_numpy()].astype(str).str.lower().str.strip().to_numpy()
+    same_place = ((j["start"] == j["m_start"]) & (j["end"] == j["m_end"])).to_numpy()
+    inside = ((j["start"] >= j["p_start"]) & (j["end"] <= j["p_end"])).to_numpy()
+    ok = same_place | ((text == j["want"].to_numpy()) & inside)
+    j = j[ok]
+    j = j.assign(dist=(j["start"] - j["m_start"]).abs())
     best = j.sort_values(["k", "dist"], kind="stable").drop_duplicates("k")
     out[best["k"].to_numpy()] = best["row"].to_numpy()
     return out
@@ -193,17 +195,42 @@ def _passage_of(corr: pd.DataFrame, features: Features, a_row: np.ndarray) -> np
     if len(corr) == 0 or len(pas) == 0:
         return out
     p_art = pas["article"].to_numpy(np.int64)
-    near = np.flatnonzero(np.isin(p_art, a_row[a_row >= 0]))
-    cand = pd.DataFrame({"row": near, "article": p_art[near], "start": pas["start"].to_numpy(np.int64)[near],
-                         "end": pas["end"].to_numpy(np.int64)[near]})
-    want = pd.DataFrame({"k": np.arange(len(corr)), "article": a_row,
-                         "p_start": corr["p_start"].to_numpy(np.int64), "p_end": corr["p_end"].to_numpy(np.int64)})
-    j = want.merge(cand, on="article")
-    overlap = np.minimum(j["end"], j["p_end"]) - np.maximum(j["start"], j["p_start"])
-    j = j.assign(overlap=overlap)[overlap > 0]
-    best = j.sort_values(["k", "overlap"], ascending=[True, False], kind="stable").drop_duplicates("k")
-    out[best["k"].to_numpy()] = best["row"].to_numpy()
+    starts, ends = pas["start"].to_numpy(np.int64), pas["end"].to_numpy(np.int64)
+    lo = np.searchsorted(p_art, a_row, side="left")  # passages are grouped by article, in order
+    hi = np.searchsorted(p_art, a_row, side="right")
+    ps, pe = corr["p_start"].to_numpy(np.int64), corr["p_end"].to_numpy(np.int64)
+    for k in np.flatnonzero((a_row >= 0) & (hi > lo)):  # missed acts are few: one small slice each
+        overlap = np.minimum(ends[lo[k]:hi[k]], pe[k]) - np.maximum(starts[lo[k]:hi[k]], ps[k])
+        best = int(overlap.argmax())
+        if overlap[best] > 0:
+            out[k] = lo[k] + best
     return out
+
+
+def _with_rows(mat: pd.DataFrame, extra: dict[str, np.ndarray], matched: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``mat`` with the rows ``extra`` (numeric columns) and ``matched`` (their texts) added, kept
+    grouped by article and passage as extraction writes them, column by column in numpy and
+    Arrow (a frame-wide concat and take cost several times more); and where each row (old, then added) went."""
+    import pyarrow as pa
+
+    n0 = len(mat)
+    cols = {c: np.concatenate([mat[c].to_numpy(), np.asarray(extra[c]).astype(mat[c].dtype)])
+            for c in mat.columns if c != "matched"}
+    perm = np.lexsort((cols["start"], cols["passage"]))
+    moved = np.empty(len(perm), dtype=np.int64)
+    moved[perm] = np.arange(len(perm))
+    old = mat["matched"]
+    try:
+        old_arr = pa.array(old.array).cast(pa.large_string())  # Arrow-backed text: no Python str per row
+    except (TypeError, pa.ArrowInvalid):
+        old_arr = pa.array([str(t) for t in old], type=pa.large_string())
+    texts = pa.concat_arrays([old_arr, pa.array(matched, type=pa.large_string())]).take(pa.array(perm))
+    out = pd.DataFrame({c: v[perm] for c, v in cols.items()})
+    try:
+        out["matched"] = pd.array(texts, dtype=old.dtype)
+    except (TypeError, ValueError):
+        out["matched"] = pd.Series(texts.to_pylist(), dtype=old.dtype)
+    return out[list(mat.columns)], moved
 
 
 def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tuple[Features, Applied]:
@@ -233,14 +260,13 @@ def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tu
     third = np.int64(1 << THIRD_BIT)
 
     def masks(col: str) -> np.ndarray:
-        out = np.full(len(corr), -1, dtype=np.int64)  # -1: keep as read
-        for i, codes in enumerate(corr[col]):
-            if codes:
-                try:
-                    out[i] = actor_mask(codes)
-                except KeyError:
-                    pass
-        return out
+        known: dict[str, int] = {}
+        for codes in set(corr[col].dropna()):
+            try:
+                known[codes] = actor_mask(codes)
+            except KeyError:
+                pass
+        return np.array([known.get(c, -1) if c else -1 for c in corr[col]], dtype=np.int64)  # -1: keep as read
 
     src_mask, tgt_mask = masks("source"), masks("target")
     # Fixed order per match: the strength set, its sign flipped, the actors set, then "not between
@@ -279,24 +305,17 @@ def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tu
             good = cue >= 0
             add, pr, cue = add[good], pr[good], cue[good]
             st = corr["strength"].to_numpy()[add]
-            extra = pd.DataFrame({
-                "article": pas["article"].to_numpy(np.int64)[pr], "passage": pr, "cue": cue.astype(np.int32),
+            extra = {
+                "article": pas["article"].to_numpy(np.int64)[pr], "passage": pr, "cue": cue,
                 "start": pas["start"].to_numpy(np.int64)[pr], "end": pas["end"].to_numpy(np.int64)[pr],
-                "matched": [str(corr["matched"].iat[i] or "") for i in add],
                 "strength": np.array([1.0 if v is None or pd.isna(v) else float(v) for v in st], dtype=np.float64),
-                "negated": False, "hedged": False,
-                "source": np.maximum(src_mask[add], 0), "target": np.maximum(tgt_mask[add], 0),
-                "corrected": ids[add],
-            })
+                "negated": np.zeros(len(add), dtype=bool), "hedged": np.zeros(len(add), dtype=bool),
+                "source": np.maximum(src_mask[add], 0), "target": np.maximum(tgt_mask[add], 0), "corrected": ids[add],
+            }
             n0 = len(new_mat)
-            new_mat = pd.concat([new_mat, extra.astype(new_mat.dtypes.to_dict())], ignore_index=True)
             rows[add] = np.arange(n0, n0 + len(add))
-            # Matches stay grouped by article and passage, as extraction writes them.
-            new_mat = new_mat.iloc[np.lexsort((new_mat["start"].to_numpy(), new_mat["passage"].to_numpy()))]
-            moved = np.empty(len(new_mat), dtype=np.int64)
-            moved[new_mat.index.to_numpy()] = np.arange(len(new_mat))
+            new_mat, moved = _with_rows(new_mat, extra, [str(corr["matched"].iat[i] or "") for i in add])
             rows = np.where(rows >= 0, moved[np.maximum(rows, 0)], -1)
-            new_mat = new_mat.reset_index(drop=True)
     status["row"] = rows
     status["state"] = np.where(rows >= 0, APPLIED, np.where(a_row >= 0, UNMATCHED, ABSENT))
     out = Features(articles=features.articles, passages=features.passages, matches=new_mat,
@@ -352,3 +371,29 @@ def describe(rec: pd.Series | dict) -> str:
         st = 1.0 if st is None or pd.isna(st) else float(st)
         return f"missed act of {rec['cue']} by {rec['source'] or '?'} on {rec['target'] or '?'} (strength {st:g})"
     return KIND_LABELS[kind]
+
+
+def annotate(doc: dict, features: Features, records: pd.DataFrame) -> dict:
+    """Mark the cues of an ``explain`` or drill-down ``doc`` (of one article of ``features``)
+    that a correction changed: ``corrected`` (bool) and ``correction`` (id, kind, label, who, at,
+    reason, what it says, and the ``original`` reading) so a view can show both."""
+    mat = features.matches
+    ids = corrected_ids(features)
+    by_id = {int(r["id"]): r for _, r in records.iterrows()} if len(records) else {}
+    art = features.articles["id"].astype(str).to_numpy()
+    where: dict[tuple, list[int]] = {}  # (article, start, end) -> the corrections there
+    for mi in np.flatnonzero(ids):
+        key = (art[int(mat["article"].iat[mi])], int(mat["start"].iat[mi]), int(mat["end"].iat[mi]))
+        where.setdefault(key, []).append(int(ids[mi]))
+    for p in doc.get("passages", []):
+        for c in p["cues"]:
+            here = where.get((str(doc.get("id")), int(c["start"]), int(c["end"])), [])
+            cid = next((v for v in here if v in by_id and by_id[v]["cue"] == c["id"]), 0)
+            rec = by_id.get(cid)
+            c["corrected"] = rec is not None
+            if rec is not None:
+                c["correction"] = {
+                    "id": cid, "kind": rec["kind"], "label": KIND_LABELS[rec["kind"]], "who": rec["who"],
+                    "at": rec["at"], "reason": rec["reason"], "says": describe(rec), "original": original_of(rec),
+                }
+    return doc

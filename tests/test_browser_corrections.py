@@ -67,6 +67,31 @@ def _csv_tension(pg, article_id: str, tmp_path) -> float:
     return float(table.set_index("id").loc[article_id, "tension"])
 
 
+def _learn_from(db, aid: str, tmp_path) -> None:
+    """validate and calibrate --corrections on the database the dashboard wrote: the correction
+    made in the browser is a labelled row (tariffs read backwards: material cooperation, 2)."""
+    from metrics.cli import main
+    from metrics.score import corrections as C
+
+    exported = tmp_path / "corrections.tsv"
+    assert main(["corrections", "export", "-o", str(exported), "--db", str(db)]) == 0
+    ((sentence, label),) = [line.split("\t") for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert label == "2" and "tariff" in sentence.lower()
+    # Three missed acts in other passages, so that each class has two rows to cross-validate.
+    with Store(db) as s:
+        f = s.article_features(aid)
+        for p, cue in ((1, "threat_force"), (2, "threat_force"), (3, "agreement")):
+            SC.add(s, C.for_passage(f, s.lexicon, p, cue, source="US", target="CN"), who="ana")
+        ids = SC.table(s)["id"].tolist()
+    try:
+        assert main(["validate", "--corrections", "--db", str(db)]) == 0
+        assert main(["calibrate", "--corrections", "--db", str(db), "-o", str(tmp_path / "w.json"), "--folds", "2", "--l2", "1"]) == 0
+        assert "sanctions" in (tmp_path / "w.json").read_text()
+    finally:
+        with Store(db) as s:
+            SC.discard(s, ids[1:])  # the browser's correction stays for the rest of the test
+
+
 def _expand(pg) -> None:
     head = pg.locator("[data-testid='stExpander'] summary", has_text="Correct a reading").first
     if pg.locator("[data-testid='stExpander']", has_text="Correct a reading").first.locator("[data-testid='stExpanderDetails']").is_hidden():
@@ -100,6 +125,7 @@ def test_an_editor_corrects_a_cue_the_chart_and_csv_change_a_viewer_cannot_and_u
         assert (last["who"], last["action"], last["id"]) == ("ana", "correct", aid)
         (rec,) = SC.table(s).itertuples()
         assert (rec.kind, rec.cue, rec.who, rec.reason) == ("wrong_direction", "sanctions", "ana", "tariffs lifted, not raised")
+    _learn_from(server["db"], aid, tmp_path)
 
     # A viewer sees the corrected reading and who made it, and no control to correct.
     viewer = page.context.browser.new_context(viewport={"width": 1440, "height": 1800})

@@ -250,3 +250,72 @@ def test_unmatched_corrections_are_reported_by_list(tmp_path, capsys, monkeypatc
     assert "1 correction no longer match their cue" in capsys.readouterr().err
     assert main(["corrections", "check", "--db", db]) == 1
     assert "no longer matches; re-apply it" in capsys.readouterr().out
+
+
+# Written for these tests: sentences whose first reading the analyst corrects.
+LABELLED = (
+    "July 2, 2022\nPorts\n\n"
+    "Washington imposed sanctions on Chinese shipping firms on Monday. "
+    "Beijing praised the decision of the US port authority as a provocation. "
+    "The United States and China signed an agreement on port inspections. "
+    "China held talks with the United States on fishing rights."
+)
+
+
+def _labelled_db(tmp_path) -> tuple[str, str]:
+    db = str(tmp_path / "l.db")
+    with Store(db) as s:
+        s.add(Article(text=LABELLED, id="ports"))
+        f = s.article_features("ports")
+        lex = s.lexicon
+        SC.add(s, C.for_match(f, lex, _row(f, "praise"), "wrong_direction", reason="sarcasm"), who="ana")
+        SC.add(s, C.for_match(f, lex, _row(f, "sanctions"), "wrong_actor", source="US", target="CN"), who="ana")
+        SC.add(s, C.for_match(f, lex, _row(f, "agreement"), "wrong_strength", strength=1.5), who="ana")
+        p = int(np.flatnonzero(f.passages["text"].str.contains("fishing"))[0])
+        SC.add(s, C.for_passage(f, lex, p, "cooperation", source="CN", target="US"), who="ana")
+    return db, DEFAULT_LEXICON.read_text(encoding="utf-8")
+
+
+def test_corrections_export_is_a_labelled_set(tmp_path, capsys):
+    db, _ = _labelled_db(tmp_path)
+    tsv, jsonl = tmp_path / "c.tsv", tmp_path / "c.jsonl"
+    assert main(["corrections", "export", "-o", str(tsv), "--db", db]) == 0
+    assert main(["corrections", "export", "-o", str(jsonl), "--db", db]) == 0
+    lines = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    assert all(len(parts) == 2 for parts in lines)
+    got = {text.split()[1]: label for text, label in lines}
+    # praise flipped: verbal conflict; sanctions: material conflict; agreement: verbal cooperation
+    # (CAMEO 057 is root 05); the missed cooperation: material cooperation (CAMEO 06).
+    assert got == {"praised": "3", "imposed": "4", "United": "1", "held": "2"}
+    recs = [json.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines()]
+    by_kind = {r["kind"]: r for r in recs}
+    assert (by_kind["wrong_actor"]["source"], by_kind["wrong_actor"]["target"]) == ("US", "CN")
+    assert by_kind["missed_act"]["family"] == "cooperation" and by_kind["wrong_direction"]["reason"] == "sarcasm"
+    assert {r["who"] for r in recs} == {"ana"}
+    from metrics.score.validation import read_labelled
+
+    assert len(read_labelled(tsv)) == 4  # validate reads it back as headerless sentence<TAB>label
+
+
+def test_validate_and_calibrate_learn_from_corrections_never_the_lexicon(tmp_path, capsys):
+    db, lexicon_before = _labelled_db(tmp_path)
+    assert main(["validate", "--corrections", "--db", db, "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["file"] == f"corrections in {db}" and (rep["n"]["positive"], rep["n"]["negative"]) == (2, 2)
+    out = tmp_path / "w.json"
+    assert main(["calibrate", "--corrections", "--db", db, "-o", str(out), "--folds", "2", "--l2", "1"]) == 0
+    fitted = json.loads(out.read_text())
+    assert set(fitted) >= {"praise", "sanctions"}
+    assert DEFAULT_LEXICON.read_text(encoding="utf-8") == lexicon_before  # weights change, through a file you review
+    # A labelled file and the corrections together.
+    extra = tmp_path / "more.tsv"
+    extra.write_text("Beijing expelled American diplomats.\t4\nThe two sides signed a trade deal.\t1\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", str(extra), "--corrections", "--db", db, "--format", "json"]) == 0
+    n = json.loads(capsys.readouterr().out)["n"]
+    assert (n["positive"], n["negative"]) == (3, 3)
+    # Without corrections, one line and a non-zero exit.
+    empty = str(tmp_path / "e.db")
+    Store(empty).close()
+    assert main(["validate", "--corrections", "--db", empty]) != 0
+    assert "no corrections to learn from" in capsys.readouterr().err

@@ -154,6 +154,34 @@ def cmd_reapply(args: argparse.Namespace) -> int:
     return 1 if rep.failed else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """The corrections as a labelled set: ``sentence<TAB>label`` (.tsv, .txt) or JSONL with actors."""
+    from pathlib import Path
+
+    from metrics.score.validation import _write_atomic
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".tsv", ".txt", ".jsonl"):
+        raise MetricsError(f"-o {out}: name the file .tsv (sentence<TAB>label) or .jsonl (with actors)")
+    store = _open(args, create=False)
+    try:
+        data = SC.labelled_set(store)
+    finally:
+        store.close()
+    if suffix == ".jsonl":
+        clean = data.astype(object).where(data.notna(), None)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in clean.to_dict(orient="records"))
+    else:
+        # One line per sentence, no quoting: a tab or line break inside the text becomes a space.
+        text = "".join(f"{' '.join(t.split())}\t{label}\n" for t, label in zip(data["text"], data["label"]))
+    _write_atomic(out, text)
+    counts = data["label"].value_counts().sort_index()
+    print(f"wrote {len(data)} labelled sentences to {out} (labels: "
+          + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "none") + ")")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "corrections", help="analysts' corrections of misread cues: list, add, undo, check, export",
@@ -194,6 +222,16 @@ def register(sub) -> None:
     q = csub.add_parser("check", help="report corrections whose cue no longer matches (exit 1 if any)")
     add_db_option(q)
     q.set_defaults(func=cmd_check)
+
+    q = csub.add_parser("export", help="write the corrections as a labelled set (sentence<TAB>label, or JSONL with actors)",
+                        description="Each live correction as a labelled sentence: its passage's text and the corrected "
+                                    "reading's class (GDELT QuadClass: 1 verbal cooperation, 2 material cooperation, "
+                                    "3 verbal conflict, 4 material conflict; 0 no act between the pair). .tsv: headerless "
+                                    "sentence<TAB>label, as validate and calibrate read it; .jsonl: with family, direction, "
+                                    "CAMEO code, actors, who, when and why. Nothing here changes the lexicon.")
+    q.add_argument("-o", "--output", required=True, metavar="FILE", help=".tsv or .jsonl")
+    add_db_option(q)
+    q.set_defaults(func=cmd_export)
 
     q = csub.add_parser("reapply", help="re-anchor unmatched corrections to the match found now in their passage")
     q.add_argument("ids", nargs="+", type=int, metavar="ID")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from metrics.errors import MetricsError
@@ -194,3 +195,64 @@ def reanchor(store: Store, cid: int, who: str | None = None, cue: str | None = N
 
     store._write(run)
     return anchor
+
+
+LABELLED_COLUMNS = ["id", "text", "label", "label_name", "family", "direction", "cameo_code", "kind", "source", "target",
+                    "article", "who", "at", "reason", "features_version"]
+
+
+def _direction(rec: pd.Series, sign: float) -> float:
+    """The corrected reading's direction: +1 escalation, -1 de-escalation, 0 no act between the pair."""
+    was = C.original_of(rec).get("strength")
+    was = 1.0 if was is None else float(was)
+    kind = rec["kind"]
+    if kind == "not_between_pair":
+        return 0.0
+    if kind == "missed_act":
+        st = rec["strength"]
+        return 0.0 if st is not None and not pd.isna(st) and float(st) == 0 else sign
+    if kind == "wrong_direction":
+        return -sign * (1.0 if was == 0 else float(np.sign(was)))
+    if kind == "wrong_strength" and float(rec["strength"]) == 0:
+        return 0.0
+    return sign * float(np.sign(was))
+
+
+def labelled_set(store: Store) -> pd.DataFrame:
+    """The live corrections as labelled sentences (``LABELLED_COLUMNS``): the passage's text and
+    the corrected reading's class on GDELT's QuadClass (1 verbal cooperation, 2 material
+    cooperation, 3 verbal conflict, 4 material conflict; the tier is the family's CAMEO root) or
+    0 for "no act between the pair" (a cancelled or excluded reading). ``validate`` and
+    ``calibrate`` take conflict 3,4 against cooperation 1,2 by default."""
+    from metrics.score.events import QUAD_NAMES, cameo_table
+
+    recs = table(store)
+    if recs.empty:
+        return pd.DataFrame(columns=LABELLED_COLUMNS)
+    lex = store.lexicon
+    cameo = cameo_table(lex)
+    index = lex.index()
+    texts: dict[str, str] = {}
+    rows = []
+    for _, r in recs.iterrows():
+        if r["cue"] not in index:
+            continue  # a family the lexicon no longer has: no label to give
+        if r["article"] not in texts:
+            try:
+                texts[r["article"]] = store.article_text(r["article"])
+            except KeyError:
+                continue  # the article was removed: its corrections wait for a restore
+        text = " ".join(texts[r["article"]][int(r["p_start"]):int(r["p_end"])].split())
+        if not text:
+            continue
+        fam = lex.families[index[r["cue"]]]
+        d = _direction(r, fam.sign)
+        q = cameo.at[fam.id, "quad_class"]
+        verbal = q in (1, 3) if q is not None and not pd.isna(q) else True
+        label = 0 if d == 0 else (3 if verbal else 4) if d > 0 else (1 if verbal else 2)
+        rows.append((int(r["id"]), text, str(label), QUAD_NAMES.get(label, "no act between the pair"), fam.id,
+                     "none" if d == 0 else "escalation" if d > 0 else "de-escalation", cameo.at[fam.id, "cameo_code"],
+                     r["kind"], r["source"] if r["kind"] in ("wrong_actor", "missed_act") else C.original_of(r).get("source"),
+                     r["target"] if r["kind"] in ("wrong_actor", "missed_act") else C.original_of(r).get("target"),
+                     r["article"], r["who"], r["at"], r["reason"], r["features_version"]))
+    return pd.DataFrame(rows, columns=LABELLED_COLUMNS)

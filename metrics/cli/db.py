@@ -201,6 +201,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = EXPORT_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise MetricsError(f"-o {out}: name the file .csv, .parquet or .jsonl to choose the format")
+    if args.events:
+        return _export_events(args, out, fmt)
     store = _open(args, create=False)
     try:
         prep, weights = _scores(store, args, include_text=True)
@@ -215,6 +217,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             writer.close()
     print(f"wrote {len(prep.features.articles)} articles to {out} and {len(prep.features.passages)} passages to {pas_out}")
+    return 0
+
+
+def _export_events(args: argparse.Namespace, out: Path, fmt: str) -> int:
+    """``export --events``: one row per attributed act (metrics.score.events), CAMEO-coded."""
+    from metrics.score.events import EVENTS_SCHEMA, event_table
+
+    store = _open(args, create=False)
+    try:
+        prep, weights = _scores(store, args)
+        events = with_duplicate_of(store, event_table(prep, weights).rename(columns={"article_id": "id"})).rename(
+            columns={"id": "article_id"})
+    finally:
+        store.close()
+    writer = TableWriter(str(out), fmt, {**versions(prep.lexicon), "events_schema": EVENTS_SCHEMA, "dyad": prep.dyad.name})
+    try:
+        writer.write(events)
+    finally:
+        writer.close()
+    acts = int((events["record_type"] == "act").sum())
+    print(f"wrote {acts} acts ({int(events['corrected'].sum())} corrected) and {len(events) - acts} tone rows of "
+          f"{events['article_id'].nunique()} articles to {out}")
     return 0
 
 
@@ -282,5 +306,9 @@ def register(sub) -> None:
     add_db_option(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="articles file, .csv, .parquet or .jsonl; passages go to OUT.passages.<suffix>")
+    p.add_argument("--events", action="store_true",
+                   help="write instead one row per attributed act (source, target, cue family, CAMEO code and root, "
+                        "Goldstein value, signed contribution, corrected) plus a tone row per article: an article's "
+                        "rows add up to its raw score (docs/events-export.md)")
     add_scoring_options(p)
     p.set_defaults(func=cmd_export)

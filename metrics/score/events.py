@@ -24,8 +24,9 @@ CAMEO_MAP = "cameo_map.tsv"
 # GDELT's QuadClass from the CAMEO root: 1 verbal cooperation (01-05), 2 material cooperation
 # (06-09), 3 verbal conflict (10-14), 4 material conflict (15-20).
 QUAD_NAMES = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
+EVENTS_SCHEMA = "tension.events.v1"  # the columns below; a change of them is a new version
 EVENT_COLUMNS = [
-    "event_id", "article_id", "event_date", "passage", "passage_start", "passage_end", "match_start", "match_end",
+    "record_type", "event_id", "article_id", "event_date", "passage", "passage_start", "passage_end", "match_start", "match_end",
     "source_actor", "target_actor", "acted_by", "cue_family", "cameo_code", "cameo_root", "quad_class", "goldstein",
     "contribution", "corrected", "correction_id", "matched_text", "url",
 ]
@@ -69,10 +70,12 @@ def cameo_table(lexicon: Lexicon) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["family", "cameo_code", "cameo_root", "goldstein", "quad_class"]).set_index("family")
 
 
-def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool = False) -> pd.DataFrame:
-    """One row per attributed act (``EVENT_COLUMNS``), in article and text order. ``goldstein`` is
-    the mapped code's value, its sign flipped for an act read the other way (negated cooperation,
-    or a wrong-direction correction)."""
+def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool = False, tone: bool = True) -> pd.DataFrame:
+    """One row per attributed act (``EVENT_COLUMNS``, ``record_type`` "act"), in article and text
+    order, and with ``tone`` one "tone" row per article whose tone moved its score (no actors, no
+    CAMEO code): then an article's rows add up to its raw score. ``goldstein`` is the mapped code's
+    value, its sign flipped for an act read the other way (negated cooperation, or a
+    wrong-direction correction)."""
     f = prep.features
     mat = f.matches
     m_contrib, _ = contributions(prep, weights)
@@ -100,6 +103,7 @@ def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool 
     arts = f.articles
     dates = arts["date"].to_numpy()[art]
     out = pd.DataFrame({
+        "record_type": "act",
         "event_id": [f"{a}-{int(s)}-{c}" for a, s, c in zip(arts["id"].to_numpy()[art], mat["start"].to_numpy()[rows], ids)],
         "article_id": arts["id"].to_numpy()[art],
         "event_date": [None if d is None or pd.isna(d) else str(d)[:10] for d in dates],
@@ -123,4 +127,36 @@ def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool 
         "url": arts["source"].to_numpy()[art],
     }, columns=EVENT_COLUMNS)
     out.loc[~out["corrected"], "correction_id"] = pd.NA
+    if tone:
+        out = _with_tone_rows(prep, weights, out)
     return out.reset_index(drop=True)
+
+
+def _with_tone_rows(prep: Prepared, weights: WeightsLike, acts: pd.DataFrame) -> pd.DataFrame:
+    """``acts`` and one "tone" row per article whose passages' tone contributed, each after its
+    article's acts."""
+    f = prep.features
+    _, t_contrib = contributions(prep, weights)
+    n = len(f.articles)
+    per_article = np.bincount(f.passages["article"].to_numpy(np.int64), weights=t_contrib, minlength=n)
+    rows = np.flatnonzero(per_article != 0)
+    if not len(rows):
+        return acts
+    arts = f.articles
+    dates = arts["date"].to_numpy()[rows]
+    tone = pd.DataFrame({
+        "record_type": "tone",
+        "event_id": [f"{a}-tone" for a in arts["id"].to_numpy()[rows]],
+        "article_id": arts["id"].to_numpy()[rows],
+        "event_date": [None if d is None or pd.isna(d) else str(d)[:10] for d in dates],
+        "contribution": per_article[rows],
+        "corrected": False,
+        "url": arts["source"].to_numpy()[rows],
+    }).reindex(columns=EVENT_COLUMNS)
+    order = {a: i for i, a in enumerate(arts["id"])}
+    both = pd.concat([acts.astype({"quad_class": "Int64", "correction_id": "Int64"}),
+                      tone.astype({"quad_class": "Int64", "correction_id": "Int64", "corrected": bool,
+                                   "passage": "Int64", "passage_start": "Int64", "passage_end": "Int64",
+                                   "match_start": "Int64", "match_end": "Int64"})], ignore_index=True)
+    key = both["article_id"].map(order).to_numpy() * 2 + (both["record_type"] == "tone").to_numpy()
+    return both.iloc[np.argsort(key, kind="stable")]

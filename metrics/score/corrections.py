@@ -162,28 +162,30 @@ def _locate(corr: pd.DataFrame, features: Features, lexicon: Lexicon, a_row: np.
     near = np.flatnonzero(np.isin(m_art, a_row[a_row >= 0]))  # matches of corrected articles only
     if len(near) == 0:
         return out
-    cand = pd.DataFrame({
-        "row": near, "article": m_art[near], "cue": mat["cue"].to_numpy(np.int64)[near],
-        "start": mat["start"].to_numpy(np.int64)[near], "end": mat["end"].to_numpy(np.int64)[near],
-    })
-    want = pd.DataFrame({
-        "k": np.arange(len(corr)), "article": a_row, "cue": cue,
-        "m_start": corr["m_start"].fillna(-1).to_numpy(np.int64), "m_end": corr["m_end"].fillna(-1).to_numpy(np.int64),
-        "p_start": corr["p_start"].to_numpy(np.int64), "p_end": corr["p_end"].to_numpy(np.int64),
-        "want": [str(t or "").lower().strip() for t in corr["matched"]],
-    })
-    j = want.merge(cand, on=["article", "cue"])
-    if j.empty:
+    # Candidates: the matches of the same article and family, found by sorted keys (numpy only:
+    # a pandas merge costs more than the rest of ``apply`` at a few hundred corrections).
+    k = len(lexicon.families) + 1
+    m_key = m_art[near] * k + mat["cue"].to_numpy(np.int64)[near]
+    order = np.argsort(m_key, kind="stable")
+    m_key, near = m_key[order], near[order]
+    c_key = np.where((a_row >= 0) & (cue >= 0), a_row * k + cue, -1)
+    lo, hi = np.searchsorted(m_key, c_key, "left"), np.searchsorted(m_key, c_key, "right")
+    counts = np.where(c_key >= 0, hi - lo, 0)
+    if counts.sum() == 0:
         return out
-    # Text is compared only for the few matches of the same article and family (vectorised).
-    text = mat["matched"].iloc[j["row"].to_numpy()].astype(str).str.lower().str.strip().to_numpy()
-    same_place = ((j["start"] == j["m_start"]) & (j["end"] == j["m_end"])).to_numpy()
-    inside = ((j["start"] >= j["p_start"]) & (j["end"] <= j["p_end"])).to_numpy()
-    ok = same_place | ((text == j["want"].to_numpy()) & inside)
-    j = j[ok]
-    j = j.assign(dist=(j["start"] - j["m_start"]).abs())
-    best = j.sort_values(["k", "dist"], kind="stable").drop_duplicates("k")
-    out[best["k"].to_numpy()] = best["row"].to_numpy()
+    which = np.repeat(np.arange(len(corr)), counts)  # the correction of each candidate
+    cand = near[np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)]
+    start, end = mat["start"].to_numpy(np.int64)[cand], mat["end"].to_numpy(np.int64)[cand]
+    m_start = corr["m_start"].fillna(-1).to_numpy(np.int64)[which]
+    m_end = corr["m_end"].fillna(-1).to_numpy(np.int64)[which]
+    inside = (start >= corr["p_start"].to_numpy(np.int64)[which]) & (end <= corr["p_end"].to_numpy(np.int64)[which])
+    want = np.array([str(t or "").lower().strip() for t in corr["matched"]], dtype=object)[which]
+    text = mat["matched"].iloc[cand].astype(str).str.lower().str.strip().to_numpy(dtype=object)
+    ok = ((start == m_start) & (end == m_end)) | ((text == want) & inside)
+    which, cand, dist = which[ok], cand[ok], np.abs(start - m_start)[ok]
+    pick = np.lexsort((dist, which))
+    first = np.unique(which[pick], return_index=True)[1]
+    out[which[pick][first]] = cand[pick][first]
     return out
 
 

@@ -14,6 +14,7 @@ from metrics.views import drilldown
 from metrics.views.articlehtml import article_html, explain_summary
 from metrics.views.figures import PLOT_CONFIG, drivers_figure
 from metrics.views.labels import labelled
+from ui import corrections
 from ui.cache import article_prepared, current
 from ui.url import set_params
 
@@ -78,7 +79,9 @@ def show_article(article_id: str, dyad: str, w: Weights, period_drivers: pd.Seri
     last = doc["first"] + len(doc["passages"]) - 1
     c3.caption(f"Passages {doc['first']:,}–{last:,} of {total:,}"
                + (", the largest contributions first" if order == "top" else ", as written") + ".")
+    doc = corrections.annotate(prep, doc, article_id)
     st.html(article_html(doc, tone_weight=w.tone))
+    corrections.show(prep, doc, article_id)
     table = drilldown.cue_table(prep, w)
     with st.expander(f"All {len(table):,} cue matches as a table"):
         st.dataframe(

@@ -14,7 +14,7 @@ import gc
 import sys
 
 from metrics import __version__, settings
-from metrics.cli import bench, db, score, validate, web
+from metrics.cli import bench, corrections, db, score, validate, web
 from metrics.cli.options import apply_actors, say
 from metrics.errors import MetricsError
 from metrics.output import terminal_safe
@@ -22,7 +22,7 @@ from metrics.output import terminal_safe
 PROG = "python -m metrics"
 
 # The groups of commands, in the order ``--help`` lists them.
-COMMANDS = (score, db, web, validate, bench)
+COMMANDS = (score, db, corrections, web, validate, bench)
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:

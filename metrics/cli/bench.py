@@ -19,7 +19,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         result = run_bench(args.articles, args.reweight, args.seed, args.repeat, dask=args.dask, workdir=args.workdir,
                            shapes=shapes, items=args.items, documents=args.documents,
-                           feed=FEED_ITEMS if args.feed else 0)
+                           feed=FEED_ITEMS if args.feed else 0, corrections=args.corrections)
     except RuntimeError as err:
         raise MetricsError(str(err)) from None
     if args.format == "json":
@@ -53,6 +53,8 @@ def register(sub) -> None:
     p.add_argument("--feed", action="store_true",
                    help="also time 'fetch' and 'watch' of a 50-item feed served on 127.0.0.1 against reading "
                         "the same pages with trafilatura alone")
+    p.add_argument("--corrections", type=int, default=1000, metavar="N",
+                   help="(e) time applying N analysts' corrections to 10,000 articles' features (default: 1000; 0 skips)")
     p.add_argument("--dask", action="store_true", help="also time 'score --engine dask' on a local cluster")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--workdir", metavar="DIR", help="where the temporary corpus goes (default: the system temp folder)")

@@ -88,9 +88,19 @@ def _scores(store: Store, args: argparse.Namespace, include_text: bool = False):
     if stale:
         say(f"recomputing the features of {plural(stale, 'article')} for the current lexicon...")
     feats = store.features(include_text=include_text, duplicates=True)
+    report_unmatched(feats)
     weights = load_weights(args.weights, store.lexicon) if args.weights else None
     prep = prepare(feats, parse_dyad(args.dyad), store.lexicon)
     return prep, weights
+
+
+def report_unmatched(feats) -> None:
+    """One line on stderr when some corrections no longer match their cue (never dropped in silence)."""
+    status = getattr(feats, "correction_status", None)
+    n = 0 if status is None else int((status["state"] == "unmatched").sum())
+    if n:
+        print(f"{n} correction{'s' if n != 1 else ''} no longer match their cue (the lexicon or extractor changed) and "
+              "are not applied: python -m metrics corrections check", file=sys.stderr)
 
 
 def _listing(store: Store, args: argparse.Namespace) -> pd.DataFrame:
@@ -206,6 +216,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = EXPORT_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise MetricsError(f"-o {out}: name the file .csv, .parquet or .jsonl to choose the format")
+    if args.events:
+        return _export_events(args, out, fmt)
     store = _open(args, create=False)
     try:
         prep, weights = _scores(store, args, include_text=True)
@@ -221,6 +233,29 @@ def cmd_export(args: argparse.Namespace) -> int:
             writer.close()
     print(f"wrote {plural(len(prep.features.articles), 'article')} to {out} and "
           f"{plural(len(prep.features.passages), 'passage')} to {pas_out}")
+    return 0
+
+
+def _export_events(args: argparse.Namespace, out: Path, fmt: str) -> int:
+    """``export --events``: one row per attributed act (metrics.score.events), CAMEO-coded."""
+    from metrics.score.events import EVENTS_SCHEMA, event_table
+    from metrics.store.export import with_duplicate_of
+
+    store = _open(args, create=False)
+    try:
+        prep, weights = _scores(store, args)
+        events = with_duplicate_of(store, event_table(prep, weights).rename(columns={"article_id": "id"})).rename(
+            columns={"id": "article_id"})
+    finally:
+        store.close()
+    writer = TableWriter(str(out), fmt, {**versions(prep.lexicon), "events_schema": EVENTS_SCHEMA, "dyad": prep.dyad.name})
+    try:
+        writer.write(events)
+    finally:
+        writer.close()
+    acts = int((events["record_type"] == "act").sum())
+    print(f"wrote {acts} acts ({int(events['corrected'].sum())} corrected) and {len(events) - acts} tone rows of "
+          f"{events['article_id'].nunique()} articles to {out}")
     return 0
 
 
@@ -288,5 +323,9 @@ def register(sub) -> None:
     add_db_option(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="articles file, .csv, .parquet or .jsonl; passages go to OUT.passages.<suffix>")
+    p.add_argument("--events", action="store_true",
+                   help="write instead one row per attributed act (source, target, cue family, CAMEO code and root, "
+                        "Goldstein value, signed contribution, corrected) plus a tone row per article: an article's "
+                        "rows add up to its raw score (docs/events-export.md)")
     add_scoring_options(p)
     p.set_defaults(func=cmd_export)

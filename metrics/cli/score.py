@@ -105,14 +105,32 @@ def _format_explain(doc: dict, show_all: bool) -> str:
             lines.append(
                 f"         {c['id']:<18} \"{terminal_safe(' '.join(c['matched'].split()))}\"{who} weight {c['weight']:g}{flags} -> {c['contribution']:+.2f}"
             )
+            if c.get("correction"):
+                k = c["correction"]
+                was = k["original"]
+                lines.append(f"           corrected #{k['id']} by {terminal_safe(k['who'] or '?')}: {terminal_safe(k['says'])}"
+                             + (f" (was {was.get('source') or '?'} -> {was.get('target') or '?'}, strength {was.get('strength', 0):g})" if was else "")
+                             + (f"; {terminal_safe(k['reason'])}" if k["reason"] else ""))
     return "\n".join(lines)
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
-    lexicon = default_lexicon()
-    dyad = parse_dyad(args.dyad)
-    weights = load_weights(args.weights, lexicon) if args.weights else None
-    rep = Reporter()
+def _explain_features(args: argparse.Namespace, lexicon, rep: Reporter):
+    """The features to explain and the corrections that apply to them (None without --db):
+    the stored article (--db and --id, no PATH), or PATH's articles with DB's corrections."""
+    from metrics.errors import MetricsError
+    from metrics.score import corrections as C
+    from metrics.store import corrections as SC
+    from metrics.store.core import Store
+
+    if args.path is None:
+        if not (args.db and args.id):
+            raise MetricsError("explain: give PATH, or --db DB --id ID to explain a stored article")
+        with Store(args.db, create=False) as store:
+            try:
+                feats = store.article_features(args.id)
+            except KeyError:
+                raise MetricsError(f"no stored article with id '{args.id}' in {store.path}") from None
+            return feats, SC.table(store, article=args.id)
     options = read_options(args)
     articles = list(rep.articles(read_paths([args.path], options)))
     report_skipped(options, args.verbose)
@@ -121,11 +139,35 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if not articles:
             rep.error(f"{args.path}: no article with id '{args.id}'")
     if not articles:
+        return None, None
+    feats = Extractor(lexicon).extract_many(articles)
+    if not args.db:
+        return feats, None
+    with Store(args.db, create=False) as store:
+        records = SC.table(store)
+    records = records[records["article"].isin(set(feats.articles["id"]))]
+    feats, applied = C.apply(feats, records, lexicon)
+    for cid in applied.unmatched()["id"]:
+        rep.error(f"correction #{cid} no longer matches its cue in this text (python -m metrics corrections check)")
+    return feats, records
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from metrics.score import corrections as C
+
+    lexicon = default_lexicon()
+    dyad = parse_dyad(args.dyad)
+    weights = load_weights(args.weights, lexicon) if args.weights else None
+    rep = Reporter()
+    feats, records = _explain_features(args, lexicon, rep)
+    if feats is None:
         if not rep.failed:
             rep.error(f"{args.path}: no article to explain")
         return 1
-    prep = prepare(Extractor(lexicon).extract_many(articles), dyad, lexicon)
-    docs = [explain(prep, i, weights) for i in range(len(articles))]
+    prep = prepare(feats, dyad, lexicon)
+    docs = [explain(prep, i, weights) for i in range(len(feats.articles))]
+    if records is not None:
+        docs = [C.annotate(d, feats, records) for d in docs]
     if args.format == "json":
         json.dump(docs[0] if len(docs) == 1 else docs, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -150,7 +192,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("explain", help="show an article's passages and the cues behind its score")
-    p.add_argument("path", metavar="PATH")
+    p.add_argument("path", metavar="PATH", nargs="?", help="file, folder or table (or none: --db DB --id ID)")
+    p.add_argument("--db", metavar="FILE|URL", help="apply this database's corrections (docs/corrections.md); "
+                   "with --id and no PATH, explain the stored article")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--id", help="with a table or folder: only the article with this id")
     p.add_argument("--all", action="store_true", help="text format: show passages that moved nothing too")

@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.cli.options import Reporter, add_scoring_options, add_text_column_option, add_verbose_option, at_least
+from metrics.cli.options import (
+    Reporter,
+    add_db_option,
+    add_scoring_options,
+    add_text_column_option,
+    add_verbose_option,
+    at_least,
+)
 from metrics.errors import CommandFailed, InputError
 from metrics.events.lexicon import TONE_ID, Lexicon, default_lexicon, dump_weights, load_weights
 from metrics.score.validation import (
@@ -43,11 +50,41 @@ def _weights(args: argparse.Namespace, lexicon: Lexicon) -> dict[str, float] | N
     return load_weights(args.weights, lexicon) if args.weights else None
 
 
+def _corrections_rows(args: argparse.Namespace) -> pd.DataFrame:
+    """The database's corrections as labelled rows (``corrections export``'s labels)."""
+    from metrics.store import corrections as SC
+    from metrics.store.core import Store
+
+    with Store(args.db, create=False) as store:
+        data = SC.labelled_set(store)
+        where = str(store.path)
+    if data.empty:
+        raise InputError(f"{where}: no corrections to learn from (make some in the drill-down or with `corrections add`)")
+    return pd.DataFrame({"row": np.arange(1, len(data) + 1), "text": data["text"].to_numpy(), "label": data["label"].to_numpy()})
+
+
+def _source(args: argparse.Namespace) -> str:
+    parts = [str(args.labels)] if args.labels else []
+    if args.corrections:
+        parts.append(f"corrections in {args.db or 'the database'}")
+    return " + ".join(parts)
+
+
 def _load_labelled(args: argparse.Namespace) -> Labelled:
     pos = parse_label_list(args.positive, "--positive")
     neg = parse_label_list(args.negative, "--negative")
-    df = read_labelled(args.labels, args.text_column, args.label_column)
-    data = select_classes(df, pos, neg, args.labels)
+    if not args.labels and not args.corrections:
+        raise InputError("give LABELS, --corrections, or both")
+    frames = []
+    if args.labels:
+        frames.append(read_labelled(args.labels, args.text_column, args.label_column))
+    if args.corrections:
+        extra = _corrections_rows(args)
+        if frames:
+            extra = extra.assign(row=extra["row"] + len(frames[0]))
+        frames.append(extra)
+    df = pd.concat(frames, ignore_index=True)
+    data = select_classes(df, pos, neg, _source(args))
     rep = Reporter()
     for e in data.errors:
         rep.error(e)
@@ -63,7 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise CommandFailed(str(err)) from None
     report, prep = validate_rows(data, args.dyad, weights, lexicon)
     report = {
-        "file": str(args.labels),
+        "file": _source(args),
         "labels": {"positive": parse_label_list(args.positive, ""), "negative": parse_label_list(args.negative, "")},
         "weights": str(args.weights) if args.weights else None,
         **report,
@@ -96,7 +133,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     fires = (X != 0).sum(axis=0)
     n = len(data.y)
     b, a = result["before"], result["after"]
-    print(f"{args.labels}: {n} rows ({int(data.y.sum())} positive, {n - int(data.y.sum())} negative), pair {prep.dyad.name}")
+    print(f"{_source(args)}: {n} rows ({int(data.y.sum())} positive, {n - int(data.y.sum())} negative), pair {prep.dyad.name}")
     print(f"{result['folds']}-fold stratified cross-validation (seed {result['seed']}), held-out folds:")
     print(f"  before ({'--weights file' if start else 'defaults'}): AUC {b['auc']:.3f} (sd {b['auc_sd']:.3f}), accuracy at 0 {b['accuracy']:.3f}")
     print(f"  after  (fitted in each fold):  AUC {a['auc']:.3f} (sd {a['auc_sd']:.3f}), accuracy at 0 {a['accuracy']:.3f}")
@@ -213,6 +250,10 @@ Reports, for the index and for VADER alone (its compound on the row's text, nega
 side: ROC AUC of tension with the positive class as conflict, and accuracy at the neutral point
 (tension above 0 predicts positive). Per cue family: on how many rows of each class it fires
 and its precision (share of its firings that push towards the row's labelled side).
+
+--corrections adds the analysts' corrections stored in --db as labelled rows (each the passage of
+a corrected cue, labelled with the corrected reading's class: `corrections export` writes them),
+with or without LABELS.
 """
 
 CALIBRATE_HELP = """\
@@ -234,7 +275,9 @@ the fit never saw.
 
 What it does NOT prove: a fit to one labelled set learns that set's style (its sources, its
 labelling rules, its sentence length); the cross-validated AUC is held out from the fit but
-not from that style. The test that counts is a separate labelled set, ideally real news of the
+not from that style. --corrections fits to the analysts' corrections in --db too (alone or with
+LABELS): a correction changes weights only through the file this writes and you review, never the
+lexicon. The test that counts is a separate labelled set, ideally real news of the
 pair you study: run `validate --weights weights.json` on it. Sign constraints keep the fit from
 exploiting a cue backwards, but they do not make a weakly grounded cue right.
 """
@@ -261,7 +304,11 @@ which needs Chrome or Chromium; without them it falls back to HTML and says so.
 
 
 def _add_label_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("labels", metavar="LABELS", help="labelled table (.csv, .tsv, .jsonl, or headerless sentence<TAB>label .tsv)")
+    p.add_argument("labels", metavar="LABELS", nargs="?",
+                   help="labelled table (.csv, .tsv, .jsonl, or headerless sentence<TAB>label .tsv); optional with --corrections")
+    p.add_argument("--corrections", action="store_true",
+                   help="also learn from the analysts' corrections in --db (each a labelled sentence: see `corrections export`)")
+    add_db_option(p)
     add_text_column_option(p, help="column with the text (default: text)")
     p.add_argument("--label-column", default="label", metavar="C", help="column with the label (default: label)")
     p.add_argument("--positive", default=DEFAULT_POSITIVE, metavar="L,L",

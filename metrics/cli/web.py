@@ -8,13 +8,14 @@ import time
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
-from metrics.cli.options import Reporter, add_db_option, add_quiet_option, progress
+from metrics.cli.options import Reporter, add_db_option, add_quiet_option, add_scoring_options, progress
 from metrics.errors import MetricsError
 from metrics.settings import DEFAULTS
 from metrics.store import open_store
 
 if TYPE_CHECKING:
     from metrics.read.fetch import Fetcher
+    from metrics.store.core import Store
 
 # The fetching and harvesting modules (urllib, ssl, the feed and page readers) and the store
 # (sqlite3) are imported by these commands when they run: every other command's start-up
@@ -56,9 +57,53 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _alerts(args: argparse.Namespace):
+    """The alerts of this watch (metrics/ops/alerts.py), or None when none is asked for."""
+    asked = args.alert_above is not None or args.alert_change is not None
+    if not asked and not args.notify:
+        return None
+    if not asked:
+        raise MetricsError("--notify needs --alert-above X or --alert-change Y")
+    if not args.notify:
+        raise MetricsError("--alert-above and --alert-change need --notify URL|FILE")
+    if args.alert_change is not None and args.alert_change <= 0:
+        raise MetricsError("--alert-change must be a positive amount")
+    from metrics.events.dyad import parse_dyad
+    from metrics.events.lexicon import default_lexicon, load_weights
+    from metrics.ops.alerts import SERIES, AlertRule, Alerts, check_target
+
+    check_target(args.notify)
+    series = SERIES if args.alert_on == "both" else (args.alert_on,)
+    weights = load_weights(args.weights, default_lexicon()) if args.weights else None
+    rule = AlertRule(above=args.alert_above, change=args.alert_change, series=series, period=args.period)
+    return Alerts(rule, dyad=parse_dyad(args.dyad).name, weights=weights)
+
+
+def _send_alerts(alerts, store: Store, args: argparse.Namespace, stamp: str) -> None:
+    from metrics.ops.alerts import notify
+    from metrics.settings import get
+
+    try:
+        fired = alerts.check(store)
+    except MetricsError as err:
+        print(f"{stamp} alerts not checked: {err}", flush=True)
+        return
+    for a in fired:
+        what = (f"{a['series']} {a['value']:+.1f} above {a['threshold']:g}" if a["alert"] == "above"
+                else f"{a['series']} moved {a['change']:+.1f} (more than {a['change_threshold']:g})")
+        try:
+            notify(args.notify, a, timeout=args.timeout or get("fetch_timeout_seconds"))
+            print(f"{stamp} alert sent to {args.notify}: {a['pair']} {a['period']} {what}", flush=True)
+        except MetricsError as err:
+            print(f"{stamp} alert not sent ({what}): {err}", flush=True)
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     if args.every <= 0:
         raise MetricsError("--every must be a positive number of minutes")
+    if args.rounds is not None and args.rounds <= 0:
+        raise MetricsError("--rounds must be positive")
+    alerts = _alerts(args)
     # Ctrl-C stops, even when started from a shell that ignores SIGINT in background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     from metrics.store.harvest import fetch_round
@@ -67,6 +112,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     rounds = 0
     try:
+        if alerts is not None:
+            alerts.check(store)  # where things stand now: only what changes from here on is news
         while True:
             rounds += 1
             started = time.monotonic()
@@ -79,7 +126,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 line = f"round failed: {err}"
             except Exception as err:  # noqa: BLE001 - an outage or a bug in one round must not stop the watch
                 line = f"round failed: {type(err).__name__}: {err}"
-            print(f"{stamp} round {rounds}: {line}; next in {args.every:g} min", flush=True)
+            last = args.rounds is not None and rounds >= args.rounds
+            print(f"{stamp} round {rounds}: {line}" + ("" if last else f"; next in {args.every:g} min"), flush=True)
+            if alerts is not None:
+                _send_alerts(alerts, store, args, stamp)
+            if last:
+                print(f"stopped after {rounds} round{'s' if rounds != 1 else ''}", flush=True)
+                return 0
             time.sleep(max(0.0, args.every * 60 - (time.monotonic() - started)))
     except KeyboardInterrupt:
         print(f"stopped after {rounds} round{'s' if rounds != 1 else ''}", flush=True)
@@ -123,6 +176,18 @@ def register(sub) -> None:
     )
     p.add_argument("feeds", nargs="+", metavar="FEED")
     p.add_argument("--every", type=float, required=True, metavar="MINUTES", help="minutes between the starts of two rounds")
+    p.add_argument("--rounds", type=int, metavar="N", help="stop after N rounds (default: until Ctrl-C)")
+    g = p.add_argument_group(
+        "alerts", "After each round, a JSON summary (pair, period, value, change, top passages) is POSTed to a "
+                  "webhook or appended to a file when the latest period mean or level index crosses a threshold "
+                  "or moves by more than an amount; each alert fires once per crossing.")
+    g.add_argument("--alert-above", type=float, metavar="X", help="alert when the value rises above X (tension, -100..100)")
+    g.add_argument("--alert-change", type=float, metavar="Y", help="alert when a period's value differs from the period before by more than Y")
+    g.add_argument("--notify", metavar="URL|FILE", help="http(s):// webhook to POST to, or a file to append JSON lines to")
+    g.add_argument("--alert-on", choices=("both", "mean", "level"), default="both",
+                   help="which value: the period mean, the level index, or both (default)")
+    g.add_argument("--period", choices=("day", "week", "month"), default="month", help="period of the mean and level (default: month)")
+    add_scoring_options(g)
     _web_options(p)
     p.set_defaults(func=cmd_watch)
 

@@ -529,6 +529,64 @@ def time_reweight(n_articles: int, repeats: int = 7, seed: int = 0) -> dict:
     }
 
 
+def synthetic_corrections(feats, n: int, seed: int = 0):
+    """``n`` corrections of the matches of ``feats`` (every kind, spread over its articles), as the
+    store's corrections table."""
+    import json as _json
+
+    import numpy as np
+
+    from metrics.events.lexicon import default_lexicon
+    from metrics.score import corrections as C
+
+    lex = default_lexicon()
+    rng = np.random.default_rng(seed)
+    mat, pas, ids = feats.matches, feats.passages, feats.articles["id"].to_numpy()
+    picks = rng.choice(len(mat), size=min(n, len(mat)), replace=False)
+    kinds = np.array(C.KINDS)[np.arange(len(picks)) % len(C.KINDS)]
+    rows = []
+    for k, (mi, kind) in enumerate(zip(picks.tolist(), kinds.tolist())):
+        p = int(mat["passage"].iat[mi])
+        rows.append((
+            k + 1, "", "bench", "", str(ids[int(mat["article"].iat[mi])]), int(pas["start"].iat[p]), int(pas["end"].iat[p]),
+            lex.ids[int(mat["cue"].iat[mi])], int(mat["start"].iat[mi]), int(mat["end"].iat[mi]), str(mat["matched"].iat[mi]),
+            kind, "CN" if kind in ("wrong_actor", "missed_act") else None, "US" if kind in ("wrong_actor", "missed_act") else None,
+            0.5 if kind == "wrong_strength" else None, None, _json.dumps({}), None,
+        ))
+    return C.table(rows)
+
+
+def time_corrections(n_articles: int = 10_000, n_corrections: int = 1_000, repeats: int = 5, seed: int = 0) -> dict:
+    """Median seconds to apply ``n_corrections`` to ``n_articles`` synthetic articles' features
+    (``metrics.score.corrections.apply``), beside ``prepare`` of the same features in the same run
+    (the step that already runs whenever the stored features change) and a re-weighting."""
+    from metrics.events.lexicon import default_lexicon
+    from metrics.score import corrections as C
+    from metrics.score.scoring import prepare, raw_scores
+
+    lex = default_lexicon()
+    feats = synthetic_prepared(n_articles, seed).features
+    table = synthetic_corrections(feats, n_corrections, seed)
+    apply_t, prep_t, raw_t = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fixed, applied = C.apply(feats, table, lex)
+        apply_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        prep = prepare(fixed, "US-CN", lex)
+        prep_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        raw_scores(prep, lex.default_weights())
+        raw_t.append(time.perf_counter() - t0)
+    med = statistics.median
+    return {
+        "articles": n_articles, "matches": int(len(feats.matches)), "corrections": int(len(table)),
+        "applied": int((applied.status["state"] == C.APPLIED).sum()),
+        "apply_ms": med(apply_t) * 1000, "prepare_ms": med(prep_t) * 1000, "raw_scores_ms": med(raw_t) * 1000,
+        "ratio_to_prepare": med(apply_t) / med(prep_t), "repeats": repeats,
+    }
+
+
 def _summary(runs: list[Child], items: int) -> dict:
     med = statistics.median
     seconds = med(r.seconds for r in runs)
@@ -631,10 +689,12 @@ def run_bench(
     articles: int = SHAPES["wire"]["default"], reweight: int = 100_000, seed: int = 0, repeat: int = 3,
     dask: bool = False, workdir: str | None = None, shapes: tuple[str, ...] = ("wire",),
     items: int = SHAPES["short"]["default"], documents: int = SHAPES["long"]["default"], feed: int = 0,
+    corrections: int = 0,
 ) -> dict:
     """Each shape of ``shapes`` timed in turn (``run_shape``); ``articles``, ``items`` and
     ``documents`` are the sizes of the wire, short and long corpora; ``feed`` items (0: none)
-    are fetched from a feed served here (``run_feed``)."""
+    are fetched from a feed served here (``run_feed``); ``corrections`` (0: none) are applied to
+    10,000 synthetic articles' features (``time_corrections``)."""
     sizes = {"short": items, "wire": articles, "long": documents}
     result: dict = {"seed": seed, "repeat": repeat, "cpus": os.cpu_count(), "python": sys.version.split()[0], "shapes": {}}
     with tempfile.TemporaryDirectory(prefix="metrics-bench-", dir=workdir) as tmp:
@@ -644,6 +704,8 @@ def run_bench(
             result["feed"] = run_feed(feed, seed, repeat, Path(tmp))
     if reweight:
         result["reweight"] = time_reweight(reweight, seed=seed)
+    if corrections:
+        result["corrections"] = time_corrections(10_000, corrections, seed=seed)
     result["scanned_in_full"] = scanned_in_full()
     return result
 
@@ -883,6 +945,15 @@ def format_table(r: dict) -> str:
             f" median of {w['repeats']}:",
             f"    raw_scores {w['raw_scores_ms']:.1f} ms   tension {w['tension_ms']:.1f} ms  (target < 100 ms;"
             f" one-off prepare {w['prepare_s']:.2f} s)",
+        ]
+    if "corrections" in r:
+        c = r["corrections"]
+        lines += [
+            "",
+            f"(e) applying {c['corrections']:,} corrections to {c['articles']:,} articles ({c['matches']:,} matches), "
+            f"median of {c['repeats']}:",
+            f"    apply {c['apply_ms']:.1f} ms  beside prepare {c['prepare_ms']:.1f} ms (ratio {c['ratio_to_prepare']:.2f});"
+            f" re-weighting after it {c['raw_scores_ms']:.1f} ms",
         ]
     return "\n".join(lines)
 

@@ -131,6 +131,30 @@ MIGRATIONS: list[list[str]] = [
     # 4: the actors of each cue match (source and target masks). Rows written before have none
     # (NULL); their features version is older, so they are recomputed before anything reads them.
     ["ALTER TABLE matches ADD COLUMN source BLOB", "ALTER TABLE matches ADD COLUMN target BLOB"],
+    # 5: analysts' corrections of cue readings (metrics.store.corrections); a tombstone on undo.
+    [
+        """CREATE TABLE corrections (
+            pk INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT,
+            features_version TEXT NOT NULL,
+            article TEXT NOT NULL,
+            p_start INTEGER NOT NULL,
+            p_end INTEGER NOT NULL,
+            cue TEXT,
+            m_start INTEGER,
+            m_end INTEGER,
+            matched TEXT,
+            kind TEXT NOT NULL,
+            source TEXT,
+            target TEXT,
+            strength DOUBLE PRECISION,
+            reason TEXT,
+            original TEXT NOT NULL DEFAULT '{}',
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX corrections_article ON corrections(article)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -173,6 +197,10 @@ _MATCH_COLS = [c for c, _, _ in MATCH_PACKED] + list(_MATCH_TEXT)
 _PASSAGE_UPSERT = _upsert("passages", _PASSAGE_COLS)
 _MATCH_UPSERT = _upsert("matches", _MATCH_COLS)
 _LIVE = "a.deleted_at IS NULL"
+_CORRECTIONS = (
+    "SELECT pk, at, who, features_version, article, p_start, p_end, cue, m_start, m_end, matched, kind, source,"
+    " target, strength, reason, original, deleted_at FROM corrections WHERE deleted_at IS NULL"
+)
 
 
 def _extraction_fingerprint() -> str:
@@ -527,6 +555,7 @@ class Store:
                 if action == "purge":
                     for table in ("texts", "passages", "matches", "minhash"):
                         conn.executemany(f"DELETE FROM {table} WHERE article = ?", pks)
+                    conn.executemany("DELETE FROM corrections WHERE article = ?", [(r[1],) for r in rows])
                     conn.executemany("DELETE FROM articles WHERE pk = ?", pks)
                 else:
                     stamp = _now() if action == "remove" else None
@@ -674,37 +703,38 @@ class Store:
             raise KeyError(f"no article with id '{article_id}'")
         return row[0]
 
-    def features(self, include_text: bool = False, duplicates: bool = False) -> Features:
+    def features(self, include_text: bool = False, duplicates: bool = False, corrected: bool = True) -> Features:
         """Every stored story as one ``Features`` table (the layout of ``Features.build``),
         rows ordered like ``articles()``: syndicated copies (``duplicate_of`` set) are left out
         unless ``duplicates``, so timelines and means count each story once. Stale features are
-        recomputed first, never mixed in. Passage text is filled only with ``include_text``."""
+        recomputed first, never mixed in. Passage text is filled only with ``include_text``.
+        The analysts' corrections are applied unless ``corrected`` is False."""
         where = "" if duplicates else "AND a.duplicate_of IS NULL"
         for _ in range(3):
             if self.readonly and self.stale():
-                return self._extract_in_memory("", (), include_text)
+                return self._extract_in_memory("", (), include_text, corrected)
             if self.stale():
                 self.refresh()
             try:
-                return self._load(where, (), include_text)
+                return self._load(where, (), include_text, corrected)
             except _StaleSnapshot:
                 continue  # another process wrote other-version features meanwhile: refresh again
         raise MetricsError(f"{self.path}: features keep changing lexicon version (two lexicons writing at once?)")
 
-    def article_features(self, article_id: str) -> Features:
+    def article_features(self, article_id: str, corrected: bool = True) -> Features:
         """One article's features with passage text (the drill-down)."""
         if self._read(
             lambda c: c.execute(f"SELECT features_version FROM articles a WHERE id = ? AND {_LIVE}", (article_id,)).fetchone()
         ) not in (None, (self.features_version,)):
             if self.readonly:
-                return self._extract_in_memory("WHERE a.id = ?", (article_id,), True)
+                return self._extract_in_memory("WHERE a.id = ?", (article_id,), True, corrected)
             self.refresh()
-        f = self._load("AND a.id = ?", (article_id,), True)
+        f = self._load("AND a.id = ?", (article_id,), True, corrected)
         if len(f) == 0:
             raise KeyError(f"no article with id '{article_id}'")
         return f
 
-    def _extract_in_memory(self, where: str, params: tuple, include_text: bool) -> Features:
+    def _extract_in_memory(self, where: str, params: tuple, include_text: bool, corrected: bool = True) -> Features:
         """Features of a read-only database whose stored ones are stale: extracted from the
         stored text, in the articles' order, and not written back."""
         rows = self._read(
@@ -718,9 +748,11 @@ class Store:
         )
         if not include_text and len(feats.passages):
             feats.passages["text"] = ""
-        return feats
+        if not corrected:
+            return feats
+        return self._corrected(feats, self._read(lambda c: c.execute(_CORRECTIONS).fetchall()))
 
-    def _load(self, where: str, params: tuple, include_text: bool) -> Features:
+    def _load(self, where: str, params: tuple, include_text: bool, corrected: bool = True) -> Features:
         # Feature rows are read in primary-key order (no sort of their blobs inside SQLite)
         # and put in the articles' order in Python: one list reordering per table.
         # ``where`` is a constant condition starting with AND; tombstones are never read.
@@ -735,9 +767,10 @@ class Store:
             pas = c.execute(f"SELECT article, n, {', '.join(_PASSAGE_COLS)} FROM passages {scope}", params).fetchall()
             mat = c.execute(f"SELECT article, n, {', '.join(_MATCH_COLS)} FROM matches {scope}", params).fetchall()
             texts = c.execute(f"SELECT article, text FROM texts {scope}", params).fetchall() if include_text else None
-            return arts, pas, mat, texts
+            cor = c.execute(f"{_CORRECTIONS} AND article IN (SELECT a.id FROM articles a {where})", params).fetchall() if corrected else []
+            return arts, pas, mat, texts, cor
 
-        arts, pas, mat, texts = self._read(run)
+        arts, pas, mat, texts, cor = self._read(run)
         if any(a[6] != self.features_version for a in arts):
             # Another process wrote features of another lexicon between the stale check and
             # this snapshot: recompute rather than mix versions.
@@ -751,11 +784,21 @@ class Store:
         mat = _reorder(mat, pos)
         text_list = [t for _, t in _reorder(texts, pos)] if texts is not None else None
         try:
-            return _features_from_rows(arts, pas, mat, text_list, self.lexicon.version)
+            feats = _features_from_rows(arts, pas, mat, text_list, self.lexicon.version)
         except (ValueError, TypeError, IndexError) as err:
             # Rows whose blobs do not decode (truncated, or edited by hand): what we wrote
             # always decodes, so this is damage, said in one line rather than a traceback.
             raise MetricsError(f"{self.path}: stored features do not decode ({err}); damaged database?") from None
+        return self._corrected(feats, cor)
+
+    def _corrected(self, feats: Features, rows: list) -> Features:
+        """``feats`` with the analysts' corrections applied (metrics.score.corrections); what
+        did not apply is kept on the table as ``correction_status`` for whoever reports it."""
+        from metrics.score import corrections
+
+        feats, applied = corrections.apply(feats, corrections.table(rows), self.lexicon)
+        feats.correction_status = applied.status  # type: ignore[attr-defined]
+        return feats
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, backend={self.backend.name})"

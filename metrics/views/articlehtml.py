@@ -18,6 +18,7 @@ _STYLE = """<style>
 .tp-p mark{padding:0 2px;border-radius:3px}
 .tp-p mark.up{background:#f5c6c0}.tp-p mark.down{background:#c6dcf0}.tp-p mark.zero{background:#e5e5e5}
 .tp-c{font-size:0.8rem;color:#333;margin:2px 0 0 0;padding-left:16px}
+.tp-fix{color:#7d3c98}.tp-fix s{color:#888}
 </style>"""
 
 
@@ -77,8 +78,23 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
             who += f" (an act of {html.escape(c['actor'])})"
     return (
         f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”{who}: {factors}"
-        f" = <b>{c['contribution']:+.2f}</b></li>"
+        f" = <b>{c['contribution']:+.2f}</b>{_correction_note(c)}</li>"
     )
+
+
+def _correction_note(c: dict) -> str:
+    """A corrected cue: the reading it replaced struck through, then who corrected it and how."""
+    k = c.get("correction")
+    if not k:
+        return ""
+    was = k.get("original") or {}
+    old = ""
+    if was:
+        old = (f"<s>read as {html.escape(was.get('source') or '?')} → {html.escape(was.get('target') or '?')}, "
+               f"{html.escape(str(was.get('direction', '')))}, strength {float(was.get('strength', 0)):g}</s> ")
+    why = f": {html.escape(k['reason'])}" if k.get("reason") else ""
+    return (f'<div class="tp-fix">{old}<b>corrected #{int(k["id"])}</b> ({html.escape(k["says"])}) by '
+            f"{html.escape(k.get('who') or '?')}{why}</div>")
 
 
 def _tone_line(p: dict, weight: float | None, relevant: float | None) -> str:

@@ -113,7 +113,8 @@ def test_a_feed_pushes_the_mean_over_the_threshold_and_the_webhook_gets_one_aler
 
 def test_a_change_alert_goes_to_a_file_once_and_the_level_index_is_watched_too(db, site, tmp_path):
     log = tmp_path / "alerts.jsonl"
-    assert _watch(db, site, "--alert-change", "40", "--alert-above", "10", "--notify", str(log)) == 0
+    # 0: both series cross from cooperation into conflict (the level index, a stock, moves less)
+    assert _watch(db, site, "--alert-change", "40", "--alert-above", "0", "--notify", str(log)) == 0
     alerts = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     kinds = sorted((a["alert"], a["series"]) for a in alerts)
     # The mean jumps from May's cooperation to June's conflict; the level (a stock) follows it up.

@@ -15,13 +15,20 @@ from metrics.cli.options import Reporter, add_db_option
 from metrics.errors import MetricsError
 from metrics.output import terminal_safe
 from metrics.score import corrections as C
-from metrics.store import corrections as SC
 
 LIST_COLUMNS = ["id", "at", "who", "article", "kind", "cue", "matched", "correction", "reason", "state", "features_version"]
 
 
+def _store_corrections():
+    # The store (sqlite3, its schema) is imported when a corrections command runs, not by every
+    # command's start-up.
+    from metrics.store import corrections
+
+    return corrections
+
+
 def _listing(store, include_undone: bool) -> pd.DataFrame:
-    df = SC.status(store, include_undone=include_undone)
+    df = _store_corrections().status(store, include_undone=include_undone)
     if df.empty:
         return pd.DataFrame(columns=LIST_COLUMNS)
     df = df.assign(correction=[C.describe(r) for _, r in df.iterrows()])
@@ -114,7 +121,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             c = C.for_passage(feats, store.lexicon, _find_passage(feats, args), args.cue, **fields)
         else:
             c = C.for_match(feats, store.lexicon, _find_match(feats, store.lexicon, args), args.kind, **fields)
-        cid = SC.add(store, c, who=_who())
+        cid = _store_corrections().add(store, c, who=_who())
     finally:
         store.close()
     print(f"correction #{cid}: {C.describe(vars(c))} ({c.cue} in article {c.article}); undo with: corrections undo {cid}")
@@ -125,7 +132,7 @@ def _ids_command(action: str):
     def run(args: argparse.Namespace) -> int:
         store = _open(args, create=False)
         try:
-            done = getattr(SC, action)(store, args.ids, who=_who())
+            done = getattr(_store_corrections(), action)(store, args.ids, who=_who())
         finally:
             store.close()
         rep = Reporter()
@@ -143,7 +150,7 @@ def cmd_reapply(args: argparse.Namespace) -> int:
     try:
         for cid in args.ids:
             try:
-                a = SC.reanchor(store, cid, who=_who(), cue=args.cue, m_start=args.at)
+                a = _store_corrections().reanchor(store, cid, who=_who(), cue=args.cue, m_start=args.at)
             except MetricsError as err:
                 rep.error(str(err))
                 continue
@@ -166,7 +173,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise MetricsError(f"-o {out}: name the file .tsv (sentence<TAB>label) or .jsonl (with actors)")
     store = _open(args, create=False)
     try:
-        data = SC.labelled_set(store)
+        data = _store_corrections().labelled_set(store)
     finally:
         store.close()
     if suffix == ".jsonl":

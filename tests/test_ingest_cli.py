@@ -341,8 +341,8 @@ from metrics.cli import main
 write = sm.Store._write_features
 calls = []
 
-def slow_write(conn, pk, pas, mat):
-    write(conn, pk, pas, mat)
+def slow_write(conn, pk, pas, mat, *rest):
+    write(conn, pk, pas, mat, *rest)
     calls.append(pk)
     if len(calls) == 3:  # third article: its rows are written, its transaction not committed
         print("INSIDE", flush=True)

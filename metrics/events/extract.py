@@ -27,7 +27,8 @@ from metrics.events.tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "3"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped
+EXTRACTOR_VERSION = "4"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped;
+# 4: the world gazetteer, masks relative to each article's actors, attribution rules (docs/method/actors.md)
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
@@ -127,7 +128,7 @@ class Passage(NamedTuple):
     end: int
     text: str
     tone: float  # negated VADER compound
-    mentions: int  # gazetteer bit mask (metrics.events.dyad)
+    mentions: int  # actor mask: bit i is the article's i-th actor (ArticleFeatures.actors; metrics.events.dyad)
 
 
 class Match(NamedTuple):
@@ -139,7 +140,7 @@ class Match(NamedTuple):
     strength: float
     negated: bool
     hedged: bool
-    source: int = 0  # actor masks (metrics.events.dyad: country bits, THIRD_BIT, PAIR_BIT); 0: none named
+    source: int = 0  # actor masks (metrics.events.dyad: actor slots, THIRD_BIT, PAIR_BIT); 0: none named
     target: int = 0
 
 
@@ -150,6 +151,7 @@ class ArticleFeatures:
     article: Article
     passages: list[Passage]
     matches: list[Match]
+    actors: tuple[str, ...] = ()  # the codes of the masks' bits: the actors named, in order of first mention
 
 
 def _may_hold(window: str, words: tuple[str, ...]) -> bool:
@@ -483,7 +485,7 @@ class Extractor:
         # One shared scan finds where any cue or country may start (prefilter.py); the
         # results are exactly each regex's finditer.
         self._finder = multi_finder(
-            (*self.lexicon.regexes, self._gazetteer.regex),
+            (*self.lexicon.regexes, *self._gazetteer.patterns),
             (
                 (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
                 (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
@@ -499,14 +501,17 @@ class Extractor:
         passages = split_passages(text, norm)
         starts = [p.start for p in passages]
         scan = self._finder.scan(norm)
-        *cue_matches, places = scan.matches
-        mentions = self._gazetteer.mentions(norm, starts, places)
+        n_cues = len(self.lexicon.regexes)
+        cue_matches = scan.matches[:n_cues]
+        places = self._gazetteer.find(norm, scan.matches[n_cues:])
+        actors, bits = self._gazetteer.slots(places)
+        mentions = self._gazetteer.mentions(starts, places, bits)
         by_passage: list[list] = [[] for _ in passages]
         for sp in places:
             pi = bisect.bisect_right(starts, sp[0]) - 1
             if pi >= 0:
                 by_passage[pi].append(sp)
-        group_bit = self._gazetteer.group_bits.__getitem__
+        group_bit = bits.__getitem__
         contexts: dict[int, tuple] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
@@ -549,8 +554,8 @@ class Extractor:
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
-        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions.tolist())]
-        return ArticleFeatures(article, rows, matches)
+        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions)]
+        return ArticleFeatures(article, rows, matches, actors)
 
     def extract_many(self, articles: Iterable[Article]) -> Features:
         items = [self.extract(a) for a in articles]
@@ -562,9 +567,10 @@ class Extractor:
 class Features:
     """Columnar features of many articles: the input of ``metrics.score.scoring.score``.
 
-    ``articles``: one row per article (id, title, date, source, n_passages).
+    ``articles``: one row per article (id, title, date, source, n_passages, actors: the codes of
+    its masks' bits, a tuple).
     ``passages``: one row per passage (article row, idx, start, end, text, tone, mentions), where
-    tone is the negated VADER compound and mentions the gazetteer bit mask (``metrics.events.dyad``).
+    tone is the negated VADER compound and mentions the article's actor mask (``metrics.events.dyad``).
     ``matches``: one row per cue match (article row, passage row, cue index, start, end,
     matched, strength, negated, hedged, source, target): source and target are actor masks.
     """
@@ -576,7 +582,8 @@ class Features:
 
     @classmethod
     def build(cls, items: list[ArticleFeatures], lexicon_version: str) -> Features:
-        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages)) for f in items]
+        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages), tuple(f.actors))
+                for f in items]
         if not any(f.passages or f.matches for f in items):
             return cls(
                 articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
@@ -675,7 +682,7 @@ def _strings(values: tuple) -> pd.Series:
     return pd.Series(list(values), dtype=None if values else object)
 
 
-ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]
+ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages", "actors"]
 PASSAGE_COLUMNS = ["article", "idx", "start", "end", "text", "tone", "mentions"]
 PASSAGE_DTYPES = {"article": "int64", "idx": "int32", "start": "int64", "end": "int64", "tone": "float64", "mentions": "int64"}
 MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged", "source", "target"]

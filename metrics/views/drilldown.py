@@ -75,6 +75,7 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
     pas = f.passages
     passages = []
     g = gazetteer()
+    actors = f.articles["actors"].iat[0]
     by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
     for pi in chosen:
         pi = int(pi)
@@ -88,8 +89,10 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
                 "start": int(mat["start"].iat[mi]), "end": int(mat["end"].iat[mi]), "weight": float(w[c]),
                 "direction": fam.direction, "sign": float(lex.signs[c]), "strength": float(mat["strength"].iat[mi]),
                 "relevance": rel, "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
-                "source": g.codes_of(int(mat["source"].iat[mi])), "target": g.codes_of(int(mat["target"].iat[mi])),
+                "source": g.codes_of(int(mat["source"].iat[mi]), actors),
+                "target": g.codes_of(int(mat["target"].iat[mi]), actors),
                 "between_pair": bool(prep.event[mi]), "actor": by[int(prep.side[mi])],
+                "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
                 "contribution": float(m_contrib[mi]),
             })
         passages.append({

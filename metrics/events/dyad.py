@@ -54,6 +54,11 @@ class Gazetteer:
     patterns: tuple[re.Pattern[str], ...]
     fingerprint: str = ""  # hash of the files it was built from: part of the features version
     kinds: dict[str, str] | None = None  # member, observer, territory, bloc (None: not said)
+    alpha3: dict[str, str] | None = None  # ISO 3166 alpha-3 of each country that has one
+
+    def alpha3_codes(self) -> dict[str, str]:
+        """Alpha-3 -> gazetteer code, for event coders' actor codes (``USAGOV``)."""
+        return {v: k for k, v in (self.alpha3 or {}).items()}
 
     @property
     def pair_group(self) -> int:
@@ -70,7 +75,15 @@ class Gazetteer:
 
         if found is None:
             found = [[(m.start(), m.end(), None) for m in rx.finditer(text)] for rx in self.patterns]
-        return resolve_overlaps([(s, e, g) for g, spans in enumerate(found) for s, e, _ in spans])
+        spans = resolve_overlaps([(s, e, g) for g, spans in enumerate(found) for s, e, _ in spans])
+        # "the European Union (EU)": the abbreviation in brackets is the same mention, not a
+        # second actor standing between the name and what follows.
+        out: list[tuple[int, int, int]] = []
+        for sp in spans:
+            if out and sp[2] == out[-1][2] and text[out[-1][1]:sp[0]] in (" (", "("):
+                continue
+            out.append(sp)
+        return out
 
     def slots(self, spans: Iterable[tuple[int, int, int]]) -> tuple[tuple[str, ...], dict[int, int]]:
         """An article's actors in order of first mention, and the mask bit of every group."""
@@ -192,7 +205,10 @@ def _gazetteer(extra: Path | None) -> Gazetteer:
                                 "kind": entry.get("kind", "member")}
         pair_phrases += more.get("pair_phrases", [])
         third += more.get("third_parties", [])
-    codes = tuple(countries_)
+    # An actors file's new codes come first: where its names and the shipped ones match the same
+    # words, the file's actor wins the tie.
+    added = [c for c in countries_ if c not in raw["countries"]]
+    codes = tuple(added + [c for c in countries_ if c not in added])
     patterns = []
     for code in codes:
         pats = "|".join(f"(?:{p})" for p in countries_[code]["patterns"])
@@ -203,7 +219,8 @@ def _gazetteer(extra: Path | None) -> Gazetteer:
     patterns.append(re.compile(rf"(?<![\w.])(?:{third_rx})(?![\w])"))
     names = {code: countries_[code].get("name", code) for code in codes}
     kinds = {code: countries_[code].get("kind", "member") for code in codes}
-    return Gazetteer(codes, names, tuple(patterns), h.hexdigest()[:12], kinds)
+    alpha3 = {code: countries_[code]["alpha3"] for code in codes if countries_[code].get("alpha3")}
+    return Gazetteer(codes, names, tuple(patterns), h.hexdigest()[:12], kinds, alpha3)
 
 
 def countries() -> dict[str, str]:

@@ -235,6 +235,12 @@ _COORD = re.compile(
     re.I,
 )
 _PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+_LATE_PASSIVE = re.compile(
+    r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:[\w-]+\s+){0,2}?[\w-]+(?:ed|en|wn|t)\s+(?:[\w'-]+\s+){0,4}?"
+    r"by\s+(?:the\s+|its\s+)?$",
+    re.I,
+)
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
 # A clause gap ends a cue's reach for its target; _target_gap finds the same as this regex faster
 # and reads its comma clause and its verbs from here.
 _GAP_COMMA = re.compile(r",\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )", re.I)
@@ -359,7 +365,7 @@ def attribute(
             tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
         return src, tgt
     if before:
-        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
+        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)
     if not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
         pos, nxt = spans[last][1], spans[after][0]
@@ -368,8 +374,21 @@ def attribute(
         ):
             if not src:
                 src = mask
+        elif _BETWEEN.search(norm, max(e, nxt - 12), nxt):
+            src = mask  # "talks between Arnor and Gondor": the two act together
         else:
             tgt = mask
+    if after < len(spans) and within(_MARK_BY, e, stop):
+        # A passive whose agent stands later in the clause: "new tariffs on Canadian steel were
+        # announced by Washington", "an agreement was signed by Kyiv and Ankara".
+        for k in range(after, len(spans)):
+            if spans[k][0] >= stop:
+                break
+            if _LATE_PASSIVE.search(norm, e, spans[k][0]):
+                src, _ = _group(spans, k, norm, 1, group_bit)
+                if tgt == src:
+                    tgt = 0
+                break
     for sp in inside:
         if sp[0] <= s and sp[1] >= e:
             # The cue is an actor's own name ("allies", "partners"): it speaks of ties with them.
@@ -399,11 +418,14 @@ _DETERMINERS = frozenset(
     "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
 )
 _PREPOSITIONS = frozenset(
-    "with to on onto against toward towards for of in into from at about over between among upon than".split()
+    "with to on onto against toward towards for of in into from at about over between among upon than by".split()
 )
 _OBJECT_VERBS = frozenset(
     "told urges warns asks tells accuses blames criticizes criticises invites presses met meets thanks condemns "
-    "sanctions threatens hit struck beat".split()
+    "sanctions threatens hit struck beat "
+    # wish and speaker verbs: "wants Berlin to send", "expects Washington to stop"
+    "wants want expects expect pushes push pressing urging asking telling persuade persuades convince convinces "
+    "allow allows let lets help helps".split()
 )
 
 
@@ -415,9 +437,15 @@ def _mention_flags(norm: str, start: int) -> int:
     if start - 40 > 0 and words:
         words = words[1:]  # the first may be cut
     f = 0
-    if words and (words[-1] in ("said", "says") or words[-2:] == ["according", "to"]
-                  or (words[-1] == "the" and (words[-2:-1] in (["said"], ["says"]) or words[-3:-1] == ["according", "to"]))):
+    if words and (words[-2:] == ["according", "to"] or words[-3:-1] == ["according", "to"] and words[-1] == "the"):
         f |= 1
+    elif words and (words[-1] in ("said", "says") or (words[-1] == "the" and words[-2:-1] in (["said"], ["says"]))):
+        # "..., said Beijing" names the speaker; "Manila said Chinese vessels rammed ..." opens
+        # reported speech whose subject is the mention.
+        at = norm.rfind(words[-1] if words[-1] != "the" else words[-2], max(0, start - 40), start)
+        head = norm[max(0, at - 3):at].rstrip()
+        if not head or head[-1] in ",\"'\u201d\u2019":
+            f |= 1
     k = len(words)
     while k and (words[k - 1] in _DETERMINERS or words[k - 1].isdigit()):
         k -= 1
@@ -442,16 +470,43 @@ def subclause_floor(norm: str, lo: int, s: int) -> int | None:
     stormed its embassy"), if one opens within ``lo``..``s``."""
     floor = None
     for m in _SUBCLAUSE.finditer(norm, lo, s):
+        if 0 <= norm.find(",", m.end(), s) - m.end() < 100:
+            continue  # "After Ethiopia refused, Egypt threatened ...": the cue is back in the main clause
         floor = m.end()
     return floor
 
 
-def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit) -> tuple[int, int]:
+def _parentheticals(norm: str, lo: int, s: int) -> list[tuple[int, int]]:
+    """The insertions closed by a comma before ``s``: ", which borders Belarus,", ", a longtime
+    ally of France,"; an actor inside one is not the subject of what follows."""
+    if norm.count(",", lo, s) < 2:
+        return []
+    out = []
+    for m in _INSERTION.finditer(norm, lo, s):
+        close = norm.find(",", m.end(), s)
+        if 0 <= close - m.end() < 100:
+            out.append((m.start(), close))
+    return out
+
+
+_INSERTION = re.compile(
+    r",\s*(?:which|who|whose|a|an|the|one of|itself|long|once|now|home to|its|their|speaking|citing|backed by|led by)\b",
+    re.I,
+)
+_POSSESSIVE = ("'s", "\u2019s")
+
+
+def _subject(
+    norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit, s: int | None = None
+) -> tuple[int, int]:
     """The source before a cue and, when an actor between them is the object of a verb ("China
     warned Washington not to ..."), that object as a target: the nearest actor that is neither a
-    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause."""
+    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause,
+    and not inside an insertion (", which borders Belarus,"). A possessive right before the cue
+    is its agent ("China's decision to lift tariffs")."""
     flags = ctx[1]
     nearest = obj = None
+    inserted = _parentheticals(norm, spans[0][0], s) if s is not None else []
     for k in range(before - 1, -1, -1):
         if floor is not None and spans[k][0] < floor:
             break
@@ -460,6 +515,12 @@ def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None,
             f = flags[k] = _mention_flags(norm, spans[k][0])
         if f & 1:
             continue
+        if inserted and any(a < spans[k][0] < b for a, b in inserted):
+            continue
+        end = spans[k][1]
+        if (nearest is None and s is not None and norm.startswith(_POSSESSIVE, end) and s - end < 40
+                and not _VERBISH.search(norm, end + 2, s)):
+            return _group(spans, k, norm, -1, group_bit)[0], 0
         if nearest is None:
             nearest = k
         if f & 2:

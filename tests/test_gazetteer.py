@@ -109,3 +109,21 @@ def test_a_pair_outside_the_old_23_is_scored_with_its_own_direction(x):
     assert sides[0] > 0 and sides[1] > 0  # each side's hostile act, each on the other side
     # Kenya and Ghana's deal is no act between Nigeria and Niger
     assert all(not prep.event[i] for i, m in enumerate(feats.matches["matched"]) if "deal" in m)
+
+
+def test_the_sidebar_lists_one_country_then_its_pairs():
+    from metrics.views import viewparams
+
+    sides = viewparams.country_options()
+    assert sides[0] == "US" and len(sides) == len(gazetteer().codes) and len(set(sides)) == len(sides)
+    # states before territories before blocs
+    kinds = [gazetteer().kinds[c] for c in sides]
+    assert kinds.index("territory") > max(i for i, k in enumerate(kinds) if k == "member")
+    assert kinds.index("bloc") > max(i for i, k in enumerate(kinds) if k == "territory")
+    ne = viewparams.dyad_options("NE")
+    assert "NE-NG" in ne and ne[-1] == "none" and len(ne) == len(sides)
+    assert viewparams.dyad_options()[0] == "US-CN" and viewparams.dyad_options("CN")[0] == "CN-US"
+    every = viewparams.AllPairs()
+    assert "GW-PG" in every and "none" in every and "XX-YY" not in every and "ne-ng" not in every
+    got = viewparams.view_from_params({"pair": "NE-NG", "compare": "NE-BJ,XX-YY"}, every)
+    assert got["pair"] == "NE-NG" and got["compare"] == ["NE-BJ"]

@@ -241,6 +241,9 @@ _LATE_PASSIVE = re.compile(
     re.I,
 )
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
+# A passive with no agent: the subject is the target ("was freed", "were expelled").
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|gets|got)\s+(?:\w+ly\s+)?$", re.I)
+_PARTICIPLE = re.compile(r"\w+(?:ed|en|wn)\b|(?:hit|shot|struck|held|cut|beaten|seized|caught|bought|sold|set)\b", re.I)
 # A clause gap ends a cue's reach for its target; _target_gap finds the same as this regex faster
 # and reads its comma clause and its verbs from here.
 _GAP_COMMA = re.compile(r",\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )", re.I)
@@ -364,20 +367,8 @@ def attribute(
         elif before:
             tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
         return src, tgt
-    if before:
-        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)
-    if not tgt and after < len(spans) and spans[after][0] < stop:
-        mask, last = _group(spans, after, norm, 1, group_bit)
-        pos, nxt = spans[last][1], spans[after][0]
-        if (within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
-            within(_MARK_SPEAKER_BEFORE, max(e, nxt - 20), nxt) and _speaker_before(norm, max(e, nxt - 20), nxt)
-        ):
-            if not src:
-                src = mask
-        elif _BETWEEN.search(norm, max(e, nxt - 12), nxt):
-            src = mask  # "talks between Arnor and Gondor": the two act together
-        else:
-            tgt = mask
+    late = None
+    flipped = False
     if after < len(spans) and within(_MARK_BY, e, stop):
         # A passive whose agent stands later in the clause: "new tariffs on Canadian steel were
         # announced by Washington", "an agreement was signed by Kyiv and Ankara".
@@ -385,17 +376,41 @@ def attribute(
             if spans[k][0] >= stop:
                 break
             if _LATE_PASSIVE.search(norm, e, spans[k][0]):
-                src, _ = _group(spans, k, norm, 1, group_bit)
-                if tgt == src:
-                    tgt = 0
+                late = k
                 break
+    if late is not None:
+        src, _ = _group(spans, late, norm, 1, group_bit)
+        if after < late:
+            tgt = _group(spans, after, norm, 1, group_bit)[0] & ~src
+        elif before:
+            tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)[0] & ~src
+    elif before:
+        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)
+        if src and not tgt and _PASSIVE_BEFORE.search(norm, max(0, s - 30), s) and _PARTICIPLE.match(norm, s):
+            src, tgt, flipped = 0, src, True  # "two Iranian diplomats were expelled": the subject is acted on
+    if late is None and not tgt and after < len(spans) and spans[after][0] < stop:
+        mask, last = _group(spans, after, norm, 1, group_bit)
+        pos, nxt = spans[last][1], spans[after][0]
+        # An actor after a preposition ("an embargo against Mordor would not work, he warned")
+        # is an object, never the speaker.
+        lead = norm[max(e, nxt - 12):nxt].split()
+        governed = bool(lead) and lead[-1].lower() in _PREPOSITIONS
+        if not governed and ((within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
+            within(_MARK_SPEAKER_BEFORE, max(e, nxt - 20), nxt) and _speaker_before(norm, max(e, nxt - 20), nxt)
+        )):
+            if not src:
+                src = mask
+        elif _BETWEEN.search(norm, max(s, nxt - 12), nxt):
+            src = mask  # "talks between Arnor and Gondor": the two act together
+        else:
+            tgt = mask
     for sp in inside:
         if sp[0] <= s and sp[1] >= e:
             # The cue is an actor's own name ("allies", "partners"): it speaks of ties with them.
             tgt |= group_bit(sp[2])
         elif not tgt:
             tgt = group_bit(sp[2])
-    if not src and before == 0 and after < len(spans):
+    if not src and (before == 0 or flipped) and after < len(spans):
         # Reported speech after the clause: "Talks were constructive, the Chinese side said."
         for k in range(after, len(spans)):
             if spans[k][0] >= clause_end:

@@ -28,7 +28,7 @@ SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")
 
 ACTORS = ["Washington", "Beijing", "US officials", "Chinese diplomats", "The State Department", "China's commerce ministry"]
 ACTS = [
-    "imposed sanctions on firms linked to the other side",
+    "imposed sanctions on firms linked to the other side in the US-China dispute",  # names its target
     "held constructive talks with their counterparts",
     "signed an agreement on fentanyl enforcement",
     "condemned the latest military drills near Taiwan",

@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
 
     paths = [Path(p) for p in argv] or [PETRARCH, OWN]
     print(f"{'sentences':<36} {'n':>4} {'source':>7} {'first-mention':>13} {'with cue':>8} {'source':>7} "
-          f"{'first-mention':>13} {'target':>7} {'sign':>6}")
+          f"{'first-mention':>13} {'named':>6} {'source':>7} {'first-mention':>13} {'target':>7} {'sign':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             if not path.exists():
@@ -99,6 +99,7 @@ def main(argv: list[str]) -> int:
             r = measure(path, actors)
             print(f"{path.name:<36} {r['events']:>4} {r['source']:>7.1%} {r['first_mention_source']:>13.1%} "
                   f"{r['with_cue']:>8} {r['source_with_cue']:>7.1%} {r['first_mention_with_cue']:>13.1%} "
+                  f"{r['with_source']:>6} {r['source_when_named']:>7.1%} {r['first_mention_when_named']:>13.1%} "
                   f"{r['target']:>7.1%} {r['sign']:>6.1%}")
     return 0
 

@@ -158,6 +158,8 @@ def cmd_validate_events(args: argparse.Namespace) -> int:
         print(f"  baseline, the first-mentioned of the two coded actors is the source: {pct(a['first_mention_source'])}")
         print(f"  over the {a['with_cue']} sentences with a cue: source {pct(a['source_with_cue'])}, "
               f"baseline {pct(a['first_mention_with_cue'])}")
+        print(f"  over the {a['with_source']} sentences whose strongest cue has a source: source "
+              f"{pct(a['source_when_named'])}, baseline {pct(a['first_mention_when_named'])}")
         if args.verbose:
             texts = table[args.text_column].astype(str).tolist()
             for m in a["source_misses"]:

@@ -1,18 +1,20 @@
-"""Which passages concern the chosen pair of countries.
+"""Which passages concern the chosen pair of countries, and which acts are between them.
 
-Extraction records, for every passage, which countries of the gazetteer it names (a bit mask),
-so the pair can change without re-reading text. Relevance is then computed at scoring time:
+Extraction records, for every passage, which actors of the gazetteer it names (a bit mask over
+the article's own actors, ``ArticleFeatures.actors``), so the pair can change without
+re-reading text. Relevance is then computed at scoring time:
 
-- 1 when a passage names one of the two countries, or says "the two sides", "bilateral", ...,
-  in an article that names both countries somewhere;
-- 0.5 when it names no country at all but directly follows such a passage in such an article
+- 1 when a passage names one of the two countries, or says "the two sides", "bilateral", ...
+  where the phrase binds to the pair, in an article that names both countries somewhere;
+- 0.5 when it names no actor at all but directly follows such a passage in such an article
   (reported speech and pronouns: "he said", "the minister added");
 - 0 otherwise, and for every passage of an article that does not name both countries.
 
 ``--dyad none`` gives every passage relevance 1. Cue contributions and tone are multiplied by it.
 
 Each cue match also carries its actors (``source`` and ``target`` masks, the same bits as the
-mentions), and ``event_gate`` decides whether it is an act between the pair and whose act it is.
+mentions), and ``event_gate`` decides whether it is an act between the pair, whose act it is,
+and whether it is unattributed because no other side is named (docs/method/actors.md).
 """
 
 from __future__ import annotations

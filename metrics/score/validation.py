@@ -480,7 +480,7 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
     slots = prep.features.articles["actors"].tolist()
     m_contrib, _ = contributions(prep, weights)
     art = mat["article"].to_numpy()
-    n = both = src_ok = tgt_ok = found = first_ok = first_cue_ok = 0
+    n = both = src_ok = tgt_ok = found = first_ok = first_cue_ok = named = named_ok = first_named_ok = 0
     misses = []
     for row, cell in enumerate(cells):
         expected = []
@@ -494,9 +494,9 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
         if not expected:
             continue
         n += 1
-        named = list(slots[row]) if row < len(slots) else []
+        order = list(slots[row]) if row < len(slots) else []
         # the rule of thumb: of each event's two actors, the one named first did it
-        first_hit = any(next((c for c in named if c in (es, et)), None) == es for es, et in expected if es)
+        first_hit = any(next((c for c in order if c in (es, et)), None) == es for es, et in expected if es)
         first_ok += first_hit
         rows = np.flatnonzero(art == row)
         first_cue_ok += first_hit and len(rows) > 0
@@ -505,13 +505,17 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
             continue
         top = rows[np.argmax(np.abs(m_contrib[rows]))]
         found += 1
-        got_s = set((g.codes_of(int(mat["source"].iat[top]), named) or "").split("+")) - {""}
-        got_t = set((g.codes_of(int(mat["target"].iat[top]), named) or "").split("+")) - {""}
+        got_s = set((g.codes_of(int(mat["source"].iat[top]), order) or "").split("+")) - {""}
+        got_t = set((g.codes_of(int(mat["target"].iat[top]), order) or "").split("+")) - {""}
         hit_s = any(es and es in got_s for es, _ in expected)
         hit_t = any(et and et in got_t for _, et in expected)
         # a joint act ("Gondor and Arnor agreed") names both coded actors as its source
         hit_both = any((es in got_s and et in got_t) or {es, et} <= got_s for es, et in expected if es and et)
         src_ok += hit_s
+        if got_s:  # the figures where attribution names a source at all
+            named += 1
+            named_ok += hit_s
+            first_named_ok += first_hit
         tgt_ok += hit_t
         both += hit_both
         if not hit_s:
@@ -526,6 +530,9 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
             # the same two figures over the sentences where a cue was found
             "source_with_cue": src_ok / found if found else None,
             "first_mention_with_cue": first_cue_ok / found if found else None,
+            "with_source": named,
+            "source_when_named": named_ok / named if named else None,
+            "first_mention_when_named": first_named_ok / named if named else None,
             "source_misses": misses}
 
 

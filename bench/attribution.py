@@ -62,8 +62,6 @@ def actors_from_codes(table) -> str:
 
 
 def measure(path: Path, actors: Path | None) -> dict:
-    import numpy as np
-
     import csv
 
     import pandas as pd

@@ -116,7 +116,10 @@ def build(sources: dict | None = None) -> dict:
         entries[code] = {"name": bloc["name"], "kind": "bloc", "patterns": list(bloc["patterns"])}
     for code, entry in entries.items():
         for p in entry["patterns"]:
-            re.compile(p)  # a bad hand-written pattern stops the build, naming nothing silently
+            try:
+                re.compile(p)
+            except re.error as err:
+                raise SystemExit(f"{code}: bad pattern {p[:40]!r} ({err})") from None
     return {"countries": entries, "pair_phrases": list(src["pair_phrases"]), "third_parties": list(src["third_parties"])}
 
 

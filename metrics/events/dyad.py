@@ -280,11 +280,6 @@ class Dyad:
         )
         return Binding(relevance, event, side, unbound)
 
-    def relevance(self, mentions: np.ndarray, article: np.ndarray, actors: Sequence[Sequence[str]]) -> np.ndarray:
-        """Relevance of each passage; ``article`` gives each passage's article row, in order."""
-        empty = np.zeros(0, dtype=np.int64)
-        return self.bind(actors, mentions, article, empty, empty, empty, empty).relevance
-
 
 # Who acted, per match, for the directed scores: the first side, the second, or both/unattributed.
 SIDE_A, SIDE_B, SIDE_BOTH = 0, 1, 2

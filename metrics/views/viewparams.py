@@ -13,7 +13,6 @@ from metrics.errors import MetricsError
 from metrics.events.dyad import DEFAULT_DYAD, gazetteer, parse_dyad
 from metrics.score.timeline import PERIODS
 
-
 _KIND_ORDER = {"member": 0, "observer": 0, "territory": 1, "bloc": 2}
 
 

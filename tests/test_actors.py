@@ -17,6 +17,7 @@ from metrics.events.extract import Article, Extractor
 from metrics.score.scoring import contributions, explain, prepare, raw_by_side
 from metrics.score.validation import actor_agreement, score_texts
 from metrics.views.articlehtml import article_html
+from metrics.views.drilldown import cue_table
 
 DATA = Path(__file__).parent / "data" / "attribution_sentences.tsv"
 
@@ -77,6 +78,9 @@ def test_an_unattributed_cue_is_greyed_and_labelled_in_the_drilldown(x):
     cues = {c["matched"]: c for p in doc["passages"] for c in p["cues"]}
     assert not cues["traded accusations"]["unattributed"] and cues["traded accusations"]["contribution"] > 0
     assert cues["sanctions"]["unattributed"] and cues["sanctions"]["contribution"] == 0
+    table = cue_table(prep)
+    assert table.set_index("matched")["unattributed"].to_dict() == {
+        "traded accusations": False, "sanctions": True, "deploy more warships": True}
     html = article_html(doc, 1.0)
     assert html.count('class="tp-grey"') == 2 and html.count("unattributed: its passage names no other side") == 2
     assert html.count('mark class="grey"') == 2

@@ -136,5 +136,7 @@ def cue_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
         "strength": mat["strength"].to_numpy(np.float64),
         "relevance": prep.relevance[passage],
         "norm": np.repeat(float(prep.norm[0]), len(mat)),
+        # counts 0: its passage names no other side (docs/method/actors.md, "Binding")
+        "unattributed": prep.unbound if prep.unbound is not None else np.zeros(len(mat), dtype=bool),
         "contribution": np.round(m_contrib, 3),
     })

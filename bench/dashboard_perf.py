@@ -197,7 +197,7 @@ def build(db: Path, n: int, workers: int) -> dict:
         day = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
         text = a.text + f"(Copy {copy}.)"
         clone = Article(text=text, title=a.title, date=day, source=f"bench/copy-{copy % 11}.txt")
-        store.add_features(ArticleFeatures(clone, f.passages, f.matches))
+        store.add_features(ArticleFeatures(clone, f.passages, f.matches, f.actors))
         if copy % 5000 == 0:
             print(f"  stored {store.count():,}/{n:,}", file=sys.stderr, end="\r")
     print(file=sys.stderr)

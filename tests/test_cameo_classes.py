@@ -192,9 +192,8 @@ TRAIN = [
     ("12", "US-CN", "China has rejected Washington's invitation for defence talks, officials said."),
     ("15", "RU-UA", "Moscow is amassing tanks and troops near the Ukrainian border, satellite images show."),
     ("16", "IN-PK", "India curtailed cultural exchanges with Pakistan after the attack."),
-    # Needs the gazetteer: "North and South Korean" names South Korea only.
-    pytest.param("19", "KR-KP", "North and South Korean patrol boats exchanged fire near the maritime border.",
-                 marks=pytest.mark.xfail(strict=True, reason="'North and South Korean' is read as South Korea alone")),
+    # "North and South Korean" names both Koreas (the world gazetteer's lookahead).
+    ("19", "KR-KP", "North and South Korean patrol boats exchanged fire near the maritime border."),
     ("20", "RU-UA", "Ukraine accused Russia of genocide in the occupied territories."),
     ("02", "US-CN", "The US is asking China to help restart talks with North Korea."),
 ]

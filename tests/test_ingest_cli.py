@@ -28,7 +28,7 @@ SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")
 
 ACTORS = ["Washington", "Beijing", "US officials", "Chinese diplomats", "The State Department", "China's commerce ministry"]
 ACTS = [
-    "imposed sanctions on firms linked to the other side",
+    "imposed sanctions on firms linked to the other side in the US-China dispute",  # names its target
     "held constructive talks with their counterparts",
     "signed an agreement on fentanyl enforcement",
     "condemned the latest military drills near Taiwan",
@@ -341,8 +341,8 @@ from metrics.cli import main
 write = sm.Store._write_features
 calls = []
 
-def slow_write(conn, pk, pas, mat):
-    write(conn, pk, pas, mat)
+def slow_write(conn, pk, pas, mat, *rest):
+    write(conn, pk, pas, mat, *rest)
     calls.append(pk)
     if len(calls) == 3:  # third article: its rows are written, its transaction not committed
         print("INSIDE", flush=True)

@@ -100,6 +100,7 @@ def test_multifinder_equals_finditer_for_the_lexicon_and_gazetteer():
     finder = ex._finder
     for text in _texts():
         got = finder.spans_all(text)
+        assert len(finder.patterns) > 250  # every cue family and every actor of the world gazetteer
         for rx, spans in zip(finder.patterns, got):
             want = [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)]
             assert spans == want, rx.pattern[:60]
@@ -220,7 +221,7 @@ def _rowwise(items: list[ArticleFeatures], version: str) -> Features:
     for ai, f in enumerate(items):
         a = f.article
         base = len(pas)
-        arts.append((a.id, a.title, a.date, a.source, len(f.passages)))
+        arts.append((a.id, a.title, a.date, a.source, len(f.passages), tuple(f.actors)))
         pas.extend((ai, i, s, e, t, tone, m) for i, (s, e, t, tone, m) in enumerate(f.passages))
         mat.extend((ai, base + m.passage, *m[1:]) for m in f.matches)
     return Features(

@@ -11,12 +11,20 @@ import streamlit as st
 from metrics import settings
 from metrics.events.dyad import DEFAULT_DYAD
 from metrics.views.filters import date_bounds
-from metrics.views.labels import dyad_label
-from metrics.views.viewparams import HALF_LIFE_RANGE, URL_KEYS, dyad_options, view_from_params, view_to_params
+from metrics.views.labels import country_label, dyad_label
+from metrics.views.viewparams import (
+    HALF_LIFE_RANGE,
+    URL_KEYS,
+    AllPairs,
+    country_options,
+    dyad_options,
+    view_from_params,
+    view_to_params,
+)
 from ui.url import set_params
 
 
-def _load_view_from_url(options: list[str]) -> None:
+def _load_view_from_url(options) -> None:
     """Once per session, before the widgets exist: the view a shared link describes."""
     ss = st.session_state
     if ss.get("url_view_loaded"):
@@ -70,20 +78,33 @@ def sidebar_filters(fr: pd.DataFrame, draw: bool = True) -> dict:
     """Pair of countries, period, date range and source; the same on every page. With ``draw``
     false the view is read from the same state and defaults, and no widget is drawn."""
     ss = st.session_state
-    options = dyad_options()
-    _load_view_from_url(options)
-    if ss.get("dyad") not in options:
+    every = AllPairs()
+    _load_view_from_url(every)
+    if ss.get("dyad") not in every:
         ss.dyad = DEFAULT_DYAD
+    sides = country_options()
+    if ss.get("side_a") not in sides:
+        ss.side_a = ss.dyad.split("-")[0] if ss.dyad != "none" else sides[0]
     sidebar = st.sidebar if draw else _Unseen()
     sidebar.header("View")
+    # Two choices instead of one list of ~37,000 pairs: a country, then its counterpart.
+    side = sidebar.selectbox(
+        "Country", sides, key="side_a", format_func=country_label,
+        help="Any UN member or observer, territory or bloc; then choose the pair below.",
+    )
+    options = dyad_options(side)
+    if ss.dyad not in options:
+        ss.dyad = options[0]
     dyad = sidebar.selectbox(
         "Pair of countries", options, key="dyad", format_func=dyad_label,
         help="A passage counts when it concerns this pair. 'Any countries' counts every passage.",
     )
     if ss.get("compare"):
         ss.compare = [c for c in ss.compare if c != dyad]
+    pool = options if dyad == "none" else options + dyad_options(dyad.split("-")[1])
+    pool = list(dict.fromkeys([*(ss.get("compare") or []), *(o for o in pool if o not in (dyad, "none"))]))
     compare = sidebar.multiselect(
-        "Compare with pairs", [o for o in options if o != dyad], key="compare", format_func=dyad_label,
+        "Compare with pairs", pool, key="compare", format_func=dyad_label,
         placeholder="e.g. United States – Russia",
         help="Draw these pairs' period means on the same timeline, scored from the same stored articles.",
     )

@@ -1,26 +1,28 @@
-"""Which passages concern the chosen pair of countries.
+"""Which passages concern the chosen pair of countries, and which acts are between them.
 
-Extraction records, for every passage, which countries of the gazetteer it names (a bit mask),
-so the pair can change without re-reading text. Relevance is then computed at scoring time:
+Extraction records, for every passage, which actors of the gazetteer it names (a bit mask over
+the article's own actors, ``ArticleFeatures.actors``), so the pair can change without
+re-reading text. Relevance is then computed at scoring time:
 
-- 1 when a passage names one of the two countries, or says "the two sides", "bilateral", ...,
-  in an article that names both countries somewhere;
-- 0.5 when it names no country at all but directly follows such a passage in such an article
+- 1 when a passage names one of the two countries, or says "the two sides", "bilateral", ...
+  where the phrase binds to the pair, in an article that names both countries somewhere;
+- 0.5 when it names no actor at all but directly follows such a passage in such an article
   (reported speech and pronouns: "he said", "the minister added");
 - 0 otherwise, and for every passage of an article that does not name both countries.
 
 ``--dyad none`` gives every passage relevance 1. Cue contributions and tone are multiplied by it.
 
 Each cue match also carries its actors (``source`` and ``target`` masks, the same bits as the
-mentions), and ``event_gate`` decides whether it is an act between the pair and whose act it is.
+mentions), and ``event_gate`` decides whether it is an act between the pair, whose act it is,
+and whether it is unattributed because no other side is named (docs/method/actors.md).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,59 +34,90 @@ from metrics.events.lexicon import DATA_DIR, YAML_LOADER
 GAZETTEER = DATA_DIR / "countries.yaml"
 CARRY_OVER = 0.5
 DEFAULT_DYAD = "US-CN"
+# Masks are per article: each actor an article names gets a slot (bit) in the order it first
+# appears, and the article keeps the list of slot codes (``ArticleFeatures.actors``, the
+# articles' ``actors`` column). Any number of actors fits the gazetteer; at most MAX_SLOTS of
+# them fit one article, and a further one counts as a third party there.
 PAIR_BIT = 62  # the bit for "the two sides" and the like
-THIRD_BIT = 61  # the bit for generic third parties ("allies", "the G7", "the United Nations")
-MAX_COUNTRIES = THIRD_BIT  # countries use bits 0..60
+THIRD_BIT = 61  # the bit for generic third parties ("allies", "the international community")
+MAX_SLOTS = THIRD_BIT  # actors use bits 0..60 of an article's masks
+SLOTS = (1 << MAX_SLOTS) - 1
 
 
 @dataclass(frozen=True)
 class Gazetteer:
+    """Every actor's compiled pattern, one per code, then the pair phrases' and the third
+    parties'. A mention is ``(start, end, group)``, group the index of its pattern; where
+    mentions of several patterns overlap, the longest wins ("Democratic People's Republic of
+    Korea" is North Korea, not "People's Republic" China nor "Republic of Korea")."""
+
     codes: tuple[str, ...]
     names: dict[str, str]
-    regex: re.Pattern[str]
+    patterns: tuple[re.Pattern[str], ...]
     fingerprint: str = ""  # hash of the files it was built from: part of the features version
+    kinds: dict[str, str] | None = None  # member, observer, territory, bloc (None: not said)
+    alpha3: dict[str, str] | None = None  # ISO 3166 alpha-3 of each country that has one
 
-    def bit(self, code: str) -> int:
-        return 1 << self.codes.index(code)
+    def alpha3_codes(self) -> dict[str, str]:
+        """Alpha-3 -> gazetteer code, for event coders' actor codes (``USAGOV``)."""
+        return {v: k for k, v in (self.alpha3 or {}).items()}
 
-    @staticmethod
-    def group_bit(group: str | None) -> int:
-        """The mask bit of one regex group: ``c<i>``, ``pair`` or ``third``."""
-        if group == "pair":
-            return 1 << PAIR_BIT
-        if group == "third":
-            return 1 << THIRD_BIT
-        return 1 << int(group[1:])  # type: ignore[index]
+    @property
+    def pair_group(self) -> int:
+        return len(self.codes)
 
-    @cached_property
-    def group_bits(self) -> dict[str, int]:
-        """``group_bit`` of every group of the regex, as a dict: attribution asks it many times per
-        cue, and a dict lookup is cheaper than the string tests."""
-        return {name: self.group_bit(name) for name in self.regex.groupindex}
+    @property
+    def third_group(self) -> int:
+        return len(self.codes) + 1
 
-    def mentions(
-        self, text: str, starts: list[int], spans: Iterable[tuple[int, int, str | None]] | None = None
-    ) -> np.ndarray:
-        """Bit mask of the countries (and pair phrases) named in each passage of ``text``;
-        ``spans``, when given, are ``(m.start(), m.end(), m.lastgroup)`` of ``self.regex.finditer(text)``
-        found already (metrics.events.prefilter)."""
+    def find(self, text: str, found: Sequence[Sequence[tuple]] | None = None) -> list[tuple[int, int, int]]:
+        """The mentions in ``text``, in order; ``found``, when given, are the spans of each of
+        ``self.patterns`` found already (metrics.events.prefilter)."""
+        from metrics.events.prefilter import resolve_overlaps
+
+        if found is None:
+            found = [[(m.start(), m.end(), None) for m in rx.finditer(text)] for rx in self.patterns]
+        spans = resolve_overlaps([(s, e, g) for g, spans in enumerate(found) for s, e, _ in spans])
+        # "the European Union (EU)": the abbreviation in brackets is the same mention, not a
+        # second actor standing between the name and what follows.
+        out: list[tuple[int, int, int]] = []
+        for sp in spans:
+            if out and sp[2] == out[-1][2] and text[out[-1][1]:sp[0]] in (" (", "("):
+                continue
+            out.append(sp)
+        return out
+
+    def slots(self, spans: Iterable[tuple[int, int, int]]) -> tuple[tuple[str, ...], dict[int, int]]:
+        """An article's actors in order of first mention, and the mask bit of every group."""
+        bits = {self.pair_group: 1 << PAIR_BIT, self.third_group: 1 << THIRD_BIT}
+        actors: list[str] = []
+        for _, _, g in spans:
+            if g not in bits:
+                if len(actors) < MAX_SLOTS:
+                    bits[g] = 1 << len(actors)
+                    actors.append(self.codes[g])
+                else:
+                    bits[g] = 1 << THIRD_BIT
+        return tuple(actors), bits
+
+    def mentions(self, starts: list[int], spans: Iterable[tuple[int, int, int]], bits: dict[int, int]) -> list[int]:
+        """Mask of the actors (and pair phrases) named in each passage starting at ``starts``."""
         import bisect
 
-        if spans is None:
-            spans = [(m.start(), m.end(), m.lastgroup) for m in self.regex.finditer(text)]
-        out = [0] * len(starts)  # Python ints: numpy element updates cost more than the rest
-        bits = self.group_bits
+        out = [0] * len(starts)
         for start, _, group in spans:
             pi = bisect.bisect_right(starts, start) - 1
             if pi >= 0:
                 out[pi] |= bits[group]
-        return np.array(out, dtype=np.int64)
+        return out
 
-    def codes_of(self, mask: int) -> str | None:
-        """An actor mask as codes joined by '+' (``US``, ``US+THIRD``, ``PAIR``), None when empty."""
+    @staticmethod
+    def codes_of(mask: int, actors: Sequence[str]) -> str | None:
+        """An actor mask of an article whose slots are ``actors``, as codes joined by '+'
+        (``US``, ``US+THIRD``, ``PAIR``); None when empty."""
         if not mask:
             return None
-        parts = [c for i, c in enumerate(self.codes) if mask & (1 << i)]
+        parts = [c for i, c in enumerate(actors) if mask & (1 << i)]
         if mask & (1 << THIRD_BIT):
             parts.append("THIRD")
         if mask & (1 << PAIR_BIT):
@@ -170,21 +203,26 @@ def _gazetteer(extra: Path | None) -> Gazetteer:
         more = _read_actors(extra)
         h.update(extra.read_bytes())
         for code, entry in (more.get("countries") or {}).items():
-            countries_[code] = {"name": entry.get("name", code), "patterns": entry["patterns"]}
+            countries_[code] = {"name": entry.get("name", code), "patterns": entry["patterns"],
+                                "kind": entry.get("kind", "member")}
         pair_phrases += more.get("pair_phrases", [])
         third += more.get("third_parties", [])
-    codes = tuple(countries_)
-    if len(codes) > MAX_COUNTRIES:
-        raise MetricsError(f"{extra or GAZETTEER}: at most {MAX_COUNTRIES} countries fit the mention mask")
-    parts = []
-    for i, code in enumerate(codes):
+    # An actors file's new codes come first: where its names and the shipped ones match the same
+    # words, the file's actor wins the tie.
+    added = [c for c in countries_ if c not in raw["countries"]]
+    codes = tuple(added + [c for c in countries_ if c not in added])
+    patterns = []
+    for code in codes:
         pats = "|".join(f"(?:{p})" for p in countries_[code]["patterns"])
-        parts.append(rf"(?P<c{i}>(?<![\w.])(?:{pats})(?![\w]))")
-    parts.append(r"(?P<pair>\b(?:" + "|".join(pair_phrases) + r")\b)")
-    if third:
-        parts.append(r"(?P<third>(?<![\w.])(?:" + "|".join(f"(?:{p})" for p in third) + r")(?![\w]))")
+        patterns.append(re.compile(rf"(?<![\w.])(?:{pats})(?![\w])"))
+    patterns.append(re.compile(r"\b(?:" + "|".join(pair_phrases) + r")\b"))
+    # No third party: a pattern that never matches keeps the group numbering.
+    third_rx = "|".join(f"(?:{p})" for p in third) if third else r"(?!)"
+    patterns.append(re.compile(rf"(?<![\w.])(?:{third_rx})(?![\w])"))
     names = {code: countries_[code].get("name", code) for code in codes}
-    return Gazetteer(codes, names, re.compile("|".join(parts)), h.hexdigest()[:12])
+    kinds = {code: countries_[code].get("kind", "member") for code in codes}
+    alpha3 = {code: countries_[code]["alpha3"] for code in codes if countries_[code].get("alpha3")}
+    return Gazetteer(codes, names, tuple(patterns), h.hexdigest()[:12], kinds, alpha3)
 
 
 def countries() -> dict[str, str]:
@@ -203,55 +241,115 @@ class Dyad:
     def name(self) -> str:
         return "none" if self.a is None else f"{self.a}-{self.b}"
 
-    def relevance(self, mentions: np.ndarray, article: np.ndarray, n_articles: int) -> np.ndarray:
-        """Relevance of each passage; ``article`` gives each passage's article row, in order."""
-        n = len(mentions)
+    def side_bits(self, actors: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per article, the mask bit of each side (0 where the article does not name it), from
+        each article's slot codes (``ArticleFeatures.actors``)."""
+
+        def bit(code: str | None) -> np.ndarray:
+            return np.fromiter(
+                ((1 << t.index(code)) if code in t else 0 for t in actors), dtype=np.int64, count=len(actors)
+            )
+
+        return bit(self.a), bit(self.b)
+
+    def bind(
+        self, actors: Sequence[Sequence[str]], mentions: np.ndarray, p_art: np.ndarray, m_art: np.ndarray,
+        m_pas: np.ndarray, source: np.ndarray, target: np.ndarray, sign: np.ndarray | None = None,
+    ) -> Binding:
+        """Relevance of each passage and, for each cue match, whether it is an act between the
+        pair, whose act it is and whether it was left unattributed (docs/method/actors.md)."""
+        n, k = len(mentions), len(source)
         if self.a is None:
-            return np.ones(n)
-        g = gazetteer()
-        ha = (mentions & g.bit(self.a)) != 0
-        hb = (mentions & g.bit(self.b)) != 0
-        pair = (mentions & (1 << PAIR_BIT)) != 0
-        concerns = (np.bincount(article, weights=ha, minlength=n_articles) > 0) & (
-            np.bincount(article, weights=hb, minlength=n_articles) > 0
+            return Binding(np.ones(n), np.ones(k), np.full(k, SIDE_BOTH, dtype=np.int8), np.zeros(k, dtype=bool))
+        bit_a, bit_b = self.side_bits(actors)
+        ctx = _passage_context(mentions, p_art, bit_a[p_art], bit_b[p_art])
+        n_art = len(actors)
+        concerns = (np.bincount(p_art, weights=ctx.ha, minlength=n_art) > 0) & (
+            np.bincount(p_art, weights=ctx.hb, minlength=n_art) > 0
         )
-        about = concerns[article] if n else np.zeros(0, dtype=bool)
-        direct = (ha | hb | pair) & about
+        about = concerns[p_art] if n else np.zeros(0, dtype=bool)
+        direct = (ctx.ha | ctx.hb | ctx.pair_bound) & about
         carried = np.zeros(n, dtype=bool)
         if n > 1:
-            # Only a passage that names no country at all inherits its predecessor's subject.
+            # Only a passage that names no actor at all inherits its predecessor's subject.
             silent = (mentions & ((1 << PAIR_BIT) - 1)) == 0
-            carried[1:] = direct[:-1] & ~direct[1:] & silent[1:] & about[1:] & (article[1:] == article[:-1])
-        return np.where(direct, 1.0, np.where(carried, CARRY_OVER, 0.0))
+            carried[1:] = direct[:-1] & ~direct[1:] & silent[1:] & about[1:] & (p_art[1:] == p_art[:-1])
+        relevance = np.where(direct, 1.0, np.where(carried, CARRY_OVER, 0.0))
+        event, side, unbound = event_gate(
+            bit_a[m_art], bit_b[m_art], source, target, ctx.ctx_a[m_pas], ctx.ctx_b[m_pas], ctx.pair_bound[m_pas], sign
+        )
+        return Binding(relevance, event, side, unbound)
 
 
 # Who acted, per match, for the directed scores: the first side, the second, or both/unattributed.
 SIDE_A, SIDE_B, SIDE_BOTH = 0, 1, 2
 
 
+@dataclass(frozen=True)
+class Binding:
+    relevance: np.ndarray  # per passage
+    event: np.ndarray  # per match: 1.0 when an act between the pair, else 0.0
+    side: np.ndarray  # per match: SIDE_A, SIDE_B or SIDE_BOTH
+    unbound: np.ndarray  # per match: one side's act (or no one's) whose passage names no other side
+
+
+@dataclass(frozen=True)
+class _Context:
+    ha: np.ndarray  # the passage names side a
+    hb: np.ndarray
+    ctx_a: np.ndarray  # the passage or the one before it (same article) names side a
+    ctx_b: np.ndarray
+    pair_bound: np.ndarray  # its "the two sides", "bilateral", ... mean this pair
+
+
+def _passage_context(mentions: np.ndarray, p_art: np.ndarray, ba: np.ndarray, bb: np.ndarray) -> _Context:
+    """Who each passage names, and whether its pair phrases bind to the pair: when it names both
+    sides itself, or when it and the passage before name both and no other actor (a readout of a
+    meeting with an ally, "The two leaders discussed China", does not bind). ``ctx_a``: the
+    passage or the one before it names side a, by name or by a bound pair phrase."""
+    n = len(mentions)
+    ha = (mentions & ba) != 0
+    hb = (mentions & bb) != 0
+    other = (mentions & SLOTS & ~(ba | bb)) != 0
+    same = np.zeros(n, dtype=bool)
+    if n > 1:
+        same[1:] = p_art[1:] == p_art[:-1]
+
+    def before(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[1:] = x[:-1] & same[1:]
+        return out
+
+    pair = (mentions & (1 << PAIR_BIT)) != 0
+    pair_bound = pair & ((ha & hb) | ((ha | before(ha)) & (hb | before(hb)) & ~other & ~before(other)))
+    # A bound pair phrase names both sides, for its own passage and the next one.
+    na, nb = ha | pair_bound, hb | pair_bound
+    return _Context(ha, hb, na | before(na), nb | before(nb), pair_bound)
+
+
 def event_gate(
-    dyad: Dyad, source: np.ndarray, target: np.ndarray, sign: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each cue match is an act between the pair (1.0) or not (0.0), and whose act it is
-    (SIDE_A, SIDE_B, SIDE_BOTH), from its source and target actor masks (docs/method/events.md).
+    bit_a: np.ndarray | int, bit_b: np.ndarray | int, source: np.ndarray, target: np.ndarray,
+    ctx_a: np.ndarray | bool = True, ctx_b: np.ndarray | bool = True, pair_bound: np.ndarray | bool = True,
+    sign: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each cue match is an act between the pair (1.0) or not (0.0), whose act it is
+    (SIDE_A, SIDE_B, SIDE_BOTH) and whether it is unattributed, from its source and target
+    masks, each side's bit in its article and what its passage names (docs/method/actors.md).
 
     Counted: one side acting on the other, coalitions included ("the US and its allies agreed
-    to counter China"); both sides acting together ("the two sides agreed"); one side acting on
-    nobody named (the other is implied by the article); an unnamed actor acting on one side
-    ("sanctions on China": the other side's act); and matches with no actor at all (judged by
-    the passage's relevance alone). Not counted: any act between one side and a third party, or
-    between third parties ("the US coordinates with allies", "Beijing and Canberra signed a deal"),
-    and cooperation inside a coalition of one side with third parties (with ``sign``, the cues'
-    directions: in "the US and its allies agreed to counter China" the agreement is among allies).
+    to counter China"); both sides acting together ("the two sides agreed", where the phrase
+    binds); one side acting on nobody named, or an unnamed actor acting on one side ("sanctions
+    on China"), or a cue with no actor, only when the passage or the one before names the other
+    side (both sides for a cue with no actor): otherwise the target is not named and the act is
+    unattributed. Not counted: any act between one side and a third party, or between third
+    parties ("the US coordinates with allies"), and cooperation inside a coalition of one side
+    with third parties (with ``sign``, the cues' directions). An unbound pair phrase is a third
+    party.
     """
-    n = len(source)
-    if dyad.a is None:
-        return np.ones(n), np.full(n, SIDE_BOTH, dtype=np.int8)
-    g = gazetteer()
-    bit_a, bit_b, pair = g.bit(dyad.a), g.bit(dyad.b), 1 << PAIR_BIT
-    ours = bit_a | bit_b | pair
-    sa, sb, sp = (source & bit_a) != 0, (source & bit_b) != 0, (source & pair) != 0
-    ta, tb, tp = (target & bit_a) != 0, (target & bit_b) != 0, (target & pair) != 0
+    pair_m = np.where(pair_bound, 1 << PAIR_BIT, 0).astype(np.int64)
+    ours = bit_a | bit_b | pair_m
+    sa, sb, sp = (source & bit_a) != 0, (source & bit_b) != 0, (source & pair_m) != 0
+    ta, tb, tp = (target & bit_a) != 0, (target & bit_b) != 0, (target & pair_m) != 0
     s_other, t_other = (source & ~ours) != 0, (target & ~ours) != 0
     s_none, t_none = source == 0, target == 0
     cross = (sa & ~sb & (tb | tp)) | (sb & ~sa & (ta | tp))
@@ -259,15 +357,21 @@ def event_gate(
     alone = (sa ^ sb) & ~sp & ~s_other & t_none
     acted_on = s_none & (ta ^ tb) & ~tp & ~t_other
     between = s_none & ((ta & tb) | tp) & ~t_other
-    counts = cross | joint | alone | acted_on | between | (s_none & t_none)
+    nobody = s_none & t_none
+    # A one-sided act counts only where the other side is named (its target must be named).
+    alone_named = alone & ((sa & ctx_b) | (sb & ctx_a))
+    acted_named = acted_on & ((ta & ctx_b) | (tb & ctx_a))
+    nobody_named = nobody & ctx_a & ctx_b
+    counts = cross | joint | alone_named | acted_named | between | nobody_named
     if sign is not None:
         counts &= ~(s_other & ~(sa & sb) & (sign < 0))
-    side = np.full(n, SIDE_BOTH, dtype=np.int8)
-    by_a = ((cross | alone) & sa) | (acted_on & tb)
-    by_b = ((cross | alone) & sb) | (acted_on & ta)
+    unbound = (alone & ~alone_named) | (acted_on & ~acted_named) | (nobody & ~nobody_named)
+    side = np.full(len(source), SIDE_BOTH, dtype=np.int8)
+    by_a = ((cross | alone_named) & sa) | (acted_named & tb)
+    by_b = ((cross | alone_named) & sb) | (acted_named & ta)
     side[by_a] = SIDE_A
     side[by_b] = SIDE_B
-    return counts.astype(np.float64), side
+    return counts.astype(np.float64), side, unbound
 
 
 def parse_dyad(spec: str | Dyad | None) -> Dyad:

@@ -27,7 +27,8 @@ from metrics.events.tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "3"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped
+EXTRACTOR_VERSION = "4"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped;
+# 4: the world gazetteer, masks relative to each article's actors, attribution rules (docs/method/actors.md)
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
@@ -127,7 +128,7 @@ class Passage(NamedTuple):
     end: int
     text: str
     tone: float  # negated VADER compound
-    mentions: int  # gazetteer bit mask (metrics.events.dyad)
+    mentions: int  # actor mask: bit i is the article's i-th actor (ArticleFeatures.actors; metrics.events.dyad)
 
 
 class Match(NamedTuple):
@@ -139,7 +140,7 @@ class Match(NamedTuple):
     strength: float
     negated: bool
     hedged: bool
-    source: int = 0  # actor masks (metrics.events.dyad: country bits, THIRD_BIT, PAIR_BIT); 0: none named
+    source: int = 0  # actor masks (metrics.events.dyad: actor slots, THIRD_BIT, PAIR_BIT); 0: none named
     target: int = 0
 
 
@@ -150,6 +151,7 @@ class ArticleFeatures:
     article: Article
     passages: list[Passage]
     matches: list[Match]
+    actors: tuple[str, ...] = ()  # the codes of the masks' bits: the actors named, in order of first mention
 
 
 def _may_hold(window: str, words: tuple[str, ...]) -> bool:
@@ -233,6 +235,15 @@ _COORD = re.compile(
     re.I,
 )
 _PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+_LATE_PASSIVE = re.compile(
+    r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:[\w-]+\s+){0,2}?[\w-]+(?:ed|en|wn|t)\s+(?:[\w'-]+\s+){0,4}?"
+    r"by\s+(?:the\s+|its\s+)?$",
+    re.I,
+)
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
+# A passive with no agent: the subject is the target ("was freed", "were expelled").
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|gets|got)\s+(?:\w+ly\s+)?$", re.I)
+_PARTICIPLE = re.compile(r"\w+(?:ed|en|wn)\b|(?:hit|shot|struck|held|cut|beaten|seized|caught|bought|sold|set)\b", re.I)
 # A clause gap ends a cue's reach for its target; _target_gap finds the same as this regex faster
 # and reads its comma clause and its verbs from here.
 _GAP_COMMA = re.compile(r",\s*(?:which|who|whose|but|while|as|after|before|when|a step|an? )", re.I)
@@ -356,16 +367,41 @@ def attribute(
         elif before:
             tgt, _ = _group(spans, before - 1, norm, -1, group_bit)
         return src, tgt
-    if before:
-        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit)
-    if not tgt and after < len(spans) and spans[after][0] < stop:
+    late = None
+    flipped = False
+    if after < len(spans) and within(_MARK_BY, e, stop):
+        # A passive whose agent stands later in the clause: "new tariffs on Canadian steel were
+        # announced by Washington", "an agreement was signed by Kyiv and Ankara".
+        for k in range(after, len(spans)):
+            if spans[k][0] >= stop:
+                break
+            if _LATE_PASSIVE.search(norm, e, spans[k][0]):
+                late = k
+                break
+    if late is not None:
+        src, _ = _group(spans, late, norm, 1, group_bit)
+        if after < late:
+            tgt = _group(spans, after, norm, 1, group_bit)[0] & ~src
+        elif before:
+            tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)[0] & ~src
+    elif before:
+        src, tgt = _subject(norm, spans, ctx, before, floor, group_bit, s)
+        if src and not tgt and _PASSIVE_BEFORE.search(norm, max(0, s - 30), s) and _PARTICIPLE.match(norm, s):
+            src, tgt, flipped = 0, src, True  # "two Iranian diplomats were expelled": the subject is acted on
+    if late is None and not tgt and after < len(spans) and spans[after][0] < stop:
         mask, last = _group(spans, after, norm, 1, group_bit)
         pos, nxt = spans[last][1], spans[after][0]
-        if (within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
+        # An actor after a preposition ("an embargo against Mordor would not work, he warned")
+        # is an object, never the speaker.
+        lead = norm[max(e, nxt - 12):nxt].split()
+        governed = bool(lead) and lead[-1].lower() in _PREPOSITIONS
+        if not governed and ((within(_MARK_SPEECH, pos, pos + 45) and _speaker_after(norm, pos)) or (
             within(_MARK_SPEAKER_BEFORE, max(e, nxt - 20), nxt) and _speaker_before(norm, max(e, nxt - 20), nxt)
-        ):
+        )):
             if not src:
                 src = mask
+        elif _BETWEEN.search(norm, max(s, nxt - 12), nxt):
+            src = mask  # "talks between Arnor and Gondor": the two act together
         else:
             tgt = mask
     for sp in inside:
@@ -374,7 +410,7 @@ def attribute(
             tgt |= group_bit(sp[2])
         elif not tgt:
             tgt = group_bit(sp[2])
-    if not src and before == 0 and after < len(spans):
+    if not src and (before == 0 or flipped) and after < len(spans):
         # Reported speech after the clause: "Talks were constructive, the Chinese side said."
         for k in range(after, len(spans)):
             if spans[k][0] >= clause_end:
@@ -397,11 +433,14 @@ _DETERMINERS = frozenset(
     "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
 )
 _PREPOSITIONS = frozenset(
-    "with to on onto against toward towards for of in into from at about over between among upon than".split()
+    "with to on onto against toward towards for of in into from at about over between among upon than by".split()
 )
 _OBJECT_VERBS = frozenset(
     "told urges warns asks tells accuses blames criticizes criticises invites presses met meets thanks condemns "
-    "sanctions threatens hit struck beat".split()
+    "sanctions threatens hit struck beat "
+    # wish and speaker verbs: "wants Berlin to send", "expects Washington to stop"
+    "wants want expects expect pushes push pressing urging asking telling persuade persuades convince convinces "
+    "allow allows let lets help helps".split()
 )
 
 
@@ -413,9 +452,15 @@ def _mention_flags(norm: str, start: int) -> int:
     if start - 40 > 0 and words:
         words = words[1:]  # the first may be cut
     f = 0
-    if words and (words[-1] in ("said", "says") or words[-2:] == ["according", "to"]
-                  or (words[-1] == "the" and (words[-2:-1] in (["said"], ["says"]) or words[-3:-1] == ["according", "to"]))):
+    if words and (words[-2:] == ["according", "to"] or words[-3:-1] == ["according", "to"] and words[-1] == "the"):
         f |= 1
+    elif words and (words[-1] in ("said", "says") or (words[-1] == "the" and words[-2:-1] in (["said"], ["says"]))):
+        # "..., said Beijing" names the speaker; "Manila said Chinese vessels rammed ..." opens
+        # reported speech whose subject is the mention.
+        at = norm.rfind(words[-1] if words[-1] != "the" else words[-2], max(0, start - 40), start)
+        head = norm[max(0, at - 3):at].rstrip()
+        if not head or head[-1] in ",\"'\u201d\u2019":
+            f |= 1
     k = len(words)
     while k and (words[k - 1] in _DETERMINERS or words[k - 1].isdigit()):
         k -= 1
@@ -440,16 +485,43 @@ def subclause_floor(norm: str, lo: int, s: int) -> int | None:
     stormed its embassy"), if one opens within ``lo``..``s``."""
     floor = None
     for m in _SUBCLAUSE.finditer(norm, lo, s):
+        if 0 <= norm.find(",", m.end(), s) - m.end() < 100:
+            continue  # "After Ethiopia refused, Egypt threatened ...": the cue is back in the main clause
         floor = m.end()
     return floor
 
 
-def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit) -> tuple[int, int]:
+def _parentheticals(norm: str, lo: int, s: int) -> list[tuple[int, int]]:
+    """The insertions closed by a comma before ``s``: ", which borders Belarus,", ", a longtime
+    ally of France,"; an actor inside one is not the subject of what follows."""
+    if norm.count(",", lo, s) < 2:
+        return []
+    out = []
+    for m in _INSERTION.finditer(norm, lo, s):
+        close = norm.find(",", m.end(), s)
+        if 0 <= close - m.end() < 100:
+            out.append((m.start(), close))
+    return out
+
+
+_INSERTION = re.compile(
+    r",\s*(?:which|who|whose|a|an|the|one of|itself|long|once|now|home to|its|their|speaking|citing|backed by|led by)\b",
+    re.I,
+)
+_POSSESSIVE = ("'s", "\u2019s")
+
+
+def _subject(
+    norm: str, spans: list, ctx: tuple, before: int, floor: int | None, group_bit, s: int | None = None
+) -> tuple[int, int]:
     """The source before a cue and, when an actor between them is the object of a verb ("China
     warned Washington not to ..."), that object as a target: the nearest actor that is neither a
-    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause."""
+    preposition's nor a verb's object, after ``floor`` when the cue sits in a subordinate clause,
+    and not inside an insertion (", which borders Belarus,"). A possessive right before the cue
+    is its agent ("China's decision to lift tariffs")."""
     flags = ctx[1]
     nearest = obj = None
+    inserted = _parentheticals(norm, spans[0][0], s) if s is not None else []
     for k in range(before - 1, -1, -1):
         if floor is not None and spans[k][0] < floor:
             break
@@ -458,6 +530,12 @@ def _subject(norm: str, spans: list, ctx: tuple, before: int, floor: int | None,
             f = flags[k] = _mention_flags(norm, spans[k][0])
         if f & 1:
             continue
+        if inserted and any(a < spans[k][0] < b for a, b in inserted):
+            continue
+        end = spans[k][1]
+        if (nearest is None and s is not None and norm.startswith(_POSSESSIVE, end) and s - end < 40
+                and not _VERBISH.search(norm, end + 2, s)):
+            return _group(spans, k, norm, -1, group_bit)[0], 0
         if nearest is None:
             nearest = k
         if f & 2:
@@ -483,7 +561,7 @@ class Extractor:
         # One shared scan finds where any cue or country may start (prefilter.py); the
         # results are exactly each regex's finditer.
         self._finder = multi_finder(
-            (*self.lexicon.regexes, self._gazetteer.regex),
+            (*self.lexicon.regexes, *self._gazetteer.patterns),
             (
                 (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
                 (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
@@ -499,14 +577,17 @@ class Extractor:
         passages = split_passages(text, norm)
         starts = [p.start for p in passages]
         scan = self._finder.scan(norm)
-        *cue_matches, places = scan.matches
-        mentions = self._gazetteer.mentions(norm, starts, places)
+        n_cues = len(self.lexicon.regexes)
+        cue_matches = scan.matches[:n_cues]
+        places = self._gazetteer.find(norm, scan.matches[n_cues:])
+        actors, bits = self._gazetteer.slots(places)
+        mentions = self._gazetteer.mentions(starts, places, bits)
         by_passage: list[list] = [[] for _ in passages]
         for sp in places:
             pi = bisect.bisect_right(starts, sp[0]) - 1
             if pi >= 0:
                 by_passage[pi].append(sp)
-        group_bit = self._gazetteer.group_bits.__getitem__
+        group_bit = bits.__getitem__
         contexts: dict[int, tuple] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
@@ -549,8 +630,8 @@ class Extractor:
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))
-        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions.tolist())]
-        return ArticleFeatures(article, rows, matches)
+        rows = [Passage(p.start, p.end, p.text, -compound(p.text), m) for p, m in zip(passages, mentions)]
+        return ArticleFeatures(article, rows, matches, actors)
 
     def extract_many(self, articles: Iterable[Article]) -> Features:
         items = [self.extract(a) for a in articles]
@@ -562,9 +643,10 @@ class Extractor:
 class Features:
     """Columnar features of many articles: the input of ``metrics.score.scoring.score``.
 
-    ``articles``: one row per article (id, title, date, source, n_passages).
+    ``articles``: one row per article (id, title, date, source, n_passages, actors: the codes of
+    its masks' bits, a tuple).
     ``passages``: one row per passage (article row, idx, start, end, text, tone, mentions), where
-    tone is the negated VADER compound and mentions the gazetteer bit mask (``metrics.events.dyad``).
+    tone is the negated VADER compound and mentions the article's actor mask (``metrics.events.dyad``).
     ``matches``: one row per cue match (article row, passage row, cue index, start, end,
     matched, strength, negated, hedged, source, target): source and target are actor masks.
     """
@@ -576,7 +658,8 @@ class Features:
 
     @classmethod
     def build(cls, items: list[ArticleFeatures], lexicon_version: str) -> Features:
-        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages)) for f in items]
+        arts = [(f.article.id, f.article.title, f.article.date, f.article.source, len(f.passages), tuple(f.actors))
+                for f in items]
         if not any(f.passages or f.matches for f in items):
             return cls(
                 articles=pd.DataFrame(arts, columns=ARTICLE_COLUMNS),
@@ -675,7 +758,7 @@ def _strings(values: tuple) -> pd.Series:
     return pd.Series(list(values), dtype=None if values else object)
 
 
-ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages"]
+ARTICLE_COLUMNS = ["id", "title", "date", "source", "n_passages", "actors"]
 PASSAGE_COLUMNS = ["article", "idx", "start", "end", "text", "tone", "mentions"]
 PASSAGE_DTYPES = {"article": "int64", "idx": "int32", "start": "int64", "end": "int64", "tone": "float64", "mentions": "int64"}
 MATCH_COLUMNS = ["article", "passage", "cue", "start", "end", "matched", "strength", "negated", "hedged", "source", "target"]

@@ -446,7 +446,6 @@ def synthetic_prepared(n_articles: int, seed: int = 0, passages: int = 25, match
     import numpy as np
     import pandas as pd
 
-    from metrics.events.dyad import gazetteer
     from metrics.events.extract import ARTICLE_COLUMNS, MATCH_DTYPES, PASSAGE_DTYPES, Features
     from metrics.events.lexicon import default_lexicon
     from metrics.score.scoring import prepare
@@ -456,9 +455,9 @@ def synthetic_prepared(n_articles: int, seed: int = 0, passages: int = 25, match
     n_pas = rng.poisson(passages, n_articles).clip(1)
     p_art = np.repeat(np.arange(n_articles), n_pas)
     p_idx = np.arange(len(p_art)) - np.repeat(np.cumsum(n_pas) - n_pas, n_pas)
-    g = gazetteer()
-    us, cn = g.bit("US"), g.bit("CN")
-    mentions = rng.choice(np.array([0, 0, us, cn, us | cn, g.bit("RU")], dtype=np.int64), len(p_art))
+    # every article names the US, China and Russia first, in that order: slots 0, 1 and 2
+    us, cn, ru = 1, 2, 4
+    mentions = rng.choice(np.array([0, 0, us, cn, us | cn, ru], dtype=np.int64), len(p_art))
     pas = pd.DataFrame(
         {
             "article": p_art,
@@ -487,11 +486,12 @@ def synthetic_prepared(n_articles: int, seed: int = 0, passages: int = 25, match
             "hedged": False,
             # half the finds name their actors: the pair gate runs as on real text
             "source": rng.choice(np.array([0, 0, us, cn, us | cn], dtype=np.int64), int(n_mat.sum())),
-            "target": rng.choice(np.array([0, 0, cn, us, g.bit("RU")], dtype=np.int64), int(n_mat.sum())),
+            "target": rng.choice(np.array([0, 0, cn, us, ru], dtype=np.int64), int(n_mat.sum())),
         }
     ).astype(MATCH_DTYPES)
     arts = pd.DataFrame(
-        {"id": [f"s{i}" for i in range(n_articles)], "title": None, "date": None, "source": None, "n_passages": n_pas},
+        {"id": [f"s{i}" for i in range(n_articles)], "title": None, "date": None, "source": None, "n_passages": n_pas,
+         "actors": [("US", "CN", "RU")] * n_articles},
         columns=ARTICLE_COLUMNS,
     )
     feats = Features(articles=arts, passages=pas, matches=mat, lexicon_version=lex.version)
@@ -881,7 +881,7 @@ def scanned_in_full() -> list[str]:
     from metrics.events.extract import Extractor
 
     ex = Extractor()
-    names = [*ex.lexicon.ids, "gazetteer"]
+    names = [*ex.lexicon.ids, *(f"gazetteer:{c}" for c in ex._gazetteer.codes), "gazetteer:pair", "gazetteer:third"]
     return [names[k] for k, _ in ex._finder.full_scan]
 
 

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import settings
-from metrics.events.dyad import SIDE_BOTH, Dyad, event_gate, gazetteer, parse_dyad
+from metrics.events.dyad import SIDE_BOTH, Dyad, gazetteer, parse_dyad
 from metrics.events.extract import EXTRACTOR_VERSION, Features
 from metrics.events.lexicon import TONE_ID, Lexicon, WeightsLike, default_lexicon
 
@@ -103,6 +103,7 @@ class Prepared:
     side: np.ndarray  # per match: dyad.SIDE_A, SIDE_B or SIDE_BOTH (whose act it is)
     event: np.ndarray  # per match: 1 when it is an act between the pair, 0 when not
     attention: np.ndarray  # per match: severity x |strength| x relevance x event (0: not an act here)
+    unbound: np.ndarray | None = None  # per match: unattributed (no other side named in its passage)
 
 
 def severities(lexicon: Lexicon) -> np.ndarray:
@@ -117,12 +118,15 @@ def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon
     n = len(features.articles)
     pas, mat = features.passages, features.matches
     p_art = pas["article"].to_numpy(np.int64)
-    relevance = dyad.relevance(pas["mentions"].to_numpy(np.int64), p_art, n)
-    relevant = np.bincount(p_art, weights=relevance, minlength=n)
     m_art = mat["article"].to_numpy(np.int64)
     cue = mat["cue"].to_numpy(np.int64)
     signs = lexicon.signs[cue]
-    event, side = event_gate(dyad, mat["source"].to_numpy(np.int64), mat["target"].to_numpy(np.int64), signs)
+    bound = dyad.bind(
+        features.articles["actors"].tolist(), pas["mentions"].to_numpy(np.int64), p_art, m_art,
+        mat["passage"].to_numpy(np.int64), mat["source"].to_numpy(np.int64), mat["target"].to_numpy(np.int64), signs,
+    )
+    relevance, event, side = bound.relevance, bound.event, bound.side
+    relevant = np.bincount(p_art, weights=relevance, minlength=n)
     strength = mat["strength"].to_numpy(np.float64)
     attention = severities(lexicon)[cue] * np.abs(strength) * relevance[mat["passage"].to_numpy(np.int64)] * event
     norm = np.bincount(m_art, weights=attention, minlength=n)
@@ -138,7 +142,7 @@ def prepare(features: Features, dyad: Dyad | str | None = None, lexicon: Lexicon
     tone_sums = np.bincount(p_art, weights=tone_base, minlength=n)
     return Prepared(
         features, lexicon, dyad, relevance, norm, relevant, match_base, tone_base, cue_sums, tone_sums, side, event,
-        attention,
+        attention, bound.unbound,
     )
 
 
@@ -284,6 +288,7 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
     passages = []
     raw = 0.0
     g = gazetteer()
+    actors = f.articles["actors"].iat[row]
     by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
     by_side = np.zeros(3)  # this article's acts of each side, as raw_by_side sums them
     for pi in pas_idx:
@@ -309,9 +314,10 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
                     "strength": float(mat["strength"].iat[mi]),
                     "negated": bool(mat["negated"].iat[mi]),
                     "hedged": bool(mat["hedged"].iat[mi]),
-                    "source": g.codes_of(int(mat["source"].iat[mi])),
-                    "target": g.codes_of(int(mat["target"].iat[mi])),
+                    "source": g.codes_of(int(mat["source"].iat[mi]), actors),
+                    "target": g.codes_of(int(mat["target"].iat[mi]), actors),
                     "between_pair": bool(prep.event[mi]),
+                    "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
                     "actor": by[int(prep.side[mi])],
                     "intensity": float(w[c] * fam.sign * mat["strength"].iat[mi]),
                     "attention": float(prep.attention[mi]),

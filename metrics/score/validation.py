@@ -451,65 +451,86 @@ def events_agreement(
 
 
 # Event coders write actors as ISO 3166 alpha-3 plus an agent suffix (USAGOV); the gazetteer
-# uses alpha-2 for the countries it ships. Codes an actors file defines are compared as written.
-_ALPHA3 = {
-    "USA": "US", "CHN": "CN", "RUS": "RU", "UKR": "UA", "IND": "IN", "PAK": "PK", "JPN": "JP", "KOR": "KR",
-    "PRK": "KP", "TWN": "TW", "GBR": "GB", "FRA": "FR", "DEU": "DE", "IRN": "IR", "ISR": "IL", "TUR": "TR",
-    "SAU": "SA", "BRA": "BR", "AUS": "AU", "CAN": "CA", "VNM": "VN", "PHL": "PH", "MEX": "MX",
-}
-
-
-def _coded_actor(code: str, known: set[str]) -> str | None:
+# uses alpha-2 and records each country's alpha-3 (data/countries.yaml). Codes an actors file
+# defines are compared as written.
+def _coded_actor(code: str, known: set[str], alpha3: Mapping[str, str] | None = None) -> str | None:
     code = code.strip().upper()
     for k in (code, code[:3]):
         if k in known:
             return k
-        if k in _ALPHA3:
-            return _ALPHA3[k]
+        if alpha3 and k in alpha3:
+            return alpha3[k]
     return None
 
 
 def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None) -> dict:
     """How often the actors of a sentence's strongest cue are the coded source and target of one
-    of its events (``SRC>TGT:code``), over the events whose actors the gazetteer knows."""
+    of its events (``SRC>TGT:code``), over the events whose actors the gazetteer knows; beside
+    the rule of thumb "the first-mentioned of the two coded actors is the source" on the same
+    sentences (``first_mention_source``)."""
     from metrics.events.dyad import gazetteer
 
     g = gazetteer()
     known = set(g.codes)
+    alpha3 = g.alpha3_codes()
     mat = prep.features.matches
+    slots = prep.features.articles["actors"].tolist()
     m_contrib, _ = contributions(prep, weights)
     art = mat["article"].to_numpy()
-    n = both = src_ok = tgt_ok = found = 0
+    n = both = src_ok = tgt_ok = found = first_ok = first_cue_ok = named = named_ok = first_named_ok = 0
+    misses = []
     for row, cell in enumerate(cells):
         expected = []
         for ev in str(cell or "").split(";"):
             if ">" not in ev:
                 continue
             s, rest = ev.split(">", 1)
-            es, et = _coded_actor(s, known), _coded_actor(rest.split(":", 1)[0], known)
+            es, et = _coded_actor(s, known, alpha3), _coded_actor(rest.split(":", 1)[0], known, alpha3)
             if es or et:
                 expected.append((es, et))
         if not expected:
             continue
         n += 1
+        order = list(slots[row]) if row < len(slots) else []
+        # the rule of thumb: of each event's two actors, the one named first did it
+        first_hit = any(next((c for c in order if c in (es, et)), None) == es for es, et in expected if es)
+        first_ok += first_hit
         rows = np.flatnonzero(art == row)
+        first_cue_ok += first_hit and len(rows) > 0
         if not len(rows):
+            misses.append({"row": row, "expected": cell, "source": None, "target": None})
             continue
         top = rows[np.argmax(np.abs(m_contrib[rows]))]
         found += 1
-        got_s = set((g.codes_of(int(mat["source"].iat[top])) or "").split("+")) - {""}
-        got_t = set((g.codes_of(int(mat["target"].iat[top])) or "").split("+")) - {""}
+        got_s = set((g.codes_of(int(mat["source"].iat[top]), order) or "").split("+")) - {""}
+        got_t = set((g.codes_of(int(mat["target"].iat[top]), order) or "").split("+")) - {""}
         hit_s = any(es and es in got_s for es, _ in expected)
         hit_t = any(et and et in got_t for _, et in expected)
         # a joint act ("Gondor and Arnor agreed") names both coded actors as its source
         hit_both = any((es in got_s and et in got_t) or {es, et} <= got_s for es, et in expected if es and et)
         src_ok += hit_s
+        if got_s:  # the figures where attribution names a source at all
+            named += 1
+            named_ok += hit_s
+            first_named_ok += first_hit
         tgt_ok += hit_t
         both += hit_both
+        if not hit_s:
+            misses.append({"row": row, "expected": cell, "source": "+".join(sorted(got_s)) or None,
+                           "target": "+".join(sorted(got_t)) or None, "cue": str(mat["matched"].iat[top])})
+
     def share(k: int) -> float | None:
         return k / n if n else None
 
-    return {"events": n, "with_cue": found, "source": share(src_ok), "target": share(tgt_ok), "both": share(both)}
+    return {"events": n, "with_cue": found, "source": share(src_ok), "target": share(tgt_ok), "both": share(both),
+            "first_mention_source": share(first_ok),
+            # the same two figures over the sentences where a cue was found
+            "source_with_cue": src_ok / found if found else None,
+            "first_mention_with_cue": first_cue_ok / found if found else None,
+            "with_source": named,
+            "source_when_named": named_ok / named if named else None,
+            "first_mention_when_named": first_named_ok / named if named else None,
+            "source_misses": misses}
 
 
 # ---------------------------------------------------------------------------- reference series

@@ -155,6 +155,9 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX corrections_article ON corrections(article)",
     ],
+    # 6: the codes of each article's actor slots (the bits of its masks: metrics.events.dyad),
+    # space-separated UTF-8. Rows written before have none and an older features version.
+    ["ALTER TABLE passages ADD COLUMN actors BLOB"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -192,7 +195,7 @@ def _upsert(table: str, columns: list[str]) -> str:
     )
 
 
-_PASSAGE_COLS = [c for c, _, _ in PASSAGE_PACKED]
+_PASSAGE_COLS = [c for c, _, _ in PASSAGE_PACKED] + ["actors"]
 _MATCH_COLS = [c for c, _, _ in MATCH_PACKED] + list(_MATCH_TEXT)
 _PASSAGE_UPSERT = _upsert("passages", _PASSAGE_COLS)
 _MATCH_UPSERT = _upsert("matches", _MATCH_COLS)
@@ -479,7 +482,7 @@ class Store:
             if row:  # a tombstone of the same text: the article comes back under its old id
                 conn.execute("UPDATE articles SET deleted_at = NULL, features_version = ?, n_passages = ? WHERE pk = ?",
                              (version, len(pas), row[0]))
-                self._write_features(conn, row[0], pas, mat)
+                self._write_features(conn, row[0], pas, mat, features.actors)
                 self._log(conn, "add", row[1], art.title, who)
                 self._bump(conn)
                 return AddResult("added", row[1], art.title)
@@ -508,7 +511,7 @@ class Store:
             if signature is not None:
                 conn.execute("INSERT INTO minhash VALUES (?, ?)", (pk, signature))
             conn.execute("INSERT INTO texts VALUES (?, ?)", (pk, art.text))
-            self._write_features(conn, pk, pas, mat)
+            self._write_features(conn, pk, pas, mat, features.actors)
             self._log(conn, "add", art.id, art.title, who)
             self._bump(conn)
             return AddResult("added", art.id, art.title)
@@ -516,9 +519,12 @@ class Store:
         return self._write(run)
 
     @staticmethod
-    def _write_features(conn: sqlite3.Connection, pk: int, pas: list, mat: list) -> None:
+    def _write_features(conn: sqlite3.Connection, pk: int, pas: list, mat: list, actors: tuple = ()) -> None:
         matched = [m[4].encode("utf-8", "surrogatepass") for m in mat]
-        conn.execute(_PASSAGE_UPSERT, (pk, len(pas), *(_pack(map(get, pas), dt) for _, dt, get in PASSAGE_PACKED)))
+        conn.execute(
+            _PASSAGE_UPSERT,
+            (pk, len(pas), *(_pack(map(get, pas), dt) for _, dt, get in PASSAGE_PACKED), " ".join(actors).encode("utf-8")),
+        )
         conn.execute(
             _MATCH_UPSERT,
             (
@@ -662,7 +668,7 @@ class Store:
                 row = conn.execute("SELECT features_version FROM articles WHERE pk = ?", (pk,)).fetchone()
                 if row is None or row[0] == self.features_version:
                     return 0  # removed meanwhile, or refreshed by another process
-                self._write_features(conn, pk, f.passages, f.matches)
+                self._write_features(conn, pk, f.passages, f.matches, f.actors)
                 conn.execute(
                     "UPDATE articles SET features_version = ?, n_passages = ? WHERE pk = ?",
                     (self.features_version, len(f.passages), pk),
@@ -845,10 +851,13 @@ def _strings(lengths: np.ndarray, data: bytes) -> pd.Series:
 def _features_from_rows(arts: list, pas: list, mat: list, texts: list[str] | None, lexicon_version: str) -> Features:
     if not arts:
         return Features.build([], lexicon_version)
-    articles = pd.DataFrame([(a[1], a[2], _to_date(a[3]), a[4], a[5]) for a in arts], columns=ARTICLE_COLUMNS)
     n_art = len(arts)
     p_count = np.fromiter((r[1] for r in pas), dtype=np.int64, count=n_art)
     _, _, *pcols = zip(*pas)
+    slots = [tuple(bytes(b or b"").decode("utf-8").split()) for b in pcols[len(PASSAGE_PACKED)]]
+    articles = pd.DataFrame(
+        [(a[1], a[2], _to_date(a[3]), a[4], a[5], t) for a, t in zip(arts, slots)], columns=ARTICLE_COLUMNS
+    )
     P = {name: _cat(blobs, dt) for (name, dt, _), blobs in zip(PASSAGE_PACKED, pcols)}
     p_start, p_end = P["p_start"], P["p_end"]
     p_article = np.repeat(np.arange(n_art, dtype=np.int64), p_count)

@@ -19,6 +19,9 @@ _STYLE = """<style>
 .tp-p mark.up{background:#f5c6c0}.tp-p mark.down{background:#c6dcf0}.tp-p mark.zero{background:#e5e5e5}
 .tp-c{font-size:0.8rem;color:#333;margin:2px 0 0 0;padding-left:16px}
 .tp-fix{color:#7d3c98}.tp-fix s{color:#888}
+.tp-p mark.grey{background:#eeeeee;color:#777;text-decoration:underline dotted #999}
+.tp-c li.tp-grey{color:#888}
+.tp-u{font-size:0.7rem;text-transform:uppercase;letter-spacing:0.04em;color:#666;border:1px solid #bbb;border-radius:3px;padding:0 3px}
 </style>"""
 
 
@@ -44,7 +47,10 @@ def _highlight(text: str, offset: int, cues: list[dict]) -> str:
             continue
         out.append(html.escape(text[pos:s]))
         tip = f"{c['family']}: {c['contribution']:+.2f}"
-        out.append(f'<mark class="{_sign_class(c["contribution"])}" title="{html.escape(tip)}">'
+        if c.get("unattributed"):
+            tip += " (unattributed: no other side named)"
+        klass = "grey" if c.get("unattributed") else _sign_class(c["contribution"])
+        out.append(f'<mark class="{klass}" title="{html.escape(tip)}">'
                    f"{html.escape(text[s:e])}</mark>")
         pos = e
     out.append(html.escape(text[pos:]))
@@ -60,12 +66,17 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
     factors = (f"intensity{value} (weight {c['weight']:g} × direction {sign:+g} × strength {c['strength']:g}"
                + (f", {', '.join(notes)}" if notes else "") + ")")
     between = c.get("between_pair", True)
+    unattributed = c.get("unattributed", False)
     if "attention" in c:
         factors += f" × attention {c['attention']:.3g}"
-        if not between:
+        if unattributed:
+            factors += " (0: unattributed: its passage names no other side)"
+        elif not between:
             factors += " (0: not an act between the pair)"
         elif relevance != 1:
             factors += f" (relevance {relevance:g})"
+    elif unattributed:
+        factors += " × 0 (unattributed: its passage names no other side)"
     elif not between:
         factors += " × 0 (not an act between the pair)"
     if norm is not None and between and "attention" in c:
@@ -76,9 +87,11 @@ def _cue_line(c: dict, relevance: float, norm: float | None) -> str:
         who = f" <i>{html.escape(c['source'] or '?')} → {html.escape(c['target'] or '?')}</i>"
         if between and c.get("actor"):
             who += f" (an act of {html.escape(c['actor'])})"
+    label = '<span class="tp-u">unattributed</span> ' if unattributed else ""
+    li = '<li class="tp-grey">' if unattributed else "<li>"
     return (
-        f"<li>{arrow} <b>{html.escape(c['family'])}</b> “{html.escape(c['matched'])}”{who}: {factors}"
-        f" = <b>{c['contribution']:+.2f}</b>{_correction_note(c)}</li>"
+        f"{li}{label}{arrow} <b>{html.escape(c['family'])}</b>"
+        f" “{html.escape(c['matched'])}”{who}: {factors} = <b>{c['contribution']:+.2f}</b>{_correction_note(c)}</li>"
     )
 
 

@@ -76,6 +76,7 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
     pas = f.passages
     passages = []
     g = gazetteer()
+    actors = f.articles["actors"].iat[0]
     by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
     for pi in chosen:
         pi = int(pi)
@@ -89,10 +90,13 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
                 "start": int(mat["start"].iat[mi]), "end": int(mat["end"].iat[mi]), "weight": float(w[c]),
                 "direction": fam.direction, "sign": float(lex.signs[c]), "strength": float(mat["strength"].iat[mi]),
                 "relevance": rel, "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
-                "source": g.codes_of(int(mat["source"].iat[mi])), "target": g.codes_of(int(mat["target"].iat[mi])),
+                "source": g.codes_of(int(mat["source"].iat[mi]), actors),
+                "target": g.codes_of(int(mat["target"].iat[mi]), actors),
                 "between_pair": bool(prep.event[mi]), "actor": by[int(prep.side[mi])],
                 "intensity": float(w[c] * lex.signs[c] * mat["strength"].iat[mi]),
-                "attention": float(prep.attention[mi]), "contribution": float(m_contrib[mi]),
+                "attention": float(prep.attention[mi]),
+                "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
+                "contribution": float(m_contrib[mi]),
             })
         passages.append({
             "index": int(pas["idx"].iat[pi]), "text": str(pas["text"].iat[pi]), "start": int(pas["start"].iat[pi]),
@@ -138,5 +142,7 @@ def cue_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
         "relevance": prep.relevance[passage],
         "attention": prep.attention,
         "norm": np.repeat(float(prep.norm[0]), len(mat)),
+        # counts 0: its passage names no other side (docs/method/actors.md, "Binding")
+        "unattributed": prep.unbound if prep.unbound is not None else np.zeros(len(mat), dtype=bool),
         "contribution": np.round(m_contrib, 3),
     })

@@ -49,6 +49,11 @@ def pair_name(spec: str) -> str:
     return "any countries" if spec == "none" else spec
 
 
+def country_label(code: str) -> str:
+    """An actor as the sidebar lists it: "Niger (NE)"."""
+    return f"{countries().get(code, code)} ({code})"
+
+
 def dyad_label(spec: str) -> str:
     if spec == "none":
         return "Any countries (count every passage)"

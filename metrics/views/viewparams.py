@@ -9,16 +9,49 @@ from datetime import date
 import pandas as pd
 
 from metrics import settings
-from metrics.events.dyad import DEFAULT_DYAD, countries
+from metrics.errors import MetricsError
+from metrics.events.dyad import DEFAULT_DYAD, gazetteer, parse_dyad
 from metrics.score.timeline import PERIODS
 
+_KIND_ORDER = {"member": 0, "observer": 0, "territory": 1, "bloc": 2}
 
-def dyad_options() -> list[str]:
-    """US-CN first, then every other pair of gazetteer countries, then "none"."""
-    codes = list(countries())
-    pairs = [f"{a}-{b}" for i, a in enumerate(codes) for b in codes[i + 1:]]
-    ordered = [DEFAULT_DYAD] + [p for p in pairs if p != DEFAULT_DYAD and p != "CN-US"]
-    return ordered + ["none"]
+
+def country_options() -> list[str]:
+    """Every actor of the gazetteer for the first side of the pair: the default pair's first
+    side, then states by name, then territories, then blocs."""
+    g = gazetteer()
+    kinds = g.kinds or {}
+    first = DEFAULT_DYAD.split("-")[0]
+    rest = sorted((c for c in g.codes if c != first), key=lambda c: (_KIND_ORDER.get(kinds.get(c, ""), 1), g.names[c]))
+    return [first, *rest]
+
+
+def dyad_options(side: str | None = None) -> list[str]:
+    """The pairs of one actor (``side``, default the default pair's first) with each other
+    actor, the default pair first when it is one of them, then "none". Listing all ~37,000 pairs
+    would make the selectbox unusable; any pair is two choices away (``country_options``)."""
+    first, second = DEFAULT_DYAD.split("-")
+    side = side or first
+    others = [c for c in country_options() if c != side]
+    lead = second if side == first else first if side == second else None
+    if lead is not None:
+        others = [lead] + [c for c in others if c != lead]
+    return [f"{side}-{c}" for c in others] + ["none"]
+
+
+class AllPairs:
+    """Every pair of gazetteer actors as a container: ``spec in AllPairs()`` is true for
+    "none" and for any two different known codes written as ``A-B``."""
+
+    def __contains__(self, spec: object) -> bool:
+        if spec == "none":
+            return True
+        if not isinstance(spec, str):
+            return False
+        try:
+            return parse_dyad(spec).name == spec
+        except MetricsError:
+            return False
 
 
 # URL parameter of each part of the view (weights are ``w``, the open article ``article``).

@@ -92,7 +92,9 @@ def test_actor_strength_between_pair_and_missed_act(store):
     from metrics.events.dyad import gazetteer
 
     r = _row(g, "accusation")
-    assert (gazetteer().codes_of(int(g.matches["source"].iat[r])), gazetteer().codes_of(int(g.matches["target"].iat[r]))) == ("US", "CN")
+    slots = g.articles["actors"].iat[0]
+    assert (gazetteer().codes_of(int(g.matches["source"].iat[r]), slots),
+            gazetteer().codes_of(int(g.matches["target"].iat[r]), slots)) == ("US", "CN")
     prep = prepare(g, "US-CN", lex)
     from metrics.score.scoring import explain
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from metrics.events.dyad import PAIR_BIT, THIRD_BIT, gazetteer
+from metrics.events.dyad import MAX_SLOTS, PAIR_BIT, THIRD_BIT, gazetteer
 from metrics.events.extract import Features
 from metrics.events.lexicon import Lexicon
 
@@ -68,11 +68,15 @@ class Correction:
     original: dict = field(default_factory=dict)  # the reading the analyst saw (source, target, strength, ...)
 
 
-def actor_mask(codes: str | None) -> int:
-    """The actor mask of ``US``, ``US+THIRD``, ``PAIR``; 0 for None or empty. Unknown codes raise KeyError."""
+def actor_mask(codes: str | None, slots: list[str] | None = None) -> int:
+    """The actor mask of ``US``, ``US+THIRD``, ``PAIR`` in an article whose actor slots are
+    ``slots`` (``metrics.events.dyad``: a mask's bits are the article's own actors); a country the
+    article never named gets the next free slot, appended to ``slots``. 0 for None or empty.
+    Unknown codes raise KeyError."""
     if not codes:
         return 0
     g = gazetteer()
+    slots = [] if slots is None else slots
     mask = 0
     for part in str(codes).replace(",", "+").split("+"):
         part = part.strip().upper()
@@ -83,7 +87,12 @@ def actor_mask(codes: str | None) -> int:
         elif part == "PAIR":
             mask |= 1 << PAIR_BIT
         elif part in g.codes:
-            mask |= g.bit(part)
+            if part not in slots and len(slots) >= MAX_SLOTS:
+                mask |= 1 << THIRD_BIT  # no slot left: a third party, as extraction reads it
+                continue
+            if part not in slots:
+                slots.append(part)
+            mask |= 1 << slots.index(part)
         else:
             raise KeyError(part)
     return mask
@@ -260,14 +269,17 @@ def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tu
     kind = corr["kind"].to_numpy()
     third = np.int64(1 << THIRD_BIT)
 
+    slots = {int(a): list(features.articles["actors"].iat[int(a)]) for a in set(a_row.tolist()) if a >= 0}
+
     def masks(col: str) -> np.ndarray:
-        known: dict[str, int] = {}
-        for codes in set(corr[col].dropna()):
-            try:
-                known[codes] = actor_mask(codes)
-            except KeyError:
-                pass
-        return np.array([known.get(c, -1) if c else -1 for c in corr[col]], dtype=np.int64)  # -1: keep as read
+        out = np.full(len(corr), -1, dtype=np.int64)  # -1: keep as read
+        for i, (codes, a) in enumerate(zip(corr[col], a_row)):
+            if codes and a >= 0:
+                try:
+                    out[i] = actor_mask(codes, slots[int(a)])
+                except KeyError:
+                    pass
+        return out
 
     src_mask, tgt_mask = masks("source"), masks("target")
     # Fixed order per match: the strength set, its sign flipped, the actors set, then "not between
@@ -319,7 +331,14 @@ def apply(features: Features, corrections: pd.DataFrame, lexicon: Lexicon) -> tu
             rows = np.where(rows >= 0, moved[np.maximum(rows, 0)], -1)
     status["row"] = rows
     status["state"] = np.where(rows >= 0, APPLIED, np.where(a_row >= 0, UNMATCHED, ABSENT))
-    out = Features(articles=features.articles, passages=features.passages, matches=new_mat,
+    articles = features.articles
+    grown = {a: tuple(v) for a, v in slots.items() if len(v) != len(articles["actors"].iat[a])}
+    if grown:  # a correction named a country its article never did: it has a slot now
+        actors = articles["actors"].tolist()
+        for a, v in grown.items():
+            actors[a] = v
+        articles = articles.assign(actors=actors)
+    out = Features(articles=articles, passages=features.passages, matches=new_mat,
                    lexicon_version=features.lexicon_version)
     return out, Applied(status)
 
@@ -337,8 +356,9 @@ def for_match(features: Features, lexicon: Lexicon, row: int, kind: str, **field
     m = features.matches.iloc[int(row)]
     p = features.passages.iloc[int(m["passage"])]
     fam = lexicon.families[int(m["cue"])]
+    slots = features.articles["actors"].iat[int(m["article"])]
     original = {
-        "source": g.codes_of(int(m["source"])), "target": g.codes_of(int(m["target"])),
+        "source": g.codes_of(int(m["source"]), slots), "target": g.codes_of(int(m["target"]), slots),
         "strength": float(m["strength"]), "direction": fam.direction,
         "negated": bool(m["negated"]), "hedged": bool(m["hedged"]),
     }

@@ -90,12 +90,14 @@ def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool 
     art = mat["article"].to_numpy(np.int64)[rows]
     pas = mat["passage"].to_numpy(np.int64)[rows]
     g = gazetteer()
-    codes = {}
+    slots = f.articles["actors"].tolist()  # each article's actor slots: the bits of its masks
+    codes: dict[tuple[int, int], str | None] = {}
 
-    def actor(mask: int) -> str | None:
-        if mask not in codes:
-            codes[mask] = g.codes_of(int(mask))
-        return codes[mask]
+    def actor(mask: int, article: int) -> str | None:
+        key = (int(mask), int(article))
+        if key not in codes:
+            codes[key] = g.codes_of(int(mask), slots[article])
+        return codes[key]
 
     strength = mat["strength"].to_numpy(np.float64)[rows]
     gold = table["goldstein"].to_numpy(np.float64)[cue] * np.sign(strength)
@@ -112,8 +114,8 @@ def event_table(prep: Prepared, weights: WeightsLike = None, include_zero: bool 
         "passage_end": f.passages["end"].to_numpy(np.int64)[pas],
         "match_start": mat["start"].to_numpy(np.int64)[rows],
         "match_end": mat["end"].to_numpy(np.int64)[rows],
-        "source_actor": [actor(m) for m in mat["source"].to_numpy(np.int64)[rows]],
-        "target_actor": [actor(m) for m in mat["target"].to_numpy(np.int64)[rows]],
+        "source_actor": [actor(m, a) for m, a in zip(mat["source"].to_numpy(np.int64)[rows], art)],
+        "target_actor": [actor(m, a) for m, a in zip(mat["target"].to_numpy(np.int64)[rows], art)],
         "acted_by": np.array([prep.dyad.a, prep.dyad.b, "both"], dtype=object)[prep.side[rows].astype(np.int64)],
         "cue_family": ids,
         "cameo_code": table["cameo_code"].to_numpy(object)[cue],

@@ -101,7 +101,7 @@ def quotes(prep: Prepared, weights: WeightsLike, picked: pd.DataFrame,
     pis = picked["passage"].to_numpy(np.int64)
     p_start, p_end, p_idx = (f.passages[k].to_numpy()[pis].tolist() for k in ("start", "end", "idx"))
     ais = picked["article"].to_numpy(np.int64)
-    a_id, a_title, a_date = (f.articles[k].iloc[ais].tolist() for k in ("id", "title", "date"))
+    a_id, a_title, a_date, a_actors = (f.articles[k].iloc[ais].tolist() for k in ("id", "title", "date", "actors"))
     a_id = [str(x) for x in a_id]
     g = gazetteer()
     by = [prep.dyad.a, prep.dyad.b, None]
@@ -130,7 +130,7 @@ def quotes(prep: Prepared, weights: WeightsLike, picked: pd.DataFrame,
                 lo = max(start, int(sub["start"][j]) - CONTEXT)
                 hi = min(end, int(sub["end"][j]) + CONTEXT)
             cue = lex.families[int(sub["cue"][j])].label
-            src, tgt = g.codes_of(int(sub["source"][j])), g.codes_of(int(sub["target"][j]))
+            src, tgt = g.codes_of(int(sub["source"][j]), a_actors[k]), g.codes_of(int(sub["target"][j]), a_actors[k])
             whose = by[int(prep.side[best])] if prep.event[best] else None
             actor = _actor(src, tgt, whose, prep.dyad)
         title, date = a_title[k], a_date[k]

@@ -114,6 +114,37 @@ TUNE = [
     # legal text
     ("US-CN", "+", "The Secretary of the Treasury shall block all property of the listed Chinese entities in the United States."),
     ("US-CN", "0", "Nothing in this order shall be construed to impair the authority granted by law to an executive department, including with respect to China, the United States said."),
+    # op-ed
+    ("US-CN", ">=0", "Washington should lift the tariffs on Chinese goods before the next round, and it must do so soon."),
+    ("US-CN", "-", "By scrapping its entity list designations of Chinese universities, Washington has offered a rare olive branch."),
+    ("RU-UA", "+", "Russia's shelling of Ukrainian cities, and the death toll it leaves, should shame its defenders."),
+    ("US-CN", ">=0", "Any deal with Beijing is a non-starter, the Republican chairman wrote."),
+    # official readout
+    ("US-CN", "-", "President Biden hosted President Xi at the Filoli estate, where the two leaders agreed to restore military communication."),
+    ("JP-KR", "-", "The Prime Minister attended the ceremony in Seoul at the invitation of the President of the Republic of Korea, Japan's foreign ministry said."),
+    ("IN-PK", "+", "India strongly protested Pakistan's decision to hold elections in the disputed region."),
+    # wire
+    ("IR-IL", "+", "Iranian forces opened fire on an Israeli-owned tanker in the Gulf."),
+    ("RU-UA", "+", "Saboteurs blew up a bridge used by Russian forces to supply troops in Ukraine, Kyiv said."),
+    ("CN-PH", "+", "Chinese coast guard vessels fired water cannon at Philippine boats."),
+    ("US-CN", "-", "Chinese investment in US factories rose for a third straight year."),
+    ("DE-UA", "-", "Germany agreed to pay Ukraine compensation for grain lost in transit."),
+    ("US-IL", "-", "Israel received a shipment of bunker-busting bombs from the United States."),
+    ("TR-SA", "-", "Turkey and Saudi Arabia lifted their trade boycotts, ending a four-year dispute."),
+    ("US-CN", "+", "China's commerce ministry said it will not allow US chip makers to sell to its critical infrastructure operators."),
+    ("US-CN", "+", "Beijing imposed restrictions on exports of gallium to the United States."),
+    ("RU-GB", "+", "Moscow imposed an entry ban on 54 British lawmakers."),
+    ("US-CN", "+", "Prosecutors in the United States said they had evidence against five Chinese hackers."),
+    ("US-CN", "-", "Beijing gave Washington assurances that its balloon would not return."),
+    ("IN-PK", "-", "India freed 20 Pakistani fishermen, who returned home on Monday."),
+    # headlines
+    ("EU-CN", "-", "EU, China agree tariff truce"),
+    ("US-CN", "-", "US cancels tariffs on Chinese cranes"),
+    ("RU-UA", "-", "Russia pulls its troops back from Ukraine's Kherson region"),
+    ("KR-KP", "+", "North Korea blows up liaison office with South Korea"),
+    # legal / official
+    ("US-CN", "+", "The United States Secretary of Commerce is directed to impose export restrictions on the entities in China listed in the annex to this order."),
+    ("US-CN", "0", "Section 4 of this annex defines the terms used; Annex I lists the United States and China offices concerned."),
 ]
 MINIMAL_PAIRS = [
     # (done, not done): the second differs by a scope word and must not read as the cooperative act

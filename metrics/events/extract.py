@@ -205,17 +205,20 @@ def _goods_list(norm: str, lo: int, s: int) -> bool:
     return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
 
 
-def _after(norm: str, e: int, end: int, hints: tuple[str, ...]) -> str | None:
-    """The rest of the cue's clause after it (to a clause break or a sentence end), when it may
-    hold one of ``hints``; else None."""
+def _after(norm: str, e: int, end: int) -> tuple[str | None, str | None]:
+    """The rest of the cue's clause after it (to a clause break or a sentence end), once when it
+    may hold a rejection and once when it may hold a past marker; None where it cannot."""
     w = norm[e:min(end, e + _AFTER_REACH)]
-    if not _may_hold(w, hints):
-        return None
+    rejected, past = _may_hold(w, _REJECTED_HINTS), _may_hold(w, _PAST_HINTS)
+    if not (rejected or past):
+        return None, None
     m = _CLAUSE_BREAK.search(w)
     if m:
         w = w[:m.start()]
     i = w.find(". ")
-    return w if i < 0 else w[:i]
+    if i >= 0:
+        w = w[:i]
+    return (w if rejected else None), (w if past else None)
 
 
 _CONNECTORS = frozenset(("of", "for", "the", "and", "on", "to", "&"))
@@ -582,7 +585,7 @@ class Extractor:
                 strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
                 strength, negated, hedged, kind = self._unscoped[cue]
-            after = _after(norm, e, passages[pi].end, _REJECTED_HINTS)
+            after, past = _after(norm, e, passages[pi].end)
             if after is not None and _REJECTED_AFTER.search(after):
                 # "a compromise was out of the question": as if refused before it
                 if sign > 0:
@@ -605,7 +608,7 @@ class Extractor:
             if scan.occurs_within(_MARK_GOODS, lo, s) and _goods_list(norm, lo, s):
                 strength = 0.0
             if (scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s)) or (
-                (after := _after(norm, e, passages[pi].end, _PAST_HINTS)) is not None and _PAST_AFTER.search(after)
+                past is not None and _PAST_AFTER.search(past) is not None
             ):
                 strength *= BACKGROUND
             if strength and text[s].isupper() and _in_name(text, passages[pi].start, s, e):

@@ -10,7 +10,8 @@ dismissed, alleged, out of the question): the cues must not read it as cooperati
 TUNE was written first and the lexicon and scope rules were fixed against it by class. HELD_OUT
 was written in one sitting before any change of this round and was run only at the end (its
 before and after figures are in docs/method/scope.md); its misses are marked xfail with the
-reason, so that a later fix can be seen. Write new held-out sentences before the next round.
+reason, so that a later fix can be seen (strictly, except the three that attribution and the
+gazetteer decide, which other work may fix). Write new held-out sentences before the next round.
 """
 
 import glob
@@ -220,7 +221,7 @@ HELD_OUT = [
     ("RU-UA", "+", "Ukrainian saboteurs blew up a Russian ammunition depot in Crimea."),
     ("IN-PK", "+", "Pakistani troops fired at Indian posts along the Line of Control overnight."),
     pytest.param("RU-UA", "+", "Russian shelling of Kharkiv left a death toll of at least 12.",
-                 marks=pytest.mark.xfail(strict=True, reason="the target is a city the gazetteer lacks (attribution, items 3-5)")),
+                 marks=pytest.mark.xfail(strict=False, reason="the target is a city the gazetteer lacks (attribution, items 3-5); another branch may fix it")),
     ("IL-IR", "+", "The death toll from the Israeli strike on the Iranian consulate rose to 16."),
     ("JP-CN", "-", "Tokyo hosted China's premier for the trilateral summit."),
     ("US-CN", "-", "China's vice president attended the inauguration of the US president."),
@@ -230,7 +231,7 @@ HELD_OUT = [
     ("IN-PK", "+", "India will not allow Pakistani aircraft to use its airspace."),
     ("US-CN", "+", "Washington imposed new restrictions on Chinese chip makers."),
     pytest.param("US-CN", "+", "The FBI said it had evidence against Chinese agents operating in New York.",
-                 marks=pytest.mark.xfail(strict=True, reason="the FBI is not read as the United States (gazetteer, item 4)")),
+                 marks=pytest.mark.xfail(strict=False, reason="the FBI is not read as the United States (gazetteer, item 4); another branch may fix it")),
     ("RU-GB", "+", "Russia barred 23 British officials from entering the country."),
     ("US-CN", "+", "Repeated requests by the Pentagon for a call with China's defence minister have gone unanswered."),
     ("CN-TW", "+", "China launched large-scale exercises encircling Taiwan, a day after the island's new president took office."),
@@ -244,7 +245,7 @@ HELD_OUT = [
     ("US-CN", "-", "The two sides agreed to resume military-to-military communication and to hold a working-level meeting soon, the readout from the United States and China said."),
     # legal / official document style
     pytest.param("US-CN", "+", "Pursuant to section 1, the Secretary shall impose sanctions on any Chinese person determined to have engaged in the activities described.",
-                 marks=pytest.mark.xfail(strict=True, reason="'the Secretary' names no country (attribution, items 3-5)")),
+                 marks=pytest.mark.xfail(strict=False, reason="'the Secretary' names no country (attribution, items 3-5); another branch may fix it")),
     ("US-CN", "0", "This order is not intended to, and does not, create any right or benefit enforceable at law by China or the United States."),
 ]
 

@@ -209,7 +209,12 @@ def _after(norm: str, e: int, end: int) -> tuple[str | None, str | None]:
     """The rest of the cue's clause after it (to a clause break or a sentence end), once when it
     may hold a rejection and once when it may hold a past marker; None where it cannot."""
     w = norm[e:min(end, e + _AFTER_REACH)]
-    rejected, past = _may_hold(w, _REJECTED_HINTS), _may_hold(w, _PAST_HINTS)
+    if w.isascii():
+        low = w.lower()
+        rejected = any(h in low for h in _REJECTED_HINTS)
+        past = any(h in low for h in _PAST_HINTS)
+    else:
+        rejected = past = True
     if not (rejected or past):
         return None, None
     m = _CLAUSE_BREAK.search(w)

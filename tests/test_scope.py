@@ -73,6 +73,8 @@ TUNE = [
     ("US-CN", "0", "American and Chinese Thanksgiving travel set records, airlines in the United States and China said."),
     ("US-CN", "0", "Shuttle buses ran between US and Chinese pavilions."),
     ("US-CN", "0", "The Office for the Coordination of Humanitarian Affairs met no US or Chinese staff."),
+    ("US-CN", "0", "Weak consumer demand in China and the United States weighed on oil prices."),
+    ("US-CN", "0", "Chinese mills raised output to meet demand for steel in the United States."),
     # material cooperation
     ("US-CN", "-", "Chinese firms invested $3 billion in American factories."),
     ("JP-CN", "-", "China paid compensation to Japanese fishermen for the damaged nets."),

@@ -74,10 +74,9 @@ _ACCUSATION = _WORDS.accusation
 # After the cue, in its clause: "a compromise was out of the question", "the clash two years ago".
 _REJECTED_AFTER = _WORDS.rejected_after
 _PAST_AFTER = _WORDS.background_after
-# Substrings one of which each list's matches contain: most clauses after a cue hold none.
-_REJECTED_HINTS = ("question", "table", "starter", "unthinkable", "option", "ruled out", "water", "reject", "refused",
-                   "dismissed", "turned down", "rebuffed", "spurned")
-_PAST_HINTS = ("ago", "earlier", "before", "back in", "0s")
+# Substrings one of which every match of either list contains: most clauses after a cue hold none.
+_AFTER_HINTS = ("question", "table", "starter", "unthinkable", "option", "ruled out", "water", "reject", "refused",
+                "dismissed", "turned down", "rebuffed", "spurned", "ago", "earlier", "before", "back in", "0s")
 _AFTER_REACH = 80  # characters after a cue read for these
 # "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
 _WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
@@ -205,25 +204,17 @@ def _goods_list(norm: str, lo: int, s: int) -> bool:
     return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
 
 
-def _after(norm: str, e: int, end: int) -> tuple[str | None, str | None]:
-    """The rest of the cue's clause after it (to a clause break or a sentence end), once when it
-    may hold a rejection and once when it may hold a past marker; None where it cannot."""
+def _after(norm: str, e: int, end: int) -> str | None:
+    """The rest of the cue's clause after it (to a clause break or a sentence end) when it may
+    hold a rejection or a past marker; else None (most cues: one search of a short window)."""
     w = norm[e:min(end, e + _AFTER_REACH)]
-    if w.isascii():
-        low = w.lower()
-        rejected = any(h in low for h in _REJECTED_HINTS)
-        past = any(h in low for h in _PAST_HINTS)
-    else:
-        rejected = past = True
-    if not (rejected or past):
-        return None, None
+    if not _may_hold(w, _AFTER_HINTS):
+        return None
     m = _CLAUSE_BREAK.search(w)
     if m:
         w = w[:m.start()]
     i = w.find(". ")
-    if i >= 0:
-        w = w[:i]
-    return (w if rejected else None), (w if past else None)
+    return w if i < 0 else w[:i]
 
 
 _CONNECTORS = frozenset(("of", "for", "the", "and", "on", "to", "&"))
@@ -590,7 +581,7 @@ class Extractor:
                 strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
                 strength, negated, hedged, kind = self._unscoped[cue]
-            after, past = _after(norm, e, passages[pi].end)
+            after = _after(norm, e, passages[pi].end)
             if after is not None and _REJECTED_AFTER.search(after):
                 # "a compromise was out of the question": as if refused before it
                 if sign > 0:
@@ -613,7 +604,7 @@ class Extractor:
             if scan.occurs_within(_MARK_GOODS, lo, s) and _goods_list(norm, lo, s):
                 strength = 0.0
             if (scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s)) or (
-                past is not None and _PAST_AFTER.search(past) is not None
+                after is not None and _PAST_AFTER.search(after) is not None
             ):
                 strength *= BACKGROUND
             if strength and text[s].isupper() and _in_name(text, passages[pi].start, s, e):

@@ -542,7 +542,8 @@ class Extractor:
         self._finder = multi_finder(
             (*self.lexicon.regexes, self._gazetteer.regex),
             (
-                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND, _CONDITION_BEFORE, _ACCUSATION), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
+                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND, _CONDITION_BEFORE, _ACCUSATION),
+                (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
                 (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
             ),
         )

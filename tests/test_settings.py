@@ -113,8 +113,8 @@ def test_cli_settings_hold_for_one_run_only(capsys, tmp_path):
         return [c["strength"] for p in doc["passages"] for c in p["cues"] if c["hedged"]], doc["features_version"]
 
     assert strengths("--setting", "hedge_factor", "0.25", "--setting", "scope_words", "6") == (
-        [0.25], f"tension.extractor.v{EXTRACTOR_VERSION}+tension.scope.v1+hedge_factor=0.25+scope_words=6")
-    assert strengths() == ([0.5], f"tension.extractor.v{EXTRACTOR_VERSION}+tension.scope.v1")
+        [0.25], f"tension.extractor.v{EXTRACTOR_VERSION}+{scope.scope_words().name}+hedge_factor=0.25+scope_words=6")
+    assert strengths() == ([0.5], f"tension.extractor.v{EXTRACTOR_VERSION}+{scope.scope_words().name}")
 
 
 def test_stored_features_are_reextracted_under_a_changed_extraction_setting(tmp_path):
@@ -181,7 +181,7 @@ def test_the_shipped_scope_words_find_what_the_rules_need():
 def _versions(lexicon_version: str) -> dict[str, str]:
     return {
         "aggregate": AGGREGATE, "scale": SCALE_FUNCTION, "lexicon_version": lexicon_version,
-        "features_version": f"tension.extractor.v{EXTRACTOR_VERSION}+tension.scope.v1",
+        "features_version": f"tension.extractor.v{EXTRACTOR_VERSION}+{scope.scope_words().name}",
     }
 
 

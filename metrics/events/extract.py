@@ -27,8 +27,9 @@ from metrics.events.tone import compound
 
 # Bump when a change to segmentation, negation, hedging or matching changes the features that
 # extraction produces: stored features carrying an older version are then recomputed.
-EXTRACTOR_VERSION = "4"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped;
-# 4: the world gazetteer, masks relative to each article's actors, attribution rules (docs/method/actors.md)
+EXTRACTOR_VERSION = "5"  # 2: actors (source, target) of every cue match; 3: wrapped lines joined, passages capped;
+# 4: the world gazetteer, masks relative to each article's actors, attribution rules (docs/method/actors.md);
+# 5: conditions, accusations and rejections around a cue, past markers after it, names and titles
 
 # Match strength multipliers. A hedge ("might cut", "could impose") halves a cue. A negated
 # cooperative act is a rejection (PETRARCH's NOT rule): it flips sign, fully after an explicit
@@ -67,6 +68,17 @@ _COMPLETION = re.compile(
 # A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
 _APPEAL = _WORDS.appeal
 _DEMAND = _WORDS.demand
+# "unless it agrees to release ...": a condition before the act makes it a demand too.
+_CONDITION_BEFORE = _WORDS.condition
+# "accused Pakistan of ... pretending to cooperate": an alleged act is not done.
+_ACCUSATION = _WORDS.accusation
+# After the cue, in its clause: "a compromise was out of the question", "the clash two years ago".
+_REJECTED_AFTER = _WORDS.rejected_after
+_PAST_AFTER = _WORDS.background_after
+# Substrings one of which every match of either list contains: most clauses after a cue hold none.
+_AFTER_HINTS = ("question", "table", "starter", "unthinkable", "option", "ruled out", "water", "reject", "refused",
+                "dismissed", "turned down", "rebuffed", "spurned", "ago", "earlier", "before", "back in", "0s")
+_AFTER_REACH = 80  # characters after a cue read for these
 # "warned Washington not to play with fire": the warning is the act; "not to" does not negate it.
 _WARN_NOT = re.compile(r"\b(?:warn\w*|caution\w*|told|tell\w*|urg\w*|ask\w*|advis\w*)\b(?:\s+[\w.'-]+){0,4}?\s+not to\b", re.I)
 # A condition after the act ("would sign the deal only if ...", "would skip the meeting if ...").
@@ -194,9 +206,50 @@ def _goods_list(norm: str, lo: int, s: int) -> bool:
     return m is not None and not _VERBISH.search(m.group(1)) and len(m.group(1)) < 100
 
 
+def _after(norm: str, e: int, end: int) -> str | None:
+    """The rest of the cue's clause after it (to a clause break or a sentence end) when it may
+    hold a rejection or a past marker; else None (most cues: one search of a short window)."""
+    w = norm[e:min(end, e + _AFTER_REACH)]
+    if not _may_hold(w, _AFTER_HINTS):
+        return None
+    m = _CLAUSE_BREAK.search(w)
+    if m:
+        w = w[:m.start()]
+    i = w.find(". ")
+    return w if i < 0 else w[:i]
+
+
+_CONNECTORS = frozenset(("of", "for", "the", "and", "on", "to", "&"))
+_SENTENCE_OPENERS = frozenset('.!?:;"\'([{\u2014\u2013-*\u2022')
+
+
+def _title_case(text: str) -> bool:
+    """A headline or heading in title case ("China Condemns US Arms Sales"): every longer word
+    capitalised."""
+    words = [w for w in text.split() if len(w) >= 4 and w[0].isalpha()]
+    return len(words) >= 3 and all(w[0].isupper() for w in words)
+
+
+def _in_name(text: str, p_start: int, s: int, e: int) -> bool:
+    """Whether the capitalised cue at ``text[s:e]`` is part of a name or a title ("Amnesty",
+    "the Emergency Relief Coordinator", "a Withhold Release Order", "the Shanghai Cooperation
+    Organisation"): in running text a cue capitalised inside a sentence, or opening one before
+    another capitalised word, names something rather than reports an act."""
+    k = s - 1
+    while k >= p_start and text[k].isspace():
+        k -= 1
+    if k >= p_start and text[k] not in _SENTENCE_OPENERS:
+        return True  # mid-sentence
+    rest = text[e:e + 40].split()
+    if rest and rest[0].lower() in _CONNECTORS:
+        rest = rest[1:]
+    return bool(rest) and rest[0][:1].isupper() and rest[0][:1].isalpha()
+
+
 def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
     """Strength of a cue from the words before it in its clause, and its scope: "" (the act
-    itself), "appeal" or "demand" (a cooperative act urged or demanded: re-coded by the caller)."""
+    itself), "appeal", "demand" or "condition" (a cooperative act urged, demanded, alleged or
+    made a condition: re-coded by the caller)."""
     # may_match: a cheap test that skips the search when the scope cannot match (prefilter.py)
     keyed = short_key(scope)
     hedged = may_match(_HEDGE, keyed) and _HEDGE.search(scope) is not None
@@ -211,6 +264,10 @@ def _strength(sign: float, scope: str) -> tuple[float, bool, bool, str]:
     if sign < 0 and not negated:
         if may_match(_DEMAND, keyed) and _DEMAND.search(scope):
             kind = "demand"
+        elif may_match(_CONDITION_BEFORE, keyed) and _CONDITION_BEFORE.search(scope):
+            kind = "condition"
+        elif may_match(_ACCUSATION, keyed) and _ACCUSATION.search(scope):
+            kind = "demand"  # alleged, not done: the accusation cue carries the event
         elif may_match(_APPEAL, keyed) and _APPEAL.search(scope):
             kind = "appeal"
     if negated:
@@ -563,7 +620,8 @@ class Extractor:
         self._finder = multi_finder(
             (*self.lexicon.regexes, *self._gazetteer.patterns),
             (
-                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND), (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
+                (_NEGATION, _REFUSAL, _HEDGE, _APPEAL, _DEMAND, _CONDITION_BEFORE, _ACCUSATION),
+                (_BACKGROUND,), (_SUBCLAUSE,), (_GOODS_MARK,),
                 (_CONDITION_MARK,), (_SPEECH_MARK,), (_SPEAKER_BEFORE_MARK,), (_BY_MARK,),
             ),
         )
@@ -589,6 +647,7 @@ class Extractor:
                 by_passage[pi].append(sp)
         group_bit = bits.__getitem__
         contexts: dict[int, tuple] = {}
+        titles: dict[int, bool] = {}
         found = [(s, e, cue) for cue, spans in enumerate(cue_matches) for s, e, _ in spans]
         matches = []
         # Overlapping finds keep the longest ("declined to meet" beats "meet").
@@ -604,8 +663,17 @@ class Extractor:
                 strength, negated, hedged, kind = _strength(sign, _scope(norm, lo, s))
             else:
                 strength, negated, hedged, kind = self._unscoped[cue]
+            after = _after(norm, e, passages[pi].end)
+            if after is not None and _REJECTED_AFTER.search(after):
+                # "a compromise was out of the question": as if refused before it
+                if sign > 0:
+                    strength = NEGATED_CONFLICT
+                else:
+                    strength, negated, kind = REFUSED_COOPERATION, True, ""
             if sign < 0 and not negated:
-                if kind == "demand":
+                if kind == "condition" and self._demand is not None:
+                    cue, strength = self._demand, CONDITIONAL
+                elif kind == "demand":
                     strength = 0.0  # the demand cue itself ("demanded", "must") carries the event
                 elif kind == "appeal" and self._appeal is not None and cue != self._appeal:
                     cue, strength = self._appeal, APPEALED
@@ -617,8 +685,16 @@ class Extractor:
                     cue, strength = self._demand, CONDITIONAL
             if scan.occurs_within(_MARK_GOODS, lo, s) and _goods_list(norm, lo, s):
                 strength = 0.0
-            if scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s):
+            if (scan.may_occur(_MARK_BACKGROUND, lo, s, BACKGROUND_WORDS) and _in_background(norm, lo, s)) or (
+                after is not None and _PAST_AFTER.search(after) is not None
+            ):
                 strength *= BACKGROUND
+            if strength and text[s].isupper() and _in_name(text, passages[pi].start, s, e):
+                title = titles.get(pi)
+                if title is None:
+                    title = titles[pi] = _title_case(passages[pi].text)
+                if not title:
+                    strength = 0.0  # a name or a title, not an act
             spans = by_passage[pi]
             if spans:
                 ctx = contexts.get(pi)

@@ -439,8 +439,9 @@ def _only_spaces(sub) -> bool:
 
 def required_literals(pattern: re.Pattern[str] | str) -> set[str] | None:
     """Keys one of which every match of ``pattern`` contains, or None if none is known."""
-    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-    flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+    compiled = isinstance(pattern, (re.Pattern, LazyPattern))  # a cue family is a LazyPattern
+    source = pattern.pattern if compiled else pattern
+    flags = pattern.flags if compiled else 0
     tree = _sre_parse.parse(source, flags & ~re.UNICODE)
 
     def better(a: set[str] | None, b: set[str] | None) -> set[str] | None:

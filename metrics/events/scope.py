@@ -1,6 +1,6 @@
-"""The scope words (``data/scope.yaml``): negators, refusals, hedges, appeals, demands and
-background words, the lists ``metrics.events.extract`` reads before each cue. Loaded, checked and
-compiled once; a malformed file is one ``MetricsError`` line naming the file and the reason.
+"""The scope words (``data/scope.yaml``): negators, refusals, hedges, appeals, demands,
+conditions, accusations and background words before a cue, rejections and past markers after
+it: the lists ``metrics.events.extract`` reads around each cue. Loaded, checked and compiled once; a malformed file is one ``MetricsError`` line naming the file and the reason.
 
 Each list compiles to ``\\b(?:a|b|...)\\b`` (case-insensitive) and ``endings`` add ``|e\\b``,
 the same patterns the lists had as code. ``version`` (the file's ``version:`` and a digest of
@@ -19,7 +19,10 @@ from metrics.errors import MetricsError
 from metrics.events.lexicon import DATA_DIR, read_yaml
 
 DEFAULT_SCOPE = DATA_DIR / "scope.yaml"
-LISTS = ("negation", "refusal", "hedge", "appeal", "demand", "background")
+LISTS = (
+    "negation", "refusal", "hedge", "appeal", "demand", "condition", "accusation", "rejected_after", "background",
+    "background_after",
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,11 @@ class ScopeWords:
     hedge: re.Pattern[str]
     appeal: re.Pattern[str]
     demand: re.Pattern[str]
+    condition: re.Pattern[str]
+    accusation: re.Pattern[str]
+    rejected_after: re.Pattern[str]  # after the cue
     background: re.Pattern[str]
+    background_after: re.Pattern[str]  # after the cue
 
     @property
     def name(self) -> str:

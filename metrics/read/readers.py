@@ -741,6 +741,9 @@ def _parse(parse: Parser, data: bytes, source: str, options: ReadOptions) -> Ite
         yield from parse(data, source, options)
 
 
+# Bytes from elsewhere than a file (a fetched page) take the same way.
+parse_untrusted = _parse
+
 READERS: dict[str, Reader] = {suffix: _file_reader(parse) for suffix, parse in PARSERS.items()}
 
 

@@ -114,8 +114,9 @@ def _timed(cmd: list[str], root: Path, timeout: float, env: dict | None = None) 
     try:
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(timing), *cmd], cwd=root, capture_output=True,
                               text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(root), **(env or {})})
-    except subprocess.TimeoutExpired:
-        return time.monotonic() - t0, float("nan"), None, f"killed at the {timeout:g} s timeout"
+    except subprocess.TimeoutExpired as err:
+        said = (err.stderr or b"").decode(errors="replace").strip().splitlines()
+        return time.monotonic() - t0, float("nan"), None, f"killed at the {timeout:g} s timeout; {said[-1] if said else ''}"
     wall = time.monotonic() - t0
     rss = int(timing.read_text().split()[-1]) / 1024 if timing.exists() else float("nan")
     return wall, rss, proc.returncode, (proc.stdout + proc.stderr).strip()
@@ -173,7 +174,12 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H); threading.Thread(target=srv.serve_forever, daemon=True).start()
 from metrics.read.fetch import Fetcher, articles
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def progress():  # the peak so far, for a run killed at the timeout
+    while True:
+        time.sleep(5)
+        print(f"after {{time.monotonic() - t0:.0f}} s: peak {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}} MB",
+              file=sys.stderr, flush=True)
+threading.Thread(target=progress, daemon=True).start()
 t0 = time.monotonic()
 got = list(articles(f"http://127.0.0.1:{{srv.server_address[1]}}/big", Fetcher(delay=0, max_mb=11)))
 wall = time.monotonic() - t0
@@ -192,7 +198,7 @@ def case_big_page(root: Path, timeout: float, tmp: Path) -> str:
         return (f"big-page      {wall:6.1f} s {rss:6.0f} MB  exit {code}  read in {secs} s; the reading process "
                 f"{own} MB, its workers {child} MB ({mb} MB page) {what[:110]}")
     except ValueError:
-        return f"big-page      {wall:6.1f} s {rss:6.0f} MB  exit {code} | {line[:150]}"
+        return f"big-page      {wall:6.1f} s {rss:6.0f} MB  exit {code} | {out[-150:]}"
 
 
 REBIND = """

@@ -308,3 +308,62 @@ def test_a_fetched_page_goes_through_the_parse_budget(listener):
     finally:
         srv.close()
     assert isinstance(got, FetchError) and "took longer than 0.5 s to read" in str(got)
+
+
+# ----------------------------------------------------------------------------- sign-in
+
+
+def test_failed_sign_ins_wait_longer_each_time_then_lock_out_per_user_and_per_client():
+    from ui.auth import SignInThrottle
+
+    now = [0.0]
+    t = SignInThrottle(max_failures=5, window=600, delay=1, clock=lambda: now[0])
+    ana, kim = ["user:ana", "client:10.0.0.9"], ["user:kim", "client:10.0.0.9"]
+    assert t.refusal(ana) is None
+    t.failed(ana)
+    assert "wait 1 s" in t.refusal(ana)
+    now[0] += 1.01
+    assert t.refusal(ana) is None
+    t.failed(ana)
+    assert "wait 2 s" in t.refusal(ana) and "wait 2 s" in t.refusal(["user:ben", "client:10.0.0.9"])  # the client waits too
+    assert t.refusal(["user:ben", "client:10.0.0.7"]) is None  # another user from elsewhere does not
+    for _ in range(3):
+        now[0] += 61
+        assert t.refusal(kim) is None
+        locks = t.failed(kim)
+    assert locks  # the client's fifth failure in the window
+    assert "locked out" in t.refusal(["user:zoe", "client:10.0.0.9"])
+    now[0] += 600
+    assert t.refusal(["user:zoe", "client:10.0.0.9"]) is None  # the window has passed
+
+
+def test_25_wrong_passwords_lock_the_user_out_and_are_in_the_log(tmp_path, monkeypatch, capsys):
+    import bcrypt
+    from helpers import fill
+    from helpers.apptest import APP, FEW, TIMEOUT, run
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "tension.db"
+    monkeypatch.setenv("TENSION_DB", str(db))
+    fill(db, FEW)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    # Its own user name: the throttle is the server process's, shared by every test in it.
+    at.secrets["signin"] = {"editors": ["lee"],
+                            "users": {"lee": {"password_hash": bcrypt.hashpw(b"lee-pass", bcrypt.gensalt(4)).decode()}}}
+    run(at)
+    said = []
+    for i in range(26):
+        at.text_input(key="signin_name").input("lee")
+        at.text_input(key="signin_password").input("lee-pass" if i == 25 else f"guess-{i}")
+        at.button[0].click()
+        run(at)
+        said.append(" ".join(e.value for e in at.error))
+    assert said[0] == "Wrong user name or password."
+    assert "locked out" in said[24] and "locked out" in said[25]  # the right password, too late
+    assert "signed_in" not in at.session_state and not at.metric
+    assert main(["log", "--db", str(db), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    rows = [r for r in json.loads(out) if r["action"] == "signin"]
+    assert rows, (out[:500], err[-500:])
+    assert all(r["who"] == "lee" for r in rows)
+    assert any("locked out" in r["title"] for r in rows)

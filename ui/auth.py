@@ -21,7 +21,12 @@ values, so they are tested without a browser.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+import math
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import bcrypt
@@ -76,6 +81,64 @@ def check_password(signin: SignIn, name: str, password: str) -> bool:
     except ValueError:  # a malformed hash in the secrets: no one signs in with it
         return False
     return ok and stored is not None
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per key (a user name tried, a client address) in a sliding
+    window: after each, that key waits ``delay`` seconds, doubled per failure (at most 60 s);
+    at ``max_failures`` in the window it is locked out until the oldest leaves the window.
+    An attempt made while a key waits or is locked is refused without checking the password
+    (no bcrypt work for a flood, no sleep in the server's script thread) and counts as a
+    failure. The same words for a user name and an address, known or not."""
+
+    MAX_DELAY = 60.0
+
+    def __init__(self, max_failures: int, window: float, delay: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.window, self.delay = max_failures, window, delay
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def refusal(self, keys: list[str]) -> str | None:
+        """Why an attempt for ``keys`` is refused now (plain text), or None when it may be checked."""
+        with self._lock:
+            now = self._clock()
+            wait, locked = 0.0, False
+            for key in keys:
+                q = self._recent(key, now)
+                if len(q) >= self.max_failures:
+                    locked = True
+                    wait = max(wait, q[-self.max_failures] + self.window - now)
+                elif q:
+                    wait = max(wait, q[-1] + min(self.MAX_DELAY, self.delay * 2 ** (len(q) - 1)) - now)
+        if locked:
+            return (f"Too many failed sign-ins for this user name or from this address: locked out, "
+                    f"try again in {max(1, math.ceil(wait / 60))} min.")
+        if wait > 0:
+            return f"Too many failed sign-ins: wait {math.ceil(wait)} s before trying again."
+        return None
+
+    def failed(self, keys: list[str]) -> bool:
+        """Count one failure for each key; True when it locks one of them out."""
+        with self._lock:
+            now = self._clock()
+            locks = False
+            for key in keys:
+                q = self._recent(key, now)
+                q.append(now)
+                locks = locks or len(q) == self.max_failures
+            return locks
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
 
 
 def is_loopback(address: str | None) -> bool:
@@ -218,6 +281,54 @@ def allow_fetch() -> str | None:
             f"try again in {max(1, round(wait / 60))} min.")
 
 
+def _throttle() -> SignInThrottle:
+    import streamlit as st
+
+    values = limits()
+
+    @st.cache_resource(show_spinner=False)
+    def shared(max_failures: int, window: float, delay: float) -> SignInThrottle:  # one per server process
+        return SignInThrottle(max_failures, window, delay)
+
+    return shared(values["signin_max_failures"], values["signin_window_seconds"], values["signin_delay_seconds"])
+
+
+def _client() -> str:
+    import streamlit as st
+
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        ip = None
+    return ip if isinstance(ip, str) and ip else "unknown"  # AppTest has no address
+
+
+def _log_failure(name: str, client: str, what: str) -> None:
+    """A failed sign-in in the activity log (``log``): who was tried, from where, what happened."""
+    try:
+        from ui import cache
+
+        cache.store().note("signin", client, what, who=name[:100])
+    except Exception as err:  # noqa: BLE001 - the log is best effort; signing in must not fail on it
+        print(f"sign-in failure not logged: {type(err).__name__}: {err}", file=sys.stderr)
+
+
+def attempt(signin: SignIn, throttle: SignInThrottle, name: str, password: str, client: str) -> str | None:
+    """One sign-in attempt: None when it succeeds, else what to tell the user (plain text)."""
+    keys = [f"user:{name}"] + ([f"client:{client}"] if client != "unknown" else [])
+    why = throttle.refusal(keys)
+    if why is None and check_password(signin, name, password):
+        throttle.succeeded(keys[:1])  # the address keeps its count: one good account must not clear a flood
+        return None
+    locks = throttle.failed(keys)
+    if why is None:
+        _log_failure(name, client, "wrong user name or password" + (", locked out" if locks else ""))
+        return "Wrong user name or password."
+    if locks:
+        _log_failure(name, client, "refused while waiting, locked out")
+    return why
+
+
 def gate() -> None:
     """Before any page: with sign-in configured, a sign-in form until the user has signed in;
     then who is signed in, and a sign-out button, in the sidebar."""
@@ -238,10 +349,11 @@ def gate() -> None:
             password = st.text_input("Password", type="password", key="signin_password")
             submitted = st.form_submit_button("Sign in", type="primary")
         if submitted:
-            if check_password(signin, name, password):
+            why = attempt(signin, _throttle(), name, password, _client())
+            if why is None:
                 ss.signed_in = name
                 st.rerun()
-            st.error("Wrong user name or password.")
+            st.error(why)  # our own words only: no user text in it
         st.stop()
     name = ss.signed_in
     st.sidebar.caption(md_escape(f"Signed in as {name} ({'editor' if name in signin.editors else 'viewer'})"))

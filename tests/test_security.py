@@ -367,3 +367,32 @@ def test_25_wrong_passwords_lock_the_user_out_and_are_in_the_log(tmp_path, monke
     assert rows, (out[:500], err[-500:])
     assert all(r["who"] == "lee" for r in rows)
     assert any("locked out" in r["title"] for r in rows)
+
+
+# ----------------------------------------------------------------------------- DNS rebinding
+
+
+@pytest.mark.parametrize("headers, local", [
+    ({"Host": "localhost:8501"}, True),
+    ({"Host": "127.0.0.1:8501", "Origin": "http://127.0.0.1:8501"}, True),
+    ({"Host": "[::1]:8501", "Origin": "http://[::1]:8501"}, True),
+    ({"Host": "LOCALHOST.:8501"}, True),
+    ({"Host": "rebind.test:8501", "Origin": "http://rebind.test:8501"}, False),  # DNS rebinding
+    ({"Host": "rebind.test:8501"}, False),
+    ({"Host": "localhost:8501", "Origin": "http://localhost:3000"}, False),  # another local site's page
+    ({"Host": "localhost:8501", "Origin": "null"}, False),
+    ({"Host": "127.0.0.1.nip.io:8501"}, False),
+    ({"Host": "localhost:port"}, False),
+    ({}, False),
+])
+def test_only_this_machines_own_names_are_local(headers, local):
+    from ui.auth import names_this_machine
+
+    assert names_this_machine(headers) is local
+
+
+def test_names_the_operator_allowed_are_this_machines_too():
+    from ui.auth import names_this_machine
+
+    assert names_this_machine({"Host": "tension.lab:8501"}, ["tension.lab"])
+    assert not names_this_machine({"Host": "tension.lab:8501"}, ["*"])  # "any name" is not a name

@@ -12,8 +12,9 @@
 Passwords are checked with bcrypt against those hashes; no password is stored. With sign-in on,
 nothing is shown before signing in; viewers see every page and move sliders, editors may also
 upload, fetch and delete. Without sign-in the dashboard is one analyst's: everyone may edit, but
-only on a server bound to localhost (``.streamlit/config.toml``) and not reached through a
-proxy; bound to anything else, its editing pages refuse with a message saying how to turn
+only on a server bound to localhost (``.streamlit/config.toml``), not reached through a
+proxy, and opened by a name of this machine (the Host and Origin headers: not a rebinding
+page's name); otherwise its editing pages refuse with a message saying why and how to turn
 sign-in on. The pure checks (``parse_signin``, ``check_password``, ``is_loopback``) take plain
 values, so they are tested without a browser.
 """
@@ -153,6 +154,43 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
+def _host_name(value: str | None) -> str | None:
+    """The host name of a Host header or an origin's netloc, lower case, without port or
+    brackets; None when it is not one."""
+    if not value:
+        return None
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(value if "//" in value else f"//{value}")
+        _ = parts.port  # a port that is not a number: not a host
+    except ValueError:
+        return None
+    return (parts.hostname or "").rstrip(".") or None
+
+
+def names_this_machine(headers: Mapping[str, str], allowed: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether a request came for this machine by one of its own names: its Host header is
+    localhost, a loopback address or a name in ``allowed`` (``server.allowedHosts``), and its
+    Origin, when the browser sends one, is that same host and port. A page under another name
+    that its DNS points at 127.0.0.1 (DNS rebinding) or a page of another local site fails."""
+    h = {k.lower(): v for k, v in headers.items()}
+    host = h.get("host")
+    name = _host_name(host)
+    if name is None:
+        return False
+    names = {a.strip().lower().rstrip(".") for a in allowed if a.strip() and a.strip() != "*"}
+    if not (name in LOCAL_NAMES or name in names or is_loopback(name)):
+        return False
+    origin = h.get("origin")
+    if origin is None:
+        return True
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
 def proxied(headers: Mapping[str, str]) -> bool:
     """Whether a request came through a reverse proxy: then "bound to localhost" says nothing
     about who is asking."""
@@ -200,9 +238,10 @@ def _local_request() -> bool:
     if not is_loopback(st.get_option("server.address")):
         return False
     try:
-        return not proxied(dict(st.context.headers))
+        headers = dict(st.context.headers)
     except Exception:  # noqa: BLE001 - no request headers (AppTest): the process runs here
         return True
+    return not proxied(headers) and names_this_machine(headers, st.get_option("server.allowedHosts") or ())
 
 
 def user() -> str | None:
@@ -233,6 +272,19 @@ def refusal(what: str) -> str:
             f"You are signed in as {user()}, a viewer: {what} is for editors. "
             f"The operator lists editors in {SECRETS} under [{SECTION}] editors."
         )
+    if is_loopback(st.get_option("server.address")):
+        try:
+            headers = dict(st.context.headers)
+        except Exception:  # noqa: BLE001 - no request headers (AppTest)
+            headers = None
+        if headers is not None and not proxied(headers) and not names_this_machine(headers, st.get_option("server.allowedHosts") or ()):
+            host = {k.lower(): v for k, v in headers.items()}.get("host", "")
+            return (
+                f"{what[0].upper()}{what[1:]} is turned off for this page: it was opened as {host[:80]!r}, "
+                f"not by a name of this machine (localhost), or from another site's page. A web page whose "
+                f"name points at this machine (DNS rebinding) looks like this. Open the dashboard as "
+                f"http://localhost:{st.get_option('server.port')} (docs/security.md)."
+            )
     address = st.get_option("server.address") or "every network interface"
     return (
         f"{what[0].upper()}{what[1:]} is turned off: this dashboard is reachable from other machines "

@@ -396,3 +396,49 @@ def test_names_the_operator_allowed_are_this_machines_too():
 
     assert names_this_machine({"Host": "tension.lab:8501"}, ["tension.lab"])
     assert not names_this_machine({"Host": "tension.lab:8501"}, ["*"])  # "any name" is not a name
+
+
+# ----------------------------------------------------------------------------- the smaller holes
+
+
+def test_html_pdf_and_docx_are_read_under_a_hard_memory_limit(tmp_path):
+    """As under ``ulimit -v`` or systemd's LimitAS=: the parsing worker lowers its soft limit
+    within the hard one and never tries to raise the hard one."""
+    import resource
+    import subprocess
+    import sys
+
+    from helpers.documents import make_docx, make_html, make_pdf
+
+    from metrics.read.budget import _ROOT
+
+    para = "Officials of both countries met in Geneva for talks and agreed to keep channels open."
+    (tmp_path / "a.html").write_text(make_html(), encoding="utf-8")
+    paths = [tmp_path / "a.html", make_pdf(tmp_path / "a.pdf", [para], title="Talks in Geneva"),
+             make_docx(tmp_path / "a.docx", "Talks in Geneva", [para])]
+    hard = 6 << 30  # room for the interpreter, its libraries and the 1 GB budget, as a real limit would leave
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+    script = ("import sys\nfrom metrics.read.readers import read_path\n"
+              "for p in sys.argv[1:]:\n    for a in read_path(p):\n"
+              "        print(type(a).__name__, a if isinstance(a, Exception) else a.title, flush=True)\n")
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, paths)], cwd=_ROOT, preexec_fn=limited,
+                          capture_output=True, text=True, timeout=300)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and len(lines) == 3 and all(ln.startswith("Article ") for ln in lines), (lines, proc.stderr[-800:])
+
+
+def test_a_docx_with_too_many_zip_entries_is_refused_for_that(tmp_path):
+    from helpers.documents import make_docx
+
+    from metrics.read.readers import MAX_ZIP_ENTRIES, read_path
+
+    path = make_docx(tmp_path / "many.docx", "Talks", ["Officials met for talks and agreed to keep channels open."])
+    with zipfile.ZipFile(path, "a") as zf:
+        for i in range(MAX_ZIP_ENTRIES + 1):
+            zf.writestr(f"extra/part{i}.xml", b"")
+    (got,) = list(read_path(path))
+    n = len(zipfile.ZipFile(path).infolist())
+    assert str(got) == f"{path}: {n:,} zip entries, over the limit of {MAX_ZIP_ENTRIES:,} for a .docx (a zip bomb?)"

@@ -442,3 +442,31 @@ def test_a_docx_with_too_many_zip_entries_is_refused_for_that(tmp_path):
     (got,) = list(read_path(path))
     n = len(zipfile.ZipFile(path).infolist())
     assert str(got) == f"{path}: {n:,} zip entries, over the limit of {MAX_ZIP_ENTRIES:,} for a .docx (a zip bomb?)"
+
+
+def _as_plotly_shows(text: str) -> str:
+    """What plotly.js shows for ``text`` without tags: its convertEntities decodes &amp;, &lt;,
+    &gt;, &nbsp;, a few symbols and numeric entities, and nothing else (plotly.min.js)."""
+    import re
+
+    named = {"amp": "&", "lt": "<", "gt": ">", "nbsp": "\xa0", "mu": "\u03bc", "times": "\xd7", "plusmn": "\xb1", "deg": "\xb0"}
+
+    def one(m) -> str:  # noqa: ANN001
+        r = m.group(1)
+        if r.startswith("#"):
+            return chr(int(r[2:], 16) if r[1] == "x" else int(r[1:]))
+        return named.get(r, m.group(0))
+
+    return re.sub(r"&(#\d+|#x[\da-fA-F]+|[a-z]+);", one, text)
+
+
+def test_plotly_legends_show_a_title_as_written_escaped_once():
+    import pandas as pd
+
+    from metrics.views import figures
+
+    title = 'Talks "resume" at O\'Hare & <b>end</b>'
+    fig = figures.drivers_figure(pd.Series({"sanctions": 1.0}), pd.Series({"sanctions": 2.0}), article_name=title)
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert "<b>" not in legend[1] and "&lt;b&gt;" in legend[1]  # no tag reaches plotly
+    assert _as_plotly_shows(legend[1]) == title  # and what it shows is the title itself

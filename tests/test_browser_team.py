@@ -149,3 +149,13 @@ def test_an_editor_signs_in_uploads_and_the_log_names_her(page, signin_server, t
     last = store.activity(1).iloc[0]
     assert (last["who"], last["action"], last["title"]) == ("ana", "add", "Osprey harbour agreement eases shipping dispute")
     store.close()
+
+
+def test_signing_in_keeps_the_deep_links_page_and_view(page, signin_server):
+    source = "wire-desk-xyz"  # no stored article's source: the filter shows it was applied
+    _sign_in(page, f"{signin_server['url']}/articles?source={source}", "ben", "ben-pass")
+    page.wait_for_selector("[data-testid='stDataFrame']")
+    idle(page)
+    assert page.url.split("?")[0].endswith("/articles") and f"source={source}" in page.url, page.url
+    assert page.locator("h1", has_text="Articles").count() == 1
+    assert page.get_by_text("source filter hide").count() == 1

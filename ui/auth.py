@@ -394,6 +394,8 @@ def gate() -> None:
     ss = st.session_state
     if ss.get("signed_in") not in signin.users:
         ss.pop("signed_in", None)
+        if "signin_next" not in ss:
+            ss.signin_next = _deep_link()
         st.title("Relations-tension index")
         with st.form("signin"):
             st.subheader("Sign in")
@@ -412,6 +414,35 @@ def gate() -> None:
     if st.sidebar.button("Sign out", key="signout"):
         ss.pop("signed_in", None)
         st.rerun()
+
+
+def _deep_link() -> tuple[str, dict[str, str]]:
+    """The page (its URL path) and query parameters a visitor came with, before signing in."""
+    import urllib.parse
+
+    import streamlit as st
+
+    try:
+        path = urllib.parse.urlsplit(st.context.url or "").path
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        path = ""
+    return path.rstrip("/").rsplit("/", 1)[-1], st.query_params.to_dict()
+
+
+def resume_deep_link(current, pages: list) -> None:  # noqa: ANN001 - Streamlit pages
+    """Just after signing in: on to the page and view of the link the visitor came with (the
+    sign-in form was shown on it, and Streamlit's navigation fell back to the default page)."""
+    import streamlit as st
+
+    ss = st.session_state
+    if not ss.get("signed_in") or "signin_next" not in ss:
+        return
+    path, params = ss.pop("signin_next")
+    target = next((p for p in pages if p.url_path == path), None)
+    if target is not None and target.url_path != current.url_path:
+        st.switch_page(target, query_params=params)
+    for k, v in params.items():
+        st.query_params.setdefault(k, v)
 
 
 def main() -> None:

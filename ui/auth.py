@@ -237,11 +237,22 @@ def _local_request() -> bool:
 
     if not is_loopback(st.get_option("server.address")):
         return False
-    try:
-        headers = dict(st.context.headers)
-    except Exception:  # noqa: BLE001 - no request headers (AppTest): the process runs here
+    headers = _headers()
+    if headers is None:  # no request (AppTest): the process runs here
         return True
     return not proxied(headers) and names_this_machine(headers, st.get_option("server.allowedHosts") or ())
+
+
+def _headers() -> dict[str, str] | None:
+    """The session's request headers; None without a request (AppTest: none, or empty; an
+    HTTP/1.1 server refuses a real request without a Host header)."""
+    import streamlit as st
+
+    try:
+        headers = dict(st.context.headers)
+    except Exception:  # noqa: BLE001
+        return None
+    return headers or None
 
 
 def user() -> str | None:
@@ -273,10 +284,7 @@ def refusal(what: str) -> str:
             f"The operator lists editors in {SECRETS} under [{SECTION}] editors."
         )
     if is_loopback(st.get_option("server.address")):
-        try:
-            headers = dict(st.context.headers)
-        except Exception:  # noqa: BLE001 - no request headers (AppTest)
-            headers = None
+        headers = _headers()
         if headers is not None and not proxied(headers) and not names_this_machine(headers, st.get_option("server.allowedHosts") or ()):
             host = {k.lower(): v for k, v in headers.items()}.get("host", "")
             return (

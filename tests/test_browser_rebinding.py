@@ -60,7 +60,7 @@ def test_a_rebinding_host_name_gets_viewer_rights(rebinding_browser, local_serve
 def _websocket(port: int, host: str, origin: str | None) -> int:
     """The status of a WebSocket handshake on the dashboard's stream with these headers."""
     key = base64.b64encode(os.urandom(16)).decode()
-    lines = [f"GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
+    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
              f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: streamlit"]
     if origin is not None:
         lines.append(f"Origin: {origin}")

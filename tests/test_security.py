@@ -5,8 +5,6 @@ sign-in is throttled; and the smaller holes (CSV log, memory limits, .docx entri
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import json
 import socket

@@ -32,6 +32,7 @@ import urllib.robotparser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+
 from metrics import __version__, settings
 from metrics.errors import InputError
 from metrics.events.extract import Article

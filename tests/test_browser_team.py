@@ -109,6 +109,7 @@ def test_a_viewer_signs_in_moves_sliders_and_cannot_upload(page, signin_server):
     _sign_in(page, signin_server["url"], "ben", "wrong")
     page.get_by_text("Wrong user name or password.").wait_for()
     assert page.locator(POINTS).count() == 0
+    page.wait_for_timeout(1100)  # after a failure the next attempt waits signin_delay_seconds (1 s)
     page.get_by_label("Password", exact=True).fill("ben-pass")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector(POINTS)

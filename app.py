@@ -78,13 +78,13 @@ weights.init_weights()
 article.init_selection()
 
 overview = st.Page("ui/overview.py", title="Overview", icon=":material/show_chart:", default=True)
-page = st.navigation(
-    [
-        overview,
-        st.Page("ui/articles.py", title="Articles", icon=":material/table_rows:"),
-        st.Page("ui/upload.py", title="Upload", icon=":material/upload_file:"),
-    ]
-)
+pages = [
+    overview,
+    st.Page("ui/articles.py", title="Articles", icon=":material/table_rows:"),
+    st.Page("ui/upload.py", title="Upload", icon=":material/upload_file:"),
+]
+page = st.navigation(pages)
+auth.resume_deep_link(page, pages)  # just signed in: the page and view of the link followed
 # A new visitor's overview sends its timeline first and the filters with the rest (ui.firstpaint).
 st.session_state["view"] = filters.sidebar_filters(fr, draw=not (page is overview and firstpaint.pending()))
 page.run()

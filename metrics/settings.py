@@ -81,6 +81,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_max_mb", 100, "MB", "megabytes all files of one upload may hold together"),
     Setting("upload_max_articles", 2000, "articles", "articles one upload may store (a table holds one per row; the rest are refused)"),
     Setting("fetch_per_hour", 60, "fetches", "pages or feeds one user may fetch per hour (per server process)"),
+    Setting("signin_max_failures", 10, "failures", "wrong passwords for one user name, or from one client address, within "
+            "signin_window_seconds before it is locked out until the window has passed"),
+    Setting("signin_window_seconds", 900.0, "s", "the window in which sign-in failures are counted"),
+    Setting("signin_delay_seconds", 1.0, "s", "after a failed sign-in the next attempt of that user or client is refused for this long, "
+            "doubled after each further failure (at most 60 s)", low=0, low_open=False),
     # reading untrusted files (docs/reading.md)
     Setting("max_file_mb", 25.0, "MB", "a file to read, judged from its size on disk before it is read (the default of --max-size)"),
     Setting("max_pdf_pages", 500, "pages", "pages in one PDF (the default of --max-pdf-pages)"),
@@ -99,6 +104,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fetch_delay_seconds", 1.0, "s", "between two requests to the same host (the default of fetch and watch --delay)",
             low=0, low_open=False),
     Setting("fetch_max_redirects", 5, "redirects", "redirects followed for one link, each checked again", low=0, low_open=False),
+    Setting("fetch_allow_private", 0, "0 or 1", "1: fetch from loopback, private and link-local addresses too (your own "
+            "intranet); 0, the default: such links are refused before connecting (docs/security.md)", low=0, low_open=False, high=1),
+    Setting("fetch_max_items", 200, "items", "items read from one feed, the newest first as the feed lists them (the default of fetch --max-items)"),
+    Setting("fetch_feed_seconds", 300.0, "s", "one feed's items are fetched for at most this long; the rest wait for the next fetch or watch round"),
     # weights files and presets
     Setting("max_weights_bytes", 1_000_000, "bytes", "size of a weights file or preset"),
     Setting("max_weights_nodes", 10_000, "values", "YAML/JSON values in a weights file"),

@@ -350,7 +350,9 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
 
     base, server = webserver.serve()
     try:
-        at = run(_app())
+        at = _app()
+        at.secrets["settings"] = {"fetch_allow_private": 1}  # the test site is on 127.0.0.1
+        run(at)
         at.switch_page("ui/upload.py")
         run(at)
         (links,) = [t for t in at.text_area if t.label == "Links"]

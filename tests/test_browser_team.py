@@ -109,6 +109,7 @@ def test_a_viewer_signs_in_moves_sliders_and_cannot_upload(page, signin_server):
     _sign_in(page, signin_server["url"], "ben", "wrong")
     page.get_by_text("Wrong user name or password.").wait_for()
     assert page.locator(POINTS).count() == 0
+    page.wait_for_timeout(1100)  # after a failure the next attempt waits signin_delay_seconds (1 s)
     page.get_by_label("Password", exact=True).fill("ben-pass")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector(POINTS)
@@ -149,3 +150,13 @@ def test_an_editor_signs_in_uploads_and_the_log_names_her(page, signin_server, t
     last = store.activity(1).iloc[0]
     assert (last["who"], last["action"], last["title"]) == ("ana", "add", "Osprey harbour agreement eases shipping dispute")
     store.close()
+
+
+def test_signing_in_keeps_the_deep_links_page_and_view(page, signin_server):
+    source = "wire-desk-xyz"  # no stored article's source: the filter shows it was applied
+    _sign_in(page, f"{signin_server['url']}/articles?source={source}", "ben", "ben-pass")
+    page.wait_for_selector("[data-testid='stDataFrame']")
+    idle(page)
+    assert page.url.split("?")[0].endswith("/articles") and f"source={source}" in page.url, page.url
+    assert page.locator("h1", has_text="Articles").count() == 1
+    assert page.get_by_text("source filter hide").count() == 1

@@ -290,6 +290,8 @@ def test_every_csv_writer_neutralises_formulas(tmp_path, capsys):
     capsys.readouterr()
     assert main(["list", "--db", db, "--format", "csv"]) == 0
     assert _assert_no_formula(capsys.readouterr().out) >= n
+    assert main(["log", "--db", db, "--format", "csv"]) == 0  # the activity log names each title
+    assert _assert_no_formula(capsys.readouterr().out) >= 4
     assert main(["export", "--db", db, "-o", str(tmp_path / "e.csv")]) == 0
     assert _assert_no_formula(tmp_path / "e.csv") >= n
     assert _assert_no_formula(tmp_path / "e.passages.csv") >= n  # ids, passage text

@@ -131,6 +131,7 @@ def _text(at: AppTest) -> str:
 def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["signin"] = SIGNIN
+    at.secrets["settings"] = {"signin_delay_seconds": 0}  # the right password at once after a wrong one
     run(at)
     assert not at.metric and not at.dataframe and at.text_input(key="signin_password")
     _signed(at, "ben", "wrong")

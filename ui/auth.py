@@ -12,8 +12,9 @@
 Passwords are checked with bcrypt against those hashes; no password is stored. With sign-in on,
 nothing is shown before signing in; viewers see every page and move sliders, editors may also
 upload, fetch and delete. Without sign-in the dashboard is one analyst's: everyone may edit, but
-only on a server bound to localhost (``.streamlit/config.toml``) and not reached through a
-proxy; bound to anything else, its editing pages refuse with a message saying how to turn
+only on a server bound to localhost (``.streamlit/config.toml``), not reached through a
+proxy, and opened by a name of this machine (the Host and Origin headers: not a rebinding
+page's name); otherwise its editing pages refuse with a message saying why and how to turn
 sign-in on. The pure checks (``parse_signin``, ``check_password``, ``is_loopback``) take plain
 values, so they are tested without a browser.
 """
@@ -21,7 +22,12 @@ values, so they are tested without a browser.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+import math
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import bcrypt
@@ -78,6 +84,64 @@ def check_password(signin: SignIn, name: str, password: str) -> bool:
     return ok and stored is not None
 
 
+class SignInThrottle:
+    """Failed sign-ins counted per key (a user name tried, a client address) in a sliding
+    window: after each, that key waits ``delay`` seconds, doubled per failure (at most 60 s);
+    at ``max_failures`` in the window it is locked out until the oldest leaves the window.
+    An attempt made while a key waits or is locked is refused without checking the password
+    (no bcrypt work for a flood, no sleep in the server's script thread) and counts as a
+    failure. The same words for a user name and an address, known or not."""
+
+    MAX_DELAY = 60.0
+
+    def __init__(self, max_failures: int, window: float, delay: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.window, self.delay = max_failures, window, delay
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def refusal(self, keys: list[str]) -> str | None:
+        """Why an attempt for ``keys`` is refused now (plain text), or None when it may be checked."""
+        with self._lock:
+            now = self._clock()
+            wait, locked = 0.0, False
+            for key in keys:
+                q = self._recent(key, now)
+                if len(q) >= self.max_failures:
+                    locked = True
+                    wait = max(wait, q[-self.max_failures] + self.window - now)
+                elif q:
+                    wait = max(wait, q[-1] + min(self.MAX_DELAY, self.delay * 2 ** (len(q) - 1)) - now)
+        if locked:
+            return (f"Too many failed sign-ins for this user name or from this address: locked out, "
+                    f"try again in {max(1, math.ceil(wait / 60))} min.")
+        if wait > 0:
+            return f"Too many failed sign-ins: wait {math.ceil(wait)} s before trying again."
+        return None
+
+    def failed(self, keys: list[str]) -> bool:
+        """Count one failure for each key; True when it locks one of them out."""
+        with self._lock:
+            now = self._clock()
+            locks = False
+            for key in keys:
+                q = self._recent(key, now)
+                q.append(now)
+                locks = locks or len(q) == self.max_failures
+            return locks
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
 def is_loopback(address: str | None) -> bool:
     """Whether a server bound to ``address`` listens on this machine only (unset: every interface)."""
     if not address:
@@ -88,6 +152,43 @@ def is_loopback(address: str | None) -> bool:
         return ipaddress.ip_address(address.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _host_name(value: str | None) -> str | None:
+    """The host name of a Host header or an origin's netloc, lower case, without port or
+    brackets; None when it is not one."""
+    if not value:
+        return None
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(value if "//" in value else f"//{value}")
+        _ = parts.port  # a port that is not a number: not a host
+    except ValueError:
+        return None
+    return (parts.hostname or "").rstrip(".") or None
+
+
+def names_this_machine(headers: Mapping[str, str], allowed: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether a request came for this machine by one of its own names: its Host header is
+    localhost, a loopback address or a name in ``allowed`` (``server.allowedHosts``), and its
+    Origin, when the browser sends one, is that same host and port. A page under another name
+    that its DNS points at 127.0.0.1 (DNS rebinding) or a page of another local site fails."""
+    h = {k.lower(): v for k, v in headers.items()}
+    host = h.get("host")
+    name = _host_name(host)
+    if name is None:
+        return False
+    names = {a.strip().lower().rstrip(".") for a in allowed if a.strip() and a.strip() != "*"}
+    if not (name in LOCAL_NAMES or name in names or is_loopback(name)):
+        return False
+    origin = h.get("origin")
+    if origin is None:
+        return True
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
 def proxied(headers: Mapping[str, str]) -> bool:
@@ -136,10 +237,22 @@ def _local_request() -> bool:
 
     if not is_loopback(st.get_option("server.address")):
         return False
-    try:
-        return not proxied(dict(st.context.headers))
-    except Exception:  # noqa: BLE001 - no request headers (AppTest): the process runs here
+    headers = _headers()
+    if headers is None:  # no request (AppTest): the process runs here
         return True
+    return not proxied(headers) and names_this_machine(headers, st.get_option("server.allowedHosts") or ())
+
+
+def _headers() -> dict[str, str] | None:
+    """The session's request headers; None without a request (AppTest: none, or empty; an
+    HTTP/1.1 server refuses a real request without a Host header)."""
+    import streamlit as st
+
+    try:
+        headers = dict(st.context.headers)
+    except Exception:  # noqa: BLE001
+        return None
+    return headers or None
 
 
 def user() -> str | None:
@@ -170,6 +283,16 @@ def refusal(what: str) -> str:
             f"You are signed in as {user()}, a viewer: {what} is for editors. "
             f"The operator lists editors in {SECRETS} under [{SECTION}] editors."
         )
+    if is_loopback(st.get_option("server.address")):
+        headers = _headers()
+        if headers is not None and not proxied(headers) and not names_this_machine(headers, st.get_option("server.allowedHosts") or ()):
+            host = {k.lower(): v for k, v in headers.items()}.get("host", "")
+            return (
+                f"{what[0].upper()}{what[1:]} is turned off for this page: it was opened as {host[:80]!r}, "
+                f"not by a name of this machine (localhost), or from another site's page. A web page whose "
+                f"name points at this machine (DNS rebinding) looks like this. Open the dashboard as "
+                f"http://localhost:{st.get_option('server.port')} (docs/security.md)."
+            )
     address = st.get_option("server.address") or "every network interface"
     return (
         f"{what[0].upper()}{what[1:]} is turned off: this dashboard is reachable from other machines "
@@ -218,6 +341,54 @@ def allow_fetch() -> str | None:
             f"try again in {max(1, round(wait / 60))} min.")
 
 
+def _throttle() -> SignInThrottle:
+    import streamlit as st
+
+    values = limits()
+
+    @st.cache_resource(show_spinner=False)
+    def shared(max_failures: int, window: float, delay: float) -> SignInThrottle:  # one per server process
+        return SignInThrottle(max_failures, window, delay)
+
+    return shared(values["signin_max_failures"], values["signin_window_seconds"], values["signin_delay_seconds"])
+
+
+def _client() -> str:
+    import streamlit as st
+
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
+        ip = None
+    return ip if isinstance(ip, str) and ip else "unknown"  # AppTest has no address
+
+
+def _log_failure(name: str, client: str, what: str) -> None:
+    """A failed sign-in in the activity log (``log``): who was tried, from where, what happened."""
+    try:
+        from ui import cache
+
+        cache.store().note("signin", client, what, who=name[:100])
+    except Exception as err:  # noqa: BLE001 - the log is best effort; signing in must not fail on it
+        print(f"sign-in failure not logged: {type(err).__name__}: {err}", file=sys.stderr)
+
+
+def attempt(signin: SignIn, throttle: SignInThrottle, name: str, password: str, client: str) -> str | None:
+    """One sign-in attempt: None when it succeeds, else what to tell the user (plain text)."""
+    keys = [f"user:{name}"] + ([f"client:{client}"] if client != "unknown" else [])
+    why = throttle.refusal(keys)
+    if why is None and check_password(signin, name, password):
+        throttle.succeeded(keys[:1])  # the address keeps its count: one good account must not clear a flood
+        return None
+    locks = throttle.failed(keys)
+    if why is None:
+        _log_failure(name, client, "wrong user name or password" + (", locked out" if locks else ""))
+        return "Wrong user name or password."
+    if locks:
+        _log_failure(name, client, "refused while waiting, locked out")
+    return why
+
+
 def gate() -> None:
     """Before any page: with sign-in configured, a sign-in form until the user has signed in;
     then who is signed in, and a sign-out button, in the sidebar."""
@@ -231,6 +402,8 @@ def gate() -> None:
     ss = st.session_state
     if ss.get("signed_in") not in signin.users:
         ss.pop("signed_in", None)
+        if "signin_next" not in ss:
+            ss.signin_next = _deep_link()
         st.title("Relations-tension index")
         with st.form("signin"):
             st.subheader("Sign in")
@@ -238,16 +411,46 @@ def gate() -> None:
             password = st.text_input("Password", type="password", key="signin_password")
             submitted = st.form_submit_button("Sign in", type="primary")
         if submitted:
-            if check_password(signin, name, password):
+            why = attempt(signin, _throttle(), name, password, _client())
+            if why is None:
                 ss.signed_in = name
                 st.rerun()
-            st.error("Wrong user name or password.")
+            st.error(why)  # our own words only: no user text in it
         st.stop()
     name = ss.signed_in
     st.sidebar.caption(md_escape(f"Signed in as {name} ({'editor' if name in signin.editors else 'viewer'})"))
     if st.sidebar.button("Sign out", key="signout"):
         ss.pop("signed_in", None)
         st.rerun()
+
+
+def _deep_link() -> tuple[str, dict[str, str]]:
+    """The page (its URL path) and query parameters a visitor came with, before signing in."""
+    import urllib.parse
+
+    import streamlit as st
+
+    try:
+        path = urllib.parse.urlsplit(st.context.url or "").path
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        path = ""
+    return path.rstrip("/").rsplit("/", 1)[-1], st.query_params.to_dict()
+
+
+def resume_deep_link(current, pages: list) -> None:  # noqa: ANN001 - Streamlit pages
+    """Just after signing in: on to the page and view of the link the visitor came with (the
+    sign-in form was shown on it, and Streamlit's navigation fell back to the default page)."""
+    import streamlit as st
+
+    ss = st.session_state
+    if not ss.get("signed_in") or "signin_next" not in ss:
+        return
+    path, params = ss.pop("signin_next")
+    target = next((p for p in pages if p.url_path == path), None)
+    if target is not None and target.url_path != current.url_path:
+        st.switch_page(target, query_params=params)
+    for k, v in params.items():
+        st.query_params.setdefault(k, v)
 
 
 def main() -> None:

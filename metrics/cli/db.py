@@ -199,7 +199,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         json.dump(log.to_dict(orient="records"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif args.format == "csv":
-        log.to_csv(sys.stdout, index=False, lineterminator="\n")
+        to_csv_text(log, path_or_buf=sys.stdout)
     elif log.empty:
         print(f"no activity in {store.path}", file=sys.stderr)
     else:

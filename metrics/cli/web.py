@@ -162,7 +162,8 @@ def register(sub) -> None:
     )
     p.add_argument("urls", nargs="+", metavar="URL")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="leave out feed items and pages dated before this day")
-    p.add_argument("--max-items", type=int, metavar="N", help="at most this many items of each feed")
+    p.add_argument("--max-items", type=int, metavar="N",  # None: the setting fetch_max_items
+                   help=f"the first N items of each feed (default: fetch_max_items, {DEFAULTS['fetch_max_items']})")
     add_quiet_option(p)
     _web_options(p)
     p.set_defaults(func=cmd_fetch)

@@ -77,6 +77,16 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
 
 
+def _lower_soft(which: int, want: int) -> tuple[int, int]:
+    """Set the soft limit ``which`` to ``want`` unless the hard limit is lower (then to the hard
+    limit); the hard limit is never touched: under ``ulimit -v`` or systemd's ``LimitAS=`` a
+    process may not raise it. Returns the limits as they were, to put back."""
+    was = resource.getrlimit(which)
+    hard = was[1]
+    resource.setrlimit(which, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
+    return was
+
+
 def _serve() -> None:  # pragma: no cover - runs in the worker process
     """The worker's loop: read a task, run it under its limits, write the result."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -89,8 +99,8 @@ def _serve() -> None:  # pragma: no cover - runs in the worker process
         except EOFError:
             return
         used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-        resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(used + cpu), resource.RLIM_INFINITY))
-        resource.setrlimit(resource.RLIMIT_AS, (_vm_bytes() + int(mem * MB), resource.RLIM_INFINITY))
+        cpu_was = _lower_soft(resource.RLIMIT_CPU, math.ceil(used + cpu))
+        as_was = _lower_soft(resource.RLIMIT_AS, _vm_bytes() + int(mem * MB))
         exit_after = False
         try:
             reply: tuple = ("ok", list(fn(*args)))
@@ -99,7 +109,8 @@ def _serve() -> None:  # pragma: no cover - runs in the worker process
         except Exception as err:  # noqa: BLE001 - reported to the parent as one line
             reply = ("error", f"{type(err).__name__}: {str(err).strip().splitlines()[0][:200] if str(err).strip() else ''}")
         finally:
-            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+            resource.setrlimit(resource.RLIMIT_AS, as_was)
+            resource.setrlimit(resource.RLIMIT_CPU, cpu_was)
         exit_after = exit_after or _rss_mb() > _RECYCLE_RSS_MB
         try:
             data = pickle.dumps((reply, exit_after), protocol=pickle.HIGHEST_PROTOCOL)

@@ -555,7 +555,9 @@ def parse_docx(data: bytes, source: str, options: ReadOptions) -> Iterator[Artic
         # in small chunks and the running total capped, then python-docx reads the copy.
         total = sum(i.file_size for i in infos)
         limit = options.max_docx_mb * MB
-        if len(infos) > MAX_ZIP_ENTRIES or total > limit:
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise InputError(f"{source}: {len(infos):,} zip entries, over the limit of {MAX_ZIP_ENTRIES:,} for a .docx (a zip bomb?)")
+        if total > limit:
             raise InputError(
                 f"{source}: unpacks to {total / MB:.0f} MB in {len(infos)} parts, over the "
                 f"{options.max_docx_mb:g} MB .docx limit (a zip bomb?)"
@@ -740,6 +742,9 @@ def _parse(parse: Parser, data: bytes, source: str, options: ReadOptions) -> Ite
     else:
         yield from parse(data, source, options)
 
+
+# Bytes from elsewhere than a file (a fetched page) take the same way.
+parse_untrusted = _parse
 
 READERS: dict[str, Reader] = {suffix: _file_reader(parse) for suffix, parse in PARSERS.items()}
 

@@ -577,6 +577,11 @@ class Store:
 
         return self._write(run)
 
+    def note(self, action: str, subject: str, detail: str | None = None, who: str | None = None) -> None:
+        """An activity row that changes no article (a failed sign-in): ``log`` lists it, the
+        data's generation stays."""
+        self._write(lambda conn: self._log(conn, action, subject, detail, who))
+
     def remove(self, ids: list[str], who: str | None = None) -> int:
         """Remove articles by id, kept as tombstones that ``restore`` brings back; returns how
         many were removed."""

@@ -51,10 +51,17 @@ def bar(**properties) -> go.Bar:
     return go.Bar(**properties, **unchecked())
 
 
+def plotly_escape(text: str) -> str:
+    """``text`` for plotly's labels, legends and hover boxes, which render a subset of HTML tags:
+    <, > and & escaped. Not quotes: plotly decodes only &amp;, &lt;, &gt; and numeric entities
+    (besides a few symbols), so html.escape's &quot; would show as typed, escaped twice."""
+    return html.escape(text, quote=False)
+
+
 def _hover_title(title: str, limit: int = 90) -> str:
     # Plotly renders a subset of HTML tags in hover labels: titles are escaped like any article text.
     t = title if len(title) <= limit else title[: limit - 1] + "…"
-    return html.escape(t)
+    return plotly_escape(t)
 
 
 # Colours of the pairs compared with the main one (the main pair keeps the dark mean line).
@@ -234,12 +241,12 @@ def _compared_traces(name: str, full: pd.DataFrame, period: str, color: str) -> 
             x=full["period"], y=full["mean"].where(has), mode="lines+markers", name=f"Mean per {unit}: {name}",
             line={"color": color, "width": 2}, marker={"size": 5}, connectgaps=False, **_px(period),
             text=_mean_labels(full, period, _intervals(full, period)),
-            hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
+            hovertemplate=f"{plotly_escape(name)}<br>%{{text}}<br>mean %{{y:+.1f}}<extra></extra>",
         ),
         bar(
             x=full["period"], y=full["count"], name=f"Articles per {unit}: {name}", yaxis="y2",
             marker={"color": color}, text=_intervals(full, period),
-            hovertemplate=f"{html.escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
+            hovertemplate=f"{plotly_escape(name)}<br>%{{text}}<br>%{{y}} articles<extra></extra>",
             textposition="none", **_px(period),
         ),
     ]
@@ -375,7 +382,7 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
     fig.add_trace(
         bar(
             y=both.index, x=both["p"], orientation="h", name=period_name, marker={"color": colors(both["p"])},
-            hovertemplate="%{y}: %{x:+.2f}<extra>" + html.escape(period_name) + "</extra>",
+            hovertemplate="%{y}: %{x:+.2f}<extra>" + plotly_escape(period_name) + "</extra>",
             showlegend=False, legendgroup="p",
         )
     )

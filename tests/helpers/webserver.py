@@ -69,7 +69,7 @@ def atom(base: str, ids: list[int]) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     hits: Counter = Counter()
     changing = Counter()
-    slow_seconds = 3.0
+    slow_seconds = 8.0
 
     def log_message(self, *args) -> None:  # noqa: ANN002 - quiet test server
         pass
@@ -110,6 +110,8 @@ class Handler(BaseHTTPRequestHandler):
                 (f"{base}/image.png", "A picture", DAY0),
                 ("ftp://files.invalid/story.txt", "Not the web", DAY0),
             ]), "application/rss+xml")
+        elif path == "/slow-feed.xml":
+            self._send(200, rss([(f"{base}/slow?{i}", f"Slow story {i}", DAY0) for i in range(5)]), "application/rss+xml")
         elif path == "/changing-feed.xml":
             self._send(200, rss([(f"{base}/changing/{i}", f"Live story {i}", DAY0) for i in range(3)]), "application/rss+xml")
         elif path.startswith("/story/"):

@@ -90,7 +90,8 @@ def db(tmp_path):
 
 
 def _watch(db, site, *alert_args: str) -> int:
-    return main(["watch", f"{site}/feed.xml", "--every", "0.0005", "--rounds", "4", "--delay", "0", "--timeout", "5",
+    # the test site is on 127.0.0.1, which fetching refuses unless fetch_allow_private is on
+    return main(["--setting", "fetch_allow_private", "1", "watch", f"{site}/feed.xml", "--every", "0.0005", "--rounds", "4", "--delay", "0", "--timeout", "5",
                  "--db", db, *alert_args])
 
 

@@ -240,6 +240,9 @@ def _in_name(text: str, p_start: int, s: int, e: int) -> bool:
         k -= 1
     if k >= p_start and text[k] not in _SENTENCE_OPENERS:
         return True  # mid-sentence
+    last = text[s:e].split()[-1]
+    if last.islower() and last not in _CONNECTORS:
+        return False  # "Talks between Armenia ...": a name's words are capitalised, so what follows is the cue's object
     rest = text[e:e + 40].split()
     if rest and rest[0].lower() in _CONNECTORS:
         rest = rest[1:]

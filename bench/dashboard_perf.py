@@ -155,7 +155,8 @@ _EXTRACTOR = None  # one per worker process: building it compiles the lexicon
 
 def _extract_chunk(lo_hi: tuple[int, int]) -> list:
     global _EXTRACTOR
-    from metrics.events.extract import Article, Extractor
+    from metrics.events.extract import Extractor
+    from metrics.model import Article
 
     ex = _EXTRACTOR = _EXTRACTOR or Extractor()
     out = []
@@ -170,7 +171,7 @@ def build(db: Path, n: int, workers: int) -> dict:
     """Fill ``db`` up to ``n`` articles; returns timings. Reuses what is already there."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from metrics.events.extract import Article, ArticleFeatures
+    from metrics.model import Article, ArticleFeatures
     from metrics.store.core import Store
 
     store = Store(db)

@@ -14,7 +14,8 @@ _CACHE = tempfile.mkdtemp(prefix="tension-test-cache-")
 os.environ["TENSION_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
-from metrics.events.extract import Article, Extractor  # noqa: E402 - after the cache folder is set
+from metrics.events.extract import Extractor  # noqa: E402 - after the cache folder is set
+from metrics.model import Article  # noqa: E402
 from metrics.score.scoring import prepare  # noqa: E402
 
 

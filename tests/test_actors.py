@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from metrics.events.dyad import gazetteer
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
+from metrics.model import Article
 from metrics.score.scoring import contributions, explain, prepare, raw_by_side
 from metrics.score.validation import actor_agreement, score_texts
 from metrics.views.articlehtml import article_html

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from metrics.cli import main
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.store.core import Store
 
 # Written for these tests.

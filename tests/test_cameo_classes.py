@@ -14,7 +14,8 @@ those six classes: write new held-out sentences before the next round."""
 
 import pytest
 
-from metrics.events.extract import Extractor, Features
+from metrics.events.extract import Extractor
+from metrics.model import Features
 from metrics.read.readers import article_from_text
 from metrics.score.scoring import prepare, raw_scores
 

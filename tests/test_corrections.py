@@ -10,8 +10,8 @@ import pytest
 
 from metrics.cli import main
 from metrics.errors import MetricsError
-from metrics.events.extract import Article
 from metrics.events.lexicon import DEFAULT_LEXICON, load_lexicon
+from metrics.model import Article
 from metrics.score import corrections as C
 from metrics.score.scoring import prepare, score_table
 from metrics.store import corrections as SC

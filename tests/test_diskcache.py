@@ -12,9 +12,9 @@ import pytest
 from helpers import ROOT
 
 from metrics.events import diskcache, prefilter
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import load_lexicon
-from metrics.events.segment import normalise
+from metrics.model import Article, normalise
 from metrics.ops.bench import iter_articles
 
 

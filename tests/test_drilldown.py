@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.events.extract import Article
 from metrics.events.lexicon import default_lexicon
+from metrics.model import Article
 from metrics.score.scoring import explain, prepare
 from metrics.views import drilldown
 from metrics.views.articlehtml import article_html, explain_summary

@@ -10,7 +10,7 @@ from helpers import ROOT
 
 from metrics.cli import main
 from metrics.errors import MetricsError
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.ops import engine
 from metrics.ops.bench import Corpus
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from metrics.cli import main
 from metrics.events.dyad import gazetteer, set_actors
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
+from metrics.model import Article
 from metrics.read.readers import article_from_text
 from metrics.score.scoring import (
     contributions,
@@ -356,7 +357,8 @@ def test_explain_json_names_each_cues_actors(tmp_path, capsys):
 
 
 def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
-    from metrics.score.sides import side_tensions, sides_figure, sides_timeline
+    from metrics.score.sides import side_tensions, sides_timeline
+    from metrics.views.figures import sides_figure
 
     texts = {
         "2023-01-10": "China cut military channels with the United States. Beijing imposed sanctions on American firms.",
@@ -382,7 +384,7 @@ def test_who_escalates_per_period_names_each_side_and_leaves_gaps():
 def test_who_escalates_draws_markers_only_where_a_line_cannot_show_a_period():
     import pandas as pd
 
-    from metrics.score.sides import sides_figure
+    from metrics.views.figures import sides_figure
 
     months = pd.date_range("2023-01-01", periods=4, freq="MS")
     dense = pd.DataFrame({"period": list(months) * 2, "side": ["US"] * 4 + ["CN"] * 4,

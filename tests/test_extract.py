@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import SEED
 
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.score.scoring import contributions
 
 

@@ -12,7 +12,8 @@ from helpers import ROOT
 
 from metrics.errors import MetricsError
 from metrics.events.dyad import gazetteer, parse_dyad
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
+from metrics.model import Article
 
 
 def _script():

@@ -18,8 +18,9 @@ from helpers import hostile_files as H
 from metrics import settings
 from metrics.cli import main
 from metrics.errors import InputError
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.segment import split_passages
+from metrics.model import Article
 from metrics.output import FORMULA_STARTS, display_text, neutralise_formulas, terminal_safe
 from metrics.read import budget
 from metrics.read.readers import read_path

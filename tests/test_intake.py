@@ -12,8 +12,9 @@ import pytest
 from metrics import settings
 from metrics.cli import main
 from metrics.errors import InputError, MetricsError
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import default_lexicon
+from metrics.model import Article
 from metrics.store.core import Store
 from metrics.store.intake import FAILED, NEW, PRESENT, REPEATED, Intake, preview, shingle_hashes
 

@@ -109,3 +109,35 @@ def test_the_library_never_imports_the_command_line():
     up = sorted(m for m, p in mods.items() if m not in entry and not (m == "metrics.cli" or m.startswith("metrics.cli."))
                 and any(i == "metrics.cli" or i.startswith("metrics.cli.") for i in _imports(p, top_level_only=False)))
     assert not up, f"library modules importing metrics.cli: {up}"
+
+
+# The layers, lowest first: a module may import its own layer and those below, never above.
+# metrics/ itself (errors, settings, resources, output, model) is the floor every layer stands on.
+LAYERS = {"read": 1, "events": 2, "score": 3, "store": 4, "views": 5, "ops": 5, "cli": 6}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS.get(parts[1], 0) if len(parts) > 1 else 0
+
+
+def test_imports_run_one_way_read_events_score_store_views_ops_cli():
+    mods = _sources()
+    assert {_layer(m) for m in mods} == {0, 1, 2, 3, 4, 5, 6}  # every layer is a package of ours
+    upward = sorted(
+        f"{m} -> {i}" for m, p in mods.items() if m != "metrics.__main__"
+        for i in _imports(p, top_level_only=False) if i in mods and _layer(i) > _layer(m)
+        and {_layer(i), _layer(m)} != {5}  # views and ops side by side
+    )
+    assert not upward, upward
+
+
+def test_reading_an_article_loads_neither_the_extractor_nor_vader():
+    import subprocess
+    import sys
+
+    probe = ("import sys, metrics.read.readers, metrics.read.fetch\n"
+             "print(sorted(m for m in sys.modules if m == 'metrics.events.extract' or 'vader' in m.lower()))")
+    got = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert got.stdout.strip() == "[]"

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from metrics.errors import LexiconError
 from metrics.events import prefilter
-from metrics.events.extract import (
+from metrics.events.extract import Extractor
+from metrics.events.lexicon import load_lexicon
+from metrics.model import (
     ARTICLE_COLUMNS,
     MATCH_COLUMNS,
     MATCH_DTYPES,
@@ -25,10 +27,8 @@ from metrics.events.extract import (
     PASSAGE_DTYPES,
     Article,
     ArticleFeatures,
-    Extractor,
     Features,
 )
-from metrics.events.lexicon import load_lexicon
 from metrics.ops.bench import Corpus
 
 # Sentences written for these tests: negation, hedges, background clauses, quotes, dashes,

@@ -6,8 +6,9 @@ from helpers import SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import TONE_ID, default_lexicon
+from metrics.model import Article
 from metrics.score.scoring import (
     contributions,
     explain,

@@ -1,4 +1,5 @@
-from metrics.events.segment import normalise, split_passages
+from metrics.events.segment import split_passages
+from metrics.model import normalise
 
 
 def texts(s):
@@ -47,7 +48,7 @@ def test_normalise_keeps_length():
 def test_normalise_changes_only_non_ascii_characters():
     # normalise returns ASCII text as it is, without translating: that holds only while every
     # character it folds is outside ASCII.
-    from metrics.events.segment import _NORMALISE, normalise
+    from metrics.model import _NORMALISE, normalise
 
     assert all(code > 127 for code in _NORMALISE)
     text = "Talks \u201cwent well\u201d \u2013 officials said\u00a0so."

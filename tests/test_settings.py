@@ -16,8 +16,9 @@ from metrics import settings
 from metrics.cli import main
 from metrics.errors import MetricsError
 from metrics.events import scope
-from metrics.events.extract import EXTRACTOR_VERSION, Article, Extractor
+from metrics.events.extract import EXTRACTOR_VERSION, Extractor
 from metrics.events.lexicon import default_lexicon
+from metrics.model import Article
 from metrics.read.readers import ReadOptions, read_paths
 from metrics.score.scoring import AGGREGATE, SCALE_FUNCTION
 from metrics.store import core as store_mod

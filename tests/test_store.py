@@ -15,8 +15,9 @@ from helpers.db import raw_rows
 
 from metrics import settings
 from metrics.errors import InputError, MetricsError
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import DEFAULT_LEXICON, load_lexicon
+from metrics.model import Article
 from metrics.read.readers import read_path
 from metrics.score.scoring import prepare, score_table
 from metrics.store import core as store_mod

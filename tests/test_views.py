@@ -342,7 +342,8 @@ def test_the_unchecked_figures_send_what_plotlys_checks_would(prepared, monkeypa
     # The dashboard's figures skip plotly's property checks for speed: built with the checks, each
     # must pass them (no misspelt property, no value they reject) and reach the browser unchanged.
     from metrics.score.level import level_index
-    from metrics.score.sides import side_tensions, sides_figure, sides_timeline
+    from metrics.score.sides import side_tensions, sides_timeline
+    from metrics.views.figures import sides_figure
 
     points = _points(prepared)
     tl = timeline(points, "month", empty=True)

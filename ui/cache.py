@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from metrics.errors import MetricsError
-from metrics.events.extract import Extractor, Features
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import Lexicon, default_lexicon
+from metrics.model import Features
 from metrics.score.scoring import Prepared, prepare
 from metrics.store import open_store
 from metrics.store.core import Store, default_db_path

@@ -9,10 +9,10 @@ import streamlit as st
 
 from metrics.score.level import level_index
 from metrics.score.scoring import mean_family_contributions, tension
-from metrics.score.sides import side_tensions, sides_figure, sides_timeline
+from metrics.score.sides import side_tensions, sides_timeline
 from metrics.score.timeline import period_start, timeline
 from metrics.views.downloads import scores_csv, to_csv
-from metrics.views.figures import PLOT_CONFIG, drivers_figure, parse_selection, timeline_figure
+from metrics.views.figures import PLOT_CONFIG, drivers_figure, parse_selection, sides_figure, timeline_figure
 from metrics.views.filters import filter_mask, period_mask
 from metrics.views.headline import evidence_headline, headline_label, headline_note
 from metrics.views.labels import articles_label, dyad_label, labelled, period_label

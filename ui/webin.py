@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from metrics.errors import InputError
-from metrics.events.extract import Article, ArticleFeatures, Extractor
+from metrics.events.extract import Extractor
+from metrics.model import Article, ArticleFeatures
 from metrics.read.fetch import Fetcher, articles
 from metrics.store.core import Store
 from metrics.store.intake import PRESENT, Intake, Staged

@@ -13,7 +13,7 @@ from pathlib import Path
 from metrics import settings
 from metrics.errors import InputError, MetricsError
 from metrics.events.dyad import DEFAULT_DYAD, ENV_ACTORS, set_actors
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.ops.engine import ENGINES
 from metrics.output import terminal_safe
 from metrics.read.readers import ReadOptions

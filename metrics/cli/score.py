@@ -19,8 +19,9 @@ from metrics.cli.options import (
     report_skipped,
 )
 from metrics.events.dyad import parse_dyad
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import default_lexicon, load_weights
+from metrics.model import Article
 from metrics.ops.engine import PartitionedParquetWriter, open_engine, score_batch
 from metrics.output import FORMATS, TableWriter, infer_format, terminal_safe
 from metrics.read.readers import read_paths

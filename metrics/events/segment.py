@@ -6,32 +6,7 @@ import re
 from dataclasses import dataclass
 
 from metrics import settings
-
-# Same-length substitutions only, so every offset found in the normalised text is valid in the
-# original: typographic quotes and dashes become their ASCII twins before matching.
-_NORMALISE = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-    }
-)
-
-
-def normalise(text: str) -> str:
-    """Return ``text`` with quotes and dashes folded to ASCII; same length as the input."""
-    if text.isascii():
-        return text  # every character translated is non-ASCII; the test is a flag, not a scan
-    return text.translate(_NORMALISE)
-
+from metrics.model import normalise
 
 # Tokens that end in a period without ending a sentence. Single capitals ("U.", "S.", "J.")
 # are handled separately, which keeps "U.S." and initials intact.

@@ -446,8 +446,8 @@ def synthetic_prepared(n_articles: int, seed: int = 0, passages: int = 25, match
     import numpy as np
     import pandas as pd
 
-    from metrics.events.extract import ARTICLE_COLUMNS, MATCH_DTYPES, PASSAGE_DTYPES, Features
     from metrics.events.lexicon import default_lexicon
+    from metrics.model import ARTICLE_COLUMNS, MATCH_DTYPES, PASSAGE_DTYPES, Features
     from metrics.score.scoring import prepare
 
     lex = default_lexicon()

@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 
 from metrics.errors import InputError, MetricsError, needs_extra, reason
-from metrics.events.extract import Article, ArticleFeatures, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import default_lexicon
+from metrics.model import Article, ArticleFeatures
 from metrics.score.scoring import prepare, score_table
 
 ENGINES = ("local", "dask")

@@ -35,7 +35,7 @@ from datetime import date, datetime, timezone
 
 from metrics import __version__, settings
 from metrics.errors import InputError
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.read.readers import ReadOptions, parse_html, parse_untrusted
 
 USER_AGENT = f"relations-tension-index/{__version__} (news reader for research; python-urllib)"

@@ -27,7 +27,7 @@ import pandas as pd
 
 from metrics import settings
 from metrics.errors import InputError, reason
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.read.dates import dateline, parse_date
 
 MAX_TITLE = 200

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.events.dyad import MAX_SLOTS, PAIR_BIT, THIRD_BIT, gazetteer
-from metrics.events.extract import Features
 from metrics.events.lexicon import Lexicon
+from metrics.model import Features
 
 KINDS = ("not_between_pair", "wrong_direction", "wrong_actor", "wrong_strength", "missed_act")
 KIND_LABELS = {

@@ -42,8 +42,9 @@ import pandas as pd
 
 from metrics import settings
 from metrics.events.dyad import SIDE_BOTH, Dyad, gazetteer, parse_dyad
-from metrics.events.extract import EXTRACTOR_VERSION, Features
+from metrics.events.extract import EXTRACTOR_VERSION
 from metrics.events.lexicon import TONE_ID, Lexicon, WeightsLike, default_lexicon
+from metrics.model import Features
 
 AGGREGATE = "tension.aggregate.intensity.v3"
 SCALE_FUNCTION = "tension.scale.linear.v3"

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from metrics.errors import InputError, MetricsError, needs_extra, reason
-from metrics.events.extract import Article, Extractor
+from metrics.events.extract import Extractor
 from metrics.events.lexicon import TONE_ID, Lexicon, default_lexicon
+from metrics.model import Article
 from metrics.score.scoring import Prepared, contributions, prepare, raw_scores, top_cues
 from metrics.score.timeline import PERIODS
 

@@ -44,7 +44,9 @@ import pandas as pd
 
 from metrics import settings
 from metrics.errors import InputError, MetricsError, needs_extra
-from metrics.events.extract import (
+from metrics.events.extract import Extractor
+from metrics.events.lexicon import Lexicon, default_lexicon
+from metrics.model import (
     ARTICLE_COLUMNS,
     MATCH_COLUMNS,
     MATCH_DTYPES,
@@ -52,11 +54,9 @@ from metrics.events.extract import (
     PASSAGE_DTYPES,
     Article,
     ArticleFeatures,
-    Extractor,
     Features,
     content_id,
 )
-from metrics.events.lexicon import Lexicon, default_lexicon
 from metrics.resources import ENV_DB, db_dir
 
 POOL_SIZE = 8  # idle connections kept for reuse; more are opened when more threads need one

@@ -29,7 +29,8 @@ import pandas as pd
 
 from metrics import settings
 from metrics.errors import InputError, MetricsError
-from metrics.events.extract import Article, ArticleFeatures, Extractor, content_id
+from metrics.events.extract import Extractor
+from metrics.model import Article, ArticleFeatures, content_id
 from metrics.read.readers import ReadOptions, read_bytes
 from metrics.store.core import IngestSummary, NewSignature, Store, features_version
 
@@ -314,7 +315,7 @@ def preview(staged: list[Staged], dyad: str, weights, lexicon) -> pd.DataFrame:
     """One row per staged item, as the Upload page shows it before anything is saved: file
     (or link), title, date, tension and top cues under the given pair and weights, status and
     reason."""
-    from metrics.events.extract import Features
+    from metrics.model import Features
     from metrics.output import display_text
     from metrics.score.scoring import prepare, tension, top_cues
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.events.dyad import countries
 from metrics.score.timeline import PERIODS as PERIODS_FREQ
 from metrics.score.timeline import ROLLING, period_end, period_start, with_gaps
 from metrics.views.labels import articles_label, pair_name, period_label
@@ -400,4 +401,46 @@ def drivers_figure(period: pd.Series, article: pd.Series | None = None, *, perio
                              legendgroup="a", hoverinfo="skip",
                              marker={"color": "white", "line": {"color": NEUTRAL_COLOR, "width": 1},
                                      "pattern": {"shape": "/", "fgcolor": NEUTRAL_COLOR, "solidity": 0.5}}))
+    return fig
+
+
+def _has_lone_period(mean: pd.Series) -> bool:
+    """A period with a mean between two without: a line cannot show it, a marker must."""
+    has = mean.notna().to_numpy()
+    before, after = np.r_[False, has[:-1]], np.r_[has[1:], False]
+    return bool((has & ~before & ~after).any())
+
+
+SIDE_COLOURS = ("#1f5fa8", "#c0392b")  # the first side blue, the second red, in every pair
+
+
+def sides_figure(tl: pd.DataFrame, period_name: str = "month"):
+    """One line per side, named by the country and whom it acts toward ("China → United States"),
+    on the fixed -100..100 axis. Markers only on a side with a lone period (one between gaps): at
+    120 months a marker per period doubled the chart's SVG and its redraw on every slider move
+    (bench/RESULTS.md)."""
+    names = countries()
+    # The layout given to the constructor (update_layout and add_hline are several times slower).
+    fig = go.Figure(**unchecked(), layout=dict(
+        height=260, margin={"l": 80, "r": 10, "t": 30, "b": 80},  # full margins: see metrics.views.figures._label_margin
+        title={"text": "Who escalates: tension from each side's own acts", "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.25},
+        yaxis={"range": [-100, 100], "title": {"text": "tension"}, "zeroline": False},
+        shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+                 "line": {"color": "#888", "width": 1}}],  # the zero line
+    ))
+    codes = list(dict.fromkeys(tl["side"]))
+    for colour, (code, part) in zip(SIDE_COLOURS, tl.groupby("side", sort=False)):
+        other = next((c for c in codes if c != code), None)
+        label = f"{names.get(code, code)} → {names.get(other, other)}" if other else names.get(code, code)
+        fig.add_trace(
+            scatter(
+                x=part["period"], y=part["mean"], mode="lines+markers" if _has_lone_period(part["mean"]) else "lines",
+                name=label,
+                line={"color": colour, "width": 2}, marker={"size": 6, "color": colour},
+                connectgaps=False, customdata=part[["count"]].to_numpy(),
+                hovertemplate=f"%{{x|%Y-%m-%d}} ({period_name})<br>tension from the acts of {names.get(code, code)}: "
+                              "%{y:+.1f}<br>%{customdata[0]} articles<extra></extra>",
+            )
+        )
     return fig

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.events.extract import Features
+from metrics.model import Features
 from metrics.output import display_text
 from metrics.score.timeline import period_end
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from metrics.errors import InputError
-from metrics.events.extract import Article
+from metrics.model import Article
 from metrics.read.readers import ReadOptions, read_path
 
 BODY = (

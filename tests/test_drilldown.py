@@ -34,6 +34,8 @@ def test_a_page_in_reading_order_has_explains_numbers(one):
     assert [p["contribution"] for p in doc["passages"]] == pytest.approx([p["contribution"] for p in ref["passages"]])
     assert doc["tension"] == pytest.approx(ref["tension"]) and doc["raw"] == pytest.approx(ref["raw"])
     assert doc["pages"] == 1 and doc["passages_total"] == len(ref["passages"])
+    # one builder: the page's passage records are explain's, field for field
+    assert doc["passages"] == ref["passages"]
 
 
 def test_every_cue_contribution_is_the_product_of_the_factors_shown(one):

@@ -35,6 +35,7 @@ intensity of an embargo (Goldstein -8)". An article with no relevant passage has
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,71 +275,66 @@ def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     )
 
 
+def passage_records(prep: Prepared, passages: Iterable[int], weights: WeightsLike = None) -> list[dict]:
+    """The records ``explain`` and the drill-down (``metrics.views.drilldown.page``) show for the
+    passages at positions ``passages``: index, text, start, end, relevance, tone,
+    tone_contribution, contribution (its tone's plus its cues') and cues, one record per cue match
+    with every factor of its contribution and who did it to whom."""
+    f = prep.features
+    lex = prep.lexicon
+    weights = lex.checked(weights)
+    w = weights.cues
+    m_contrib, t_contrib = contributions(prep, weights)
+    mat, pas = f.matches, f.passages
+    passages = np.asarray(list(passages), dtype=np.int64)
+    m_passage = mat["passage"].to_numpy(np.int64)
+    by_passage: dict[int, list[int]] = {}
+    for mi in np.flatnonzero(np.isin(m_passage, passages)):
+        by_passage.setdefault(int(m_passage[mi]), []).append(int(mi))
+    g = gazetteer()
+    slots = f.articles["actors"].tolist()  # each article's actor slots: the bits of its masks
+    p_art = pas["article"].to_numpy(np.int64)
+    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
+    out = []
+    for pi in passages.tolist():
+        rel = float(prep.relevance[pi])
+        actors = slots[p_art[pi]]
+        cues = []
+        total = float(t_contrib[pi])
+        for mi in by_passage.get(pi, []):
+            c = int(mat["cue"].iat[mi])
+            fam = lex.families[c]
+            strength = float(mat["strength"].iat[mi])
+            contrib = float(m_contrib[mi])
+            total += contrib
+            cues.append({
+                "id": fam.id, "family": fam.label, "matched": str(mat["matched"].iat[mi]),
+                "start": int(mat["start"].iat[mi]), "end": int(mat["end"].iat[mi]), "weight": float(w[c]),
+                "direction": fam.direction, "sign": float(lex.signs[c]), "strength": strength, "relevance": rel,
+                "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
+                "source": g.codes_of(int(mat["source"].iat[mi]), actors),
+                "target": g.codes_of(int(mat["target"].iat[mi]), actors),
+                "between_pair": bool(prep.event[mi]),
+                "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
+                "actor": by[int(prep.side[mi])],
+                "intensity": float(w[c] * lex.signs[c] * strength),
+                "attention": float(prep.attention[mi]),
+                "contribution": contrib,
+            })
+        out.append({
+            "index": int(pas["idx"].iat[pi]), "text": str(pas["text"].iat[pi]), "start": int(pas["start"].iat[pi]),
+            "end": int(pas["end"].iat[pi]), "relevance": rel, "tone": float(pas["tone"].iat[pi]),
+            "tone_contribution": float(t_contrib[pi]), "contribution": total, "cues": cues,
+        })
+    return out
+
+
 def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
     """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
     f = prep.features
-    lex = prep.lexicon
-    m_contrib, t_contrib = contributions(prep, weights)
-    w, _ = lex.weight_vector(weights)
-    pas_idx = np.flatnonzero(f.passages["article"].to_numpy() == row)
-    mat = f.matches
-    m_rows = np.flatnonzero(mat["article"].to_numpy() == row)
-    by_passage: dict[int, list[int]] = {}
-    for mi in m_rows:
-        by_passage.setdefault(int(mat["passage"].iat[mi]), []).append(int(mi))
-    passages = []
-    raw = 0.0
-    g = gazetteer()
-    actors = f.articles["actors"].iat[row]
-    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
-    by_side = np.zeros(3)  # this article's acts of each side, as raw_by_side sums them
-    for pi in pas_idx:
-        p = f.passages.iloc[pi]
-        cues = []
-        total = float(t_contrib[pi])
-        by_side[SIDE_BOTH] += total
-        for mi in by_passage.get(int(pi), []):
-            c = int(mat["cue"].iat[mi])
-            fam = lex.families[c]
-            contrib = float(m_contrib[mi])
-            total += contrib
-            by_side[prep.side[mi]] += contrib
-            cues.append(
-                {
-                    "id": fam.id,
-                    "family": fam.label,
-                    "matched": str(mat["matched"].iat[mi]),
-                    "start": int(mat["start"].iat[mi]),
-                    "end": int(mat["end"].iat[mi]),
-                    "weight": float(w[c]),
-                    "direction": fam.direction,
-                    "strength": float(mat["strength"].iat[mi]),
-                    "negated": bool(mat["negated"].iat[mi]),
-                    "hedged": bool(mat["hedged"].iat[mi]),
-                    "source": g.codes_of(int(mat["source"].iat[mi]), actors),
-                    "target": g.codes_of(int(mat["target"].iat[mi]), actors),
-                    "between_pair": bool(prep.event[mi]),
-                    "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
-                    "actor": by[int(prep.side[mi])],
-                    "intensity": float(w[c] * fam.sign * mat["strength"].iat[mi]),
-                    "attention": float(prep.attention[mi]),
-                    "contribution": contrib,
-                }
-            )
-        raw += total
-        passages.append(
-            {
-                "index": int(p["idx"]),
-                "text": str(p["text"]),
-                "start": int(p["start"]),
-                "end": int(p["end"]),
-                "relevance": float(prep.relevance[pi]),
-                "tone": float(p["tone"]),
-                "tone_contribution": float(t_contrib[pi]),
-                "contribution": total,
-                "cues": cues,
-            }
-        )
+    passages = passage_records(prep, np.flatnonzero(f.passages["article"].to_numpy() == row), weights)
+    raw = sum(p["contribution"] for p in passages)
+    by_side = raw_by_side(prep, weights)[row]  # this article's acts of each side
     relevant = prep.relevant[row] > 0
     n_events, mentions, confidence = (float(v[row]) for v in evidence(prep, weights))
     return {
@@ -351,7 +347,7 @@ def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
         "n_events": int(n_events),
         "mentions": int(mentions),
         "confidence": confidence,
-        **versions(lex),  # aggregate, scale, lexicon_version, features_version
+        **versions(prep.lexicon),  # aggregate, scale, lexicon_version, features_version
         "passages": passages,
     }
 

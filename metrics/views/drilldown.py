@@ -3,8 +3,9 @@
 ``metrics.score.scoring.explain`` builds one dictionary per passage, which for an article of 150,000
 passages is a minute of Python and a page no browser wants. Here the per-passage contributions
 are computed for the whole article with numpy, ordered (the largest contributions first, or in
-reading order), and only the passages of the page asked for become dictionaries, in the same
-shape as ``explain``'s so that ``metrics.views.articlehtml.article_html`` draws them.
+reading order), and only the passages of the page asked for become dictionaries, built by the
+same ``metrics.score.scoring.passage_records`` as ``explain``'s, so that
+``metrics.views.articlehtml.article_html`` draws either.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ import numpy as np
 import pandas as pd
 
 from metrics import settings
-from metrics.events.dyad import gazetteer
 from metrics.events.lexicon import WeightsLike
-from metrics.score.scoring import Prepared, article_header, contributions, evidence, raw_scores, tension
+from metrics.score.scoring import (
+    Prepared,
+    article_header,
+    contributions,
+    evidence,
+    passage_records,
+    raw_scores,
+    tension,
+)
 
 ORDERS = ("top", "text")  # the largest |contribution| first (counted passages before the others), or as written
 
@@ -53,8 +61,8 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
     Keys: id, title, date, source, tension (None when no passage is about the pair), raw,
     norm (the acts' total attention), relevant (sum of relevance), n_events, mentions,
     confidence (``metrics.score.scoring.evidence``), passages_total, counted, page, pages, size, order,
-    first (1-based position of the page's first passage in the order) and passages (``explain``'s
-    passage dictionaries, with each cue's ``sign`` and ``relevance`` added).
+    first (1-based position of the page's first passage in the order) and passages (the records
+    of ``metrics.score.scoring.passage_records``, as ``explain`` gives them).
     """
     f = prep.features
     lex = prep.lexicon
@@ -64,45 +72,7 @@ def page(prep: Prepared, weights: WeightsLike = None, *, number: int = 1,
     pages = max(1, -(-n // size))
     number = min(max(1, int(number)), pages)
     chosen = passage_order(prep, weights, order)[(number - 1) * size: number * size]
-    m_contrib, t_contrib = contributions(prep, weights)
-    w = weights.cues
-    mat = f.matches
-    m_passage = mat["passage"].to_numpy(np.int64)
-    p_contrib = t_contrib + np.bincount(m_passage, weights=m_contrib, minlength=n)
-    wanted = np.isin(m_passage, chosen)
-    by_passage: dict[int, list[int]] = {}
-    for mi in np.flatnonzero(wanted):
-        by_passage.setdefault(int(m_passage[mi]), []).append(int(mi))
-    pas = f.passages
-    passages = []
-    g = gazetteer()
-    actors = f.articles["actors"].iat[0]
-    by = [prep.dyad.a, prep.dyad.b, None]  # whose act: a country code, or None for joint/unattributed
-    for pi in chosen:
-        pi = int(pi)
-        rel = float(prep.relevance[pi])
-        cues = []
-        for mi in by_passage.get(pi, []):
-            c = int(mat["cue"].iat[mi])
-            fam = lex.families[c]
-            cues.append({
-                "id": fam.id, "family": fam.label, "matched": str(mat["matched"].iat[mi]),
-                "start": int(mat["start"].iat[mi]), "end": int(mat["end"].iat[mi]), "weight": float(w[c]),
-                "direction": fam.direction, "sign": float(lex.signs[c]), "strength": float(mat["strength"].iat[mi]),
-                "relevance": rel, "negated": bool(mat["negated"].iat[mi]), "hedged": bool(mat["hedged"].iat[mi]),
-                "source": g.codes_of(int(mat["source"].iat[mi]), actors),
-                "target": g.codes_of(int(mat["target"].iat[mi]), actors),
-                "between_pair": bool(prep.event[mi]), "actor": by[int(prep.side[mi])],
-                "intensity": float(w[c] * lex.signs[c] * mat["strength"].iat[mi]),
-                "attention": float(prep.attention[mi]),
-                "unattributed": bool(prep.unbound is not None and prep.unbound[mi]),
-                "contribution": float(m_contrib[mi]),
-            })
-        passages.append({
-            "index": int(pas["idx"].iat[pi]), "text": str(pas["text"].iat[pi]), "start": int(pas["start"].iat[pi]),
-            "end": int(pas["end"].iat[pi]), "relevance": rel, "tone": float(pas["tone"].iat[pi]),
-            "tone_contribution": float(t_contrib[pi]), "contribution": float(p_contrib[pi]), "cues": cues,
-        })
+    passages = passage_records(prep, chosen, weights)
     t = float(tension(prep, weights)[0])
     n_events, mentions, confidence = (v[0] for v in evidence(prep, weights))
     return {

@@ -10,7 +10,7 @@ stops the build instead of entering the gazetteer.
     python scripts/build_gazetteer.py            # rewrite data/countries.yaml
     python scripts/build_gazetteer.py --check    # exit 1 when the committed file differs
 
-tests/test_gazetteer.py runs ``render()`` and compares it with the committed file.
+tests/events/test_gazetteer.py runs ``render()`` and compares it with the committed file.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def cues_of(extractor):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (tests/test_browser.py says when it skips)."""
+    """Debian's Chromium driven by Playwright (tests/ui/test_browser.py says when it skips)."""
     from helpers.browser import launch_chromium
     from helpers.dashboard import require_chromium
     from playwright.sync_api import sync_playwright

@@ -39,7 +39,7 @@ NEW, PRESENT, REPEATED, FAILED, ADDED = "new", "already present", "repeated", "f
 # Near-duplicates: word 3-gram shingles, 128-permutation MinHash, LSH candidates confirmed by
 # the estimated Jaccard similarity. The same wire story under another headline, with other
 # boilerplate and a sentence more or less, shares 0.6 to 0.9 of its shingles with the first copy
-# (tests/test_intake.py); two reports of the same event written apart share under 0.1. The
+# (tests/store/test_intake.py); two reports of the same event written apart share under 0.1. The
 # threshold is the setting near_duplicate_similarity (0.5).
 NUM_PERM = 128
 SHINGLE = 3

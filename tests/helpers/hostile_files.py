@@ -1,6 +1,6 @@
 """Builders of hostile input files (issue 15), generated at test time and small on disk.
 
-Used by tests/test_hostile.py, tests/test_weights.py and by bench/hostile.py (which times each case before and after).
+Used by tests/read/test_hostile.py, tests/views/test_weights.py and by bench/hostile.py (which times each case before and after).
 Each builder returns the file's bytes; ``size`` scales the case (1.0 is the issue's figure).
 """
 

@@ -23,7 +23,7 @@ from metrics.score.scoring import prepare, score_table
 from metrics.store import core as store_mod
 from metrics.store.core import SCHEMA_VERSION, Store, default_db_path, ingest
 
-ARTICLES = Path(__file__).resolve().parent.parent / "data" / "articles"
+ARTICLES = Path(__file__).resolve().parents[2] / "data" / "articles"
 
 TEXTS = [
     "March 1, 2021\nSanctions widen\n\nWashington imposed sanctions on Chinese officials, and Beijing condemned the move.",

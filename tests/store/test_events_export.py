@@ -17,7 +17,7 @@ from metrics.score.events import EVENT_COLUMNS, cameo_table
 from metrics.store import corrections as SC
 from metrics.store.core import Store
 
-ARTICLES = Path(__file__).resolve().parent.parent / "data" / "articles"
+ARTICLES = Path(__file__).resolve().parents[2] / "data" / "articles"
 
 
 @pytest.fixture(scope="module")

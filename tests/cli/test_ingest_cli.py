@@ -23,7 +23,7 @@ from helpers.documents import BODY, make_docx, make_html, make_pdf
 
 from metrics.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")
 
 ACTORS = ["Washington", "Beijing", "US officials", "Chinese diplomats", "The State Department", "China's commerce ministry"]

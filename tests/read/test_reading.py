@@ -16,7 +16,7 @@ from metrics.events.extract import Extractor
 from metrics.read.dates import parse_date
 from metrics.read.readers import ReadOptions, clean_title, read_bytes, read_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SEED = ROOT / "data" / "articles" / "2023-06-19-blinken-wang-yi-talks-seed.txt"
 
 

@@ -20,7 +20,7 @@ from metrics.score.validation import actor_agreement, score_texts
 from metrics.views.articlehtml import article_html
 from metrics.views.drilldown import cue_table
 
-DATA = Path(__file__).parent / "data" / "attribution_sentences.tsv"
+DATA = Path(__file__).resolve().parents[1] / "data" / "attribution_sentences.tsv"
 
 
 @pytest.fixture(scope="module")

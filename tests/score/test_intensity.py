@@ -17,7 +17,7 @@ from metrics.events.extract import Extractor
 from metrics.read.readers import article_from_text, read_path
 from metrics.score.scoring import AGGREGATE, evidence, prepare, raw_scores, score_table, tension
 
-FIXTURE = yaml.safe_load((Path(__file__).parent / "fixtures" / "cameo_roots.yaml").read_text(encoding="utf-8"))
+FIXTURE = yaml.safe_load((Path(__file__).resolve().parents[1] / "fixtures" / "cameo_roots.yaml").read_text(encoding="utf-8"))
 X = Extractor()
 
 

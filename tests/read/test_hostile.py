@@ -29,7 +29,7 @@ from metrics.store.intake import read_upload
 from metrics.views.downloads import to_csv
 from metrics.views.filters import article_frame
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 GOOD = "Officials of Washington and Beijing met for talks and agreed to keep channels of communication open.\n"
 
 

@@ -23,7 +23,7 @@ from metrics.cli import main
 from metrics.read.fetch import Fetcher, FetchError
 from metrics.store.core import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^added (\d+), already present (\d+), failed (\d+) \(")
 FAST = ["--delay", "0", "--quiet"]
 # The test site is on 127.0.0.1, which fetches refuse unless this setting opens them.

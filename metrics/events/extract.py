@@ -291,7 +291,12 @@ _COORD = re.compile(
     r"(?:(?:its|their|his|her|the|other|key|close|major|western|regional|some|several)\s+)*|\s*[-/\u2013]\s*",
     re.I,
 )
-_PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+# "by" after a noun phrase the cue opens ("condemned an attack by Osgiliath") names that noun's
+# agent, not the cue's: the words before "by" may not start with a determiner.
+_PASSIVE_AGENT = re.compile(
+    r"(?!\s+(?:an?|the|its|their|his|her|this|that|these|those|any|some|every)\s)(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?",
+    re.I,
+)
 _LATE_PASSIVE = re.compile(
     r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:[\w-]+\s+){0,2}?[\w-]+(?:ed|en|wn|t)\s+(?:[\w'-]+\s+){0,4}?"
     r"by\s+(?:the\s+|its\s+)?$",
@@ -481,6 +486,48 @@ def attribute(
     if tgt and not tgt & ~src:
         tgt = 0  # "Russian police arrested students in Moscow": no other side
     return src, tgt
+
+
+# The sentence's event, for the source decision: a cue that is the object or complement of a cue
+# verb before it in the same clause ("condemned an attack by Osgiliath", "welcomed a resumption
+# of ties between", "was accused by Armenia of opening fire") is what the event is about, and a
+# cue in a background clause ("after crowds stormed its embassy") is the setting; event coders
+# code the governing verb of the main clause.
+_GOVERN_STOP = frozenset(
+    "that which who whose whom after before since because while when whereas although though but and or as if"
+    " said says told".split()
+)
+_IRREGULAR_PAST = frozenset(
+    "met held struck sought told threw took gave broke sent hit cut won led fought made shot beat".split()
+)
+
+
+def governed(norm: str, outer: tuple[int, int], inner_start: int) -> bool:
+    """Whether the cue starting at ``inner_start`` is the object or complement of the cue verb
+    at ``norm[outer[0]:outer[1]]`` (a past form: "condemned", "accused by X of", "met")."""
+    s, e = outer
+    if e > inner_start or inner_start - e > 60:
+        return False
+    last = norm[s:e].split()[-1:]
+    if not last or not (last[0].lower().endswith("ed") or last[0].lower() in _IRREGULAR_PAST):
+        return False
+    gap = norm[e:inner_start]
+    if any(ch in gap for ch in ',;:.()"'):
+        return False
+    words = gap.split()
+    return len(words) <= 6 and not any(w.lower() in _GOVERN_STOP for w in words)
+
+
+def main_event(norm: str, cues: list[tuple[int, int]], weight: list[float], lo: int = 0) -> int | None:
+    """Index of the sentence's event among ``cues`` (start, end) of one sentence ``norm``: the
+    heaviest (``weight``, absolute) that no other cue governs and, when some cue is in the main
+    clause, not one in a background clause; ``lo`` is where the sentence starts."""
+    live = [i for i, w in enumerate(weight) if w]
+    if not live:
+        return None
+    free = [i for i in live if not any(j != i and governed(norm, cues[j], cues[i][0]) for j in live)] or live
+    main = [i for i in free if not _in_background(norm, max(lo, cues[i][0] - 120), cues[i][0])] or free
+    return max(main, key=lambda i: abs(weight[i]))
 
 
 # An actor right after a preposition is an object ("relations with Gondor", "visit to Beijing");

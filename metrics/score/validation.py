@@ -433,7 +433,7 @@ def events_agreement(
         for j in np.flatnonzero(~agree)
     ]
     coop, confl = gk > 0, gk < 0
-    actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights)
+    actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights, texts)
     return {
         "actors": actors,
         "dyad": prep.dyad.name,
@@ -463,12 +463,18 @@ def _coded_actor(code: str, known: set[str], alpha3: Mapping[str, str] | None = 
     return None
 
 
-def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None) -> dict:
+def actor_agreement(
+    prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None,
+    texts: Sequence[str] | None = None,
+) -> dict:
     """How often the actors of a sentence's strongest cue are the coded source and target of one
     of its events (``SRC>TGT:code``), over the events whose actors the gazetteer knows; beside
     the rule of thumb "the first-mentioned of the two coded actors is the source" on the same
-    sentences (``first_mention_source``)."""
+    sentences (``first_mention_source``). With the sentences' ``texts`` the cue judged is the
+    sentence's event (``metrics.events.extract.main_event``), else the strongest cue."""
     from metrics.events.dyad import gazetteer
+    from metrics.events.extract import main_event
+    from metrics.events.segment import normalise
 
     g = gazetteer()
     known = set(g.codes)
@@ -501,6 +507,12 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
             misses.append({"row": row, "expected": cell, "source": None, "target": None})
             continue
         top = rows[np.argmax(np.abs(m_contrib[rows]))]
+        if texts is not None and row < len(texts):
+            norm = normalise(str(texts[row]))
+            cues = list(zip(mat["start"].to_numpy()[rows].tolist(), mat["end"].to_numpy()[rows].tolist()))
+            pick = main_event(norm, cues, m_contrib[rows].tolist())
+            if pick is not None:
+                top = rows[pick]
         found += 1
         got_s = set((g.codes_of(int(mat["source"].iat[top]), order) or "").split("+")) - {""}
         got_t = set((g.codes_of(int(mat["target"].iat[top]), order) or "").split("+")) - {""}

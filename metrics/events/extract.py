@@ -399,12 +399,13 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan,
+    p_start: int = 0,
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
     (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
-    ends, ``ctx`` the passage's ``actor_context``, ``floor`` the cue's ``subclause_floor`` and
-    ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
+    ends (``p_start`` where it starts), ``ctx`` the passage's ``actor_context``, ``floor`` the
+    cue's ``subclause_floor`` and ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
     and agent tests where their words are absent."""
     within = scan.occurs_within
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
@@ -483,9 +484,25 @@ def attribute(
                 if tgt == src:
                     tgt = 0
                 break
+    if not src and before == 0 and after < len(spans) and _FRONTED.match(norm, p_start):
+        # A fronted gerund phrase has the main clause's subject: "By imposing tariffs on Mexican
+        # steel, the United States has again punished its neighbour."
+        comma = norm.find(",", e, clause_end)
+        if comma > 0 and norm.find(",", p_start, s) < 0:
+            for k in range(after, len(spans)):
+                if spans[k][0] > comma:
+                    if spans[k][0] - comma < 40 and not _mention_flags(norm, spans[k][0]) & 3:
+                        src = _group(spans, k, norm, 1, group_bit)[0]
+                        tgt &= ~src
+                    break
     if tgt and not tgt & ~src:
         tgt = 0  # "Russian police arrested students in Moscow": no other side
     return src, tgt
+
+
+_FRONTED = re.compile(
+    r"\s*(?:(?:by|after|before|in|on|while|since|when|despite|through)\s+)?(?:\w+ing|having\s+\w+)\b(?<!\bking)(?<!\bthing)", re.I
+)
 
 
 # The sentence's event, for the source decision: a cue that is the object or complement of a cue
@@ -509,13 +526,19 @@ def governed(norm: str, outer: tuple[int, int], inner_start: int) -> bool:
     if e > inner_start or inner_start - e > 60:
         return False
     last = norm[s:e].split()[-1:]
-    if not last or not (last[0].lower().endswith("ed") or last[0].lower() in _IRREGULAR_PAST):
+    if not last:
         return False
+    verb = last[0].lower()
     gap = norm[e:inner_start]
     if any(ch in gap for ch in ',;:.()"'):
         return False
-    words = gap.split()
-    return len(words) <= 6 and not any(w.lower() in _GOVERN_STOP for w in words)
+    words = [w.lower() for w in gap.split()]
+    if not (verb.endswith("ed") or verb in _IRREGULAR_PAST):
+        # a headline's present ("Philippines protests Chinese water cannon attack"); a plural
+        # noun followed by a preposition is no verb ("protests against the attack")
+        if not verb.endswith("s") or (words and words[0] in _PREPOSITIONS):
+            return False
+    return len(words) <= 6 and not any(w in _GOVERN_STOP for w in words)
 
 
 def main_event(norm: str, cues: list[tuple[int, int]], weight: list[float], lo: int = 0) -> int | None:
@@ -534,7 +557,10 @@ def main_event(norm: str, cues: list[tuple[int, int]], weight: list[float], lo: 
 # one right after a verb in the past or third person ("urged Beijing", "told Washington",
 # "accuses China") is the verb's object when another actor stands before it as the subject.
 _DETERMINERS = frozenset(
-    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
+    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of"
+    # a region of a country: "in southern Lebanon", "in south Ithilen" is still a preposition's object
+    " north south east west northern southern eastern western central northeastern northwestern southeastern"
+    " southwestern".split()
 )
 _PREPOSITIONS = frozenset(
     "with to on onto against toward towards for of in into from at about over between among upon than by".split()
@@ -749,7 +775,7 @@ class Extractor:
                     ctx = contexts[pi] = actor_context(norm, spans)
                 sub_lo = max(passages[pi].start, s - 200)
                 floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(_MARK_SUBCLAUSE, sub_lo, s, 40) else None
-                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan)
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan, passages[pi].start)
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))

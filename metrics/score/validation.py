@@ -484,6 +484,7 @@ def actor_agreement(
     m_contrib, _ = contributions(prep, weights)
     art = mat["article"].to_numpy()
     n = both = src_ok = tgt_ok = found = first_ok = first_cue_ok = named = named_ok = first_named_ok = 0
+    first_any = in_text = in_text_ok = first_in_text = 0
     misses = []
     for row, cell in enumerate(cells):
         expected = []
@@ -501,6 +502,11 @@ def actor_agreement(
         # the rule of thumb: of each event's two actors, the one named first did it
         first_hit = any(next((c for c in order if c in (es, et)), None) == es for es, et in expected if es)
         first_ok += first_hit
+        # without the coding's help: the first actor the gazetteer finds is the source
+        first_any += bool(order) and any(es and order[0] == es for es, _ in expected)
+        coded_found = any(es and es in order for es, _ in expected)
+        in_text += coded_found
+        first_in_text += first_hit and coded_found
         rows = np.flatnonzero(art == row)
         first_cue_ok += first_hit and len(rows) > 0
         if not len(rows):
@@ -521,6 +527,7 @@ def actor_agreement(
         # a joint act ("Gondor and Arnor agreed") names both coded actors as its source
         hit_both = any((es in got_s and et in got_t) or {es, et} <= got_s for es, et in expected if es and et)
         src_ok += hit_s
+        in_text_ok += hit_s and coded_found
         if got_s:  # the figures where attribution names a source at all
             named += 1
             named_ok += hit_s
@@ -542,6 +549,11 @@ def actor_agreement(
             "with_source": named,
             "source_when_named": named_ok / named if named else None,
             "first_mention_when_named": first_named_ok / named if named else None,
+            "first_actor_source": share(first_any),
+            # over the sentences where the gazetteer finds a coded source at all
+            "with_coded_source": in_text,
+            "source_when_found": in_text_ok / in_text if in_text else None,
+            "first_mention_when_found": first_in_text / in_text if in_text else None,
             "source_misses": misses}
 
 

@@ -167,6 +167,17 @@ def test_attributed_source_beats_the_first_mention_rule_on_written_wire_sentence
     assert a["source_with_cue"] > a["first_mention_with_cue"] + 0.1
 
 
+def test_attributed_source_beats_the_first_mention_rule_on_held_out_sentences_with_a_cue():
+    # written after the rules, never tuned on (docs/method/actors.md, "Figures")
+    table = pd.read_csv(DATA.with_name("attribution_heldout.tsv"), sep="\t", dtype=str, keep_default_na=False,
+                        quoting=csv.QUOTE_NONE)
+    assert len(table) >= 30 and table["id"].is_unique
+    a = actor_agreement(score_texts(table["text"].tolist()), table[table.columns[-1]].tolist(), None,
+                        table["text"].tolist())
+    assert a["with_cue"] >= 25
+    assert a["source_with_cue"] > a["first_mention_with_cue"]
+
+
 @pytest.mark.parametrize(
     ("text", "event"),
     [

@@ -434,6 +434,8 @@ def events_agreement(
     ]
     coop, confl = gk > 0, gk < 0
     actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights, texts)
+    for m in actors["source_misses"]:
+        m["text"] = texts[m["row"]]  # rows count the sentences kept, not the table's
     return {
         "actors": actors,
         "dyad": prep.dyad.name,
@@ -510,7 +512,7 @@ def actor_agreement(
         rows = np.flatnonzero(art == row)
         first_cue_ok += first_hit and len(rows) > 0
         if not len(rows):
-            misses.append({"row": row, "expected": cell, "source": None, "target": None})
+            misses.append({"row": row, "expected": cell, "source": None, "target": None, "in_text": coded_found})
             continue
         top = rows[np.argmax(np.abs(m_contrib[rows]))]
         if texts is not None and row < len(texts):
@@ -536,7 +538,8 @@ def actor_agreement(
         both += hit_both
         if not hit_s:
             misses.append({"row": row, "expected": cell, "source": "+".join(sorted(got_s)) or None,
-                           "target": "+".join(sorted(got_t)) or None, "cue": str(mat["matched"].iat[top])})
+                           "target": "+".join(sorted(got_t)) or None, "cue": str(mat["matched"].iat[top]),
+                           "in_text": coded_found})
 
     def share(k: int) -> float | None:
         return k / n if n else None

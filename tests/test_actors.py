@@ -160,7 +160,7 @@ def test_attributed_source_beats_the_first_mention_rule_on_written_wire_sentence
     table = _written_sentences()
     assert len(table) >= 100 and table["id"].is_unique
     prep = score_texts(table["text"].tolist())
-    a = actor_agreement(prep, table[table.columns[-1]].tolist())
+    a = actor_agreement(prep, table[table.columns[-1]].tolist(), None, table["text"].tolist())
     assert a["events"] == len(table)
     # the rule of thumb "the first-mentioned of the two coded actors is the source"
     assert a["source"] > a["first_mention_source"] + 0.05

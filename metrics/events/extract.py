@@ -303,6 +303,7 @@ _LATE_PASSIVE = re.compile(
     re.I,
 )
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
+_OF_BY = re.compile(r" of\s+(?:[\w'-]+\s+){1,6}?by\s+(?:the\s+|its\s+)?", re.I)
 # A passive with no agent: the subject is the target ("was freed", "were expelled").
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|gets|got)\s+(?:\w+ly\s+)?$", re.I)
 _PARTICIPLE = re.compile(r"\w+(?:ed|en|wn)\b|(?:hit|shot|struck|held|cut|beaten|seized|caught|bought|sold|set)\b", re.I)
@@ -423,6 +424,19 @@ def attribute(
         nxt = spans[after][0]
         if nxt < stop and within(_MARK_BY, e, nxt) and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
             agent = after
+        elif within(_MARK_BY, e, stop) and norm.startswith(" of ", e):
+            # A nominal cue's agent after its object: "the seizure of a South Korean boat by
+            # Chinese coast guards", "the detention of its citizens by Belarus".
+            for k in range(after, min(len(spans), after + 3)):
+                if spans[k][0] >= stop:
+                    break
+                if _OF_BY.fullmatch(norm, e, spans[k][0]):
+                    src = _group(spans, k, norm, 1, group_bit)[0]
+                    if after < k:
+                        tgt = _group(spans, after, norm, 1, group_bit)[0] & ~src
+                    elif before:
+                        tgt = _group(spans, before - 1, norm, -1, group_bit)[0] & ~src
+                    return src, tgt
     if agent is not None:
         src, last = _group(spans, agent, norm, 1, group_bit)
         if last + 1 < len(spans) and spans[last + 1][0] < stop:

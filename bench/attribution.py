@@ -99,6 +99,9 @@ def main(argv: list[str]) -> int:
                   f"{r['with_cue']:>8} {r['source_with_cue']:>7.1%} {r['first_mention_with_cue']:>13.1%} "
                   f"{r['with_source']:>6} {r['source_when_named']:>7.1%} {r['first_mention_when_named']:>13.1%} "
                   f"{r['target']:>7.1%} {r['sign']:>6.1%}")
+            print(f"{'':<36} coded source found by the gazetteer: {r['with_coded_source']}, ours "
+                  f"{r['source_when_found']:.1%}, first-mention {r['first_mention_when_found']:.1%}; "
+                  f"first actor found (no coding) {r['first_actor_source']:.1%} of all")
     return 0
 
 

@@ -189,7 +189,7 @@ def cmd_validate_events(args: argparse.Namespace) -> int:
         def pct(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.1%}"
 
-        print(f"actors of the strongest cue vs the coded event ({a['events']} sentences whose coded actors the "
+        print(f"actors of the sentence's event (its governing main-clause cue) vs the coded event ({a['events']} sentences whose coded actors the "
               f"gazetteer knows, {a['with_cue']} with a cue): source {pct(a['source'])}, target {pct(a['target'])}, "
               f"both {pct(a['both'])}")
         print(f"  baseline, the first-mentioned of the two coded actors is the source: {pct(a['first_mention_source'])}")
@@ -197,11 +197,14 @@ def cmd_validate_events(args: argparse.Namespace) -> int:
               f"baseline {pct(a['first_mention_with_cue'])}")
         print(f"  over the {a['with_source']} sentences whose strongest cue has a source: source "
               f"{pct(a['source_when_named'])}, baseline {pct(a['first_mention_when_named'])}")
+        if a["with_coded_source"]:
+            print(f"  over the {a['with_coded_source']} sentences where the gazetteer finds a coded source: source "
+                  f"{pct(a['source_when_found'])}, baseline {pct(a['first_mention_when_found'])}")
+        print(f"  baseline without the coding, the first actor found is the source: {pct(a['first_actor_source'])}")
         if args.verbose:
-            texts = table[args.text_column].astype(str).tolist()
             for m in a["source_misses"]:
                 print(f"  source miss: {m['expected']} got {m['source'] or '?'} > {m['target'] or '?'}"
-                      f" ({m.get('cue') or 'no cue'}): {texts[m['row']] if m['row'] < len(texts) else ''}")
+                      f" ({m.get('cue') or 'no cue'}): {m.get('text', '')}")
     if rep["unmapped_codes"]:
         print(f"codes with no prefix in {args.cameo_table} (ignored): {', '.join(rep['unmapped_codes'])}")
     if args.verbose:

@@ -235,13 +235,19 @@ _COORD = re.compile(
     r"(?:(?:its|their|his|her|the|other|key|close|major|western|regional|some|several)\s+)*|\s*[-/\u2013]\s*",
     re.I,
 )
-_PASSIVE_AGENT = re.compile(r"(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?", re.I)
+# "by" after a noun phrase the cue opens ("condemned an attack by Osgiliath") names that noun's
+# agent, not the cue's: the words before "by" may not start with a determiner.
+_PASSIVE_AGENT = re.compile(
+    r"(?!\s+(?:an?|the|its|their|his|her|this|that|these|those|any|some|every)\s)(?:\s+[\w'-]+){0,2}?\s+by\s+(?:the\s+|its\s+)?",
+    re.I,
+)
 _LATE_PASSIVE = re.compile(
     r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:[\w-]+\s+){0,2}?[\w-]+(?:ed|en|wn|t)\s+(?:[\w'-]+\s+){0,4}?"
     r"by\s+(?:the\s+|its\s+)?$",
     re.I,
 )
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.I)
+_OF_BY = re.compile(r" of\s+(?:[\w'-]+\s+){1,6}?by\s+(?:the\s+|its\s+)?", re.I)
 # A passive with no agent: the subject is the target ("was freed", "were expelled").
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|gets|got)\s+(?:\w+ly\s+)?$", re.I)
 _PARTICIPLE = re.compile(r"\w+(?:ed|en|wn)\b|(?:hit|shot|struck|held|cut|beaten|seized|caught|bought|sold|set)\b", re.I)
@@ -338,12 +344,13 @@ def _group(spans: list, i: int, norm: str, step: int, group_bit) -> tuple[int, i
 
 
 def attribute(
-    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan
+    norm: str, spans: list, s: int, e: int, clause_end: int, group_bit, ctx: tuple, floor: int | None, scan,
+    p_start: int = 0,
 ) -> tuple[int, int]:
     """Source and target masks of the cue at ``norm[s:e]``; ``spans`` are the actor mentions
     (start, end, group) of its passage in order (at least one), ``clause_end`` where its passage
-    ends, ``ctx`` the passage's ``actor_context``, ``floor`` the cue's ``subclause_floor`` and
-    ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
+    ends (``p_start`` where it starts), ``ctx`` the passage's ``actor_context``, ``floor`` the
+    cue's ``subclause_floor`` and ``scan`` the shared scan of ``norm`` (``MultiFinder.scan``), whose markers skip the speaker
     and agent tests where their words are absent."""
     within = scan.occurs_within
     before = bisect.bisect_right(ctx[0], s)  # spans[:before] end before the cue
@@ -361,6 +368,19 @@ def attribute(
         nxt = spans[after][0]
         if nxt < stop and within(_MARK_BY, e, nxt) and _has_by(norm, e, nxt) and _PASSIVE_AGENT.fullmatch(norm, e, nxt):
             agent = after
+        elif within(_MARK_BY, e, stop) and norm.startswith(" of ", e):
+            # A nominal cue's agent after its object: "the seizure of a South Korean boat by
+            # Chinese coast guards", "the detention of its citizens by Belarus".
+            for k in range(after, min(len(spans), after + 3)):
+                if spans[k][0] >= stop:
+                    break
+                if _OF_BY.fullmatch(norm, e, spans[k][0]):
+                    src = _group(spans, k, norm, 1, group_bit)[0]
+                    if after < k:
+                        tgt = _group(spans, after, norm, 1, group_bit)[0] & ~src
+                    elif before:
+                        tgt = _group(spans, before - 1, norm, -1, group_bit)[0] & ~src
+                    return src, tgt
     if agent is not None:
         src, last = _group(spans, agent, norm, 1, group_bit)
         if last + 1 < len(spans) and spans[last + 1][0] < stop:
@@ -422,16 +442,83 @@ def attribute(
                 if tgt == src:
                     tgt = 0
                 break
+    if not src and before == 0 and after < len(spans) and _FRONTED.match(norm, p_start):
+        # A fronted gerund phrase has the main clause's subject: "By imposing tariffs on Mexican
+        # steel, the United States has again punished its neighbour."
+        comma = norm.find(",", e, clause_end)
+        if comma > 0 and norm.find(",", p_start, s) < 0:
+            for k in range(after, len(spans)):
+                if spans[k][0] > comma:
+                    if spans[k][0] - comma < 40 and not _mention_flags(norm, spans[k][0]) & 3:
+                        src = _group(spans, k, norm, 1, group_bit)[0]
+                        tgt &= ~src
+                    break
     if tgt and not tgt & ~src:
         tgt = 0  # "Russian police arrested students in Moscow": no other side
     return src, tgt
+
+
+_FRONTED = re.compile(
+    r"\s*(?:(?:by|after|before|in|on|while|since|when|despite|through)\s+)?(?:\w+ing|having\s+\w+)\b(?<!\bking)(?<!\bthing)", re.I
+)
+
+
+# The sentence's event, for the source decision: a cue that is the object or complement of a cue
+# verb before it in the same clause ("condemned an attack by Osgiliath", "welcomed a resumption
+# of ties between", "was accused by Armenia of opening fire") is what the event is about, and a
+# cue in a background clause ("after crowds stormed its embassy") is the setting; event coders
+# code the governing verb of the main clause.
+_GOVERN_STOP = frozenset(
+    "that which who whose whom after before since because while when whereas although though but and or as if"
+    " said says told".split()
+)
+_IRREGULAR_PAST = frozenset(
+    "met held struck sought told threw took gave broke sent hit cut won led fought made shot beat".split()
+)
+
+
+def governed(norm: str, outer: tuple[int, int], inner_start: int) -> bool:
+    """Whether the cue starting at ``inner_start`` is the object or complement of the cue verb
+    at ``norm[outer[0]:outer[1]]`` (a past form: "condemned", "accused by X of", "met")."""
+    s, e = outer
+    if e > inner_start or inner_start - e > 60:
+        return False
+    last = norm[s:e].split()[-1:]
+    if not last:
+        return False
+    verb = last[0].lower()
+    gap = norm[e:inner_start]
+    if any(ch in gap for ch in ',;:.()"'):
+        return False
+    words = [w.lower() for w in gap.split()]
+    if not (verb.endswith("ed") or verb in _IRREGULAR_PAST):
+        # a headline's present ("Philippines protests Chinese water cannon attack"); a plural
+        # noun followed by a preposition is no verb ("protests against the attack")
+        if not verb.endswith("s") or (words and words[0] in _PREPOSITIONS):
+            return False
+    return len(words) <= 6 and not any(w in _GOVERN_STOP for w in words)
+
+
+def main_event(norm: str, cues: list[tuple[int, int]], weight: list[float], lo: int = 0) -> int | None:
+    """Index of the sentence's event among ``cues`` (start, end) of one sentence ``norm``: the
+    heaviest (``weight``, absolute) that no other cue governs and, when some cue is in the main
+    clause, not one in a background clause; ``lo`` is where the sentence starts."""
+    live = [i for i, w in enumerate(weight) if w]
+    if not live:
+        return None
+    free = [i for i in live if not any(j != i and governed(norm, cues[j], cues[i][0]) for j in live)] or live
+    main = [i for i in free if not _in_background(norm, max(lo, cues[i][0] - 120), cues[i][0])] or free
+    return max(main, key=lambda i: abs(weight[i]))
 
 
 # An actor right after a preposition is an object ("relations with Gondor", "visit to Beijing");
 # one right after a verb in the past or third person ("urged Beijing", "told Washington",
 # "accuses China") is the verb's object when another actor stands before it as the subject.
 _DETERMINERS = frozenset(
-    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of".split()
+    "the its their his her a an new former fellow more several some other two three four five top senior key dozens of"
+    # a region of a country: "in southern Lebanon", "in south Ithilen" is still a preposition's object
+    " north south east west northern southern eastern western central northeastern northwestern southeastern"
+    " southwestern".split()
 )
 _PREPOSITIONS = frozenset(
     "with to on onto against toward towards for of in into from at about over between among upon than by".split()
@@ -646,7 +733,7 @@ class Extractor:
                     ctx = contexts[pi] = actor_context(norm, spans)
                 sub_lo = max(passages[pi].start, s - 200)
                 floor = subclause_floor(norm, sub_lo, s) if scan.may_occur(_MARK_SUBCLAUSE, sub_lo, s, 40) else None
-                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan)
+                src, tgt = attribute(norm, spans, s, e, passages[pi].end, group_bit, ctx, floor, scan, passages[pi].start)
             else:
                 src = tgt = 0
             matches.append(Match(pi, cue, s, e, text[s:e], strength, negated, hedged, src, tgt))

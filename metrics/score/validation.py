@@ -434,7 +434,9 @@ def events_agreement(
         for j in np.flatnonzero(~agree)
     ]
     coop, confl = gk > 0, gk < 0
-    actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights)
+    actors = actor_agreement(prep, [str(c) for c in table[events_column].iloc[keep]], weights, texts)
+    for m in actors["source_misses"]:
+        m["text"] = texts[m["row"]]  # rows count the sentences kept, not the table's
     return {
         "actors": actors,
         "dyad": prep.dyad.name,
@@ -464,12 +466,18 @@ def _coded_actor(code: str, known: set[str], alpha3: Mapping[str, str] | None = 
     return None
 
 
-def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None) -> dict:
+def actor_agreement(
+    prep: Prepared, cells: Sequence[str], weights: Mapping[str, float] | None = None,
+    texts: Sequence[str] | None = None,
+) -> dict:
     """How often the actors of a sentence's strongest cue are the coded source and target of one
     of its events (``SRC>TGT:code``), over the events whose actors the gazetteer knows; beside
     the rule of thumb "the first-mentioned of the two coded actors is the source" on the same
-    sentences (``first_mention_source``)."""
+    sentences (``first_mention_source``). With the sentences' ``texts`` the cue judged is the
+    sentence's event (``metrics.events.extract.main_event``), else the strongest cue."""
     from metrics.events.dyad import gazetteer
+    from metrics.events.extract import main_event
+    from metrics.events.segment import normalise
 
     g = gazetteer()
     known = set(g.codes)
@@ -479,6 +487,7 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
     m_contrib, _ = contributions(prep, weights)
     art = mat["article"].to_numpy()
     n = both = src_ok = tgt_ok = found = first_ok = first_cue_ok = named = named_ok = first_named_ok = 0
+    first_any = in_text = in_text_ok = first_in_text = 0
     misses = []
     for row, cell in enumerate(cells):
         expected = []
@@ -496,12 +505,23 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
         # the rule of thumb: of each event's two actors, the one named first did it
         first_hit = any(next((c for c in order if c in (es, et)), None) == es for es, et in expected if es)
         first_ok += first_hit
+        # without the coding's help: the first actor the gazetteer finds is the source
+        first_any += bool(order) and any(es and order[0] == es for es, _ in expected)
+        coded_found = any(es and es in order for es, _ in expected)
+        in_text += coded_found
+        first_in_text += first_hit and coded_found
         rows = np.flatnonzero(art == row)
         first_cue_ok += first_hit and len(rows) > 0
         if not len(rows):
-            misses.append({"row": row, "expected": cell, "source": None, "target": None})
+            misses.append({"row": row, "expected": cell, "source": None, "target": None, "in_text": coded_found})
             continue
         top = rows[np.argmax(np.abs(m_contrib[rows]))]
+        if texts is not None and row < len(texts):
+            norm = normalise(str(texts[row]))
+            cues = list(zip(mat["start"].to_numpy()[rows].tolist(), mat["end"].to_numpy()[rows].tolist()))
+            pick = main_event(norm, cues, m_contrib[rows].tolist())
+            if pick is not None:
+                top = rows[pick]
         found += 1
         got_s = set((g.codes_of(int(mat["source"].iat[top]), order) or "").split("+")) - {""}
         got_t = set((g.codes_of(int(mat["target"].iat[top]), order) or "").split("+")) - {""}
@@ -510,6 +530,7 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
         # a joint act ("Gondor and Arnor agreed") names both coded actors as its source
         hit_both = any((es in got_s and et in got_t) or {es, et} <= got_s for es, et in expected if es and et)
         src_ok += hit_s
+        in_text_ok += hit_s and coded_found
         if got_s:  # the figures where attribution names a source at all
             named += 1
             named_ok += hit_s
@@ -518,7 +539,8 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
         both += hit_both
         if not hit_s:
             misses.append({"row": row, "expected": cell, "source": "+".join(sorted(got_s)) or None,
-                           "target": "+".join(sorted(got_t)) or None, "cue": str(mat["matched"].iat[top])})
+                           "target": "+".join(sorted(got_t)) or None, "cue": str(mat["matched"].iat[top]),
+                           "in_text": coded_found})
 
     def share(k: int) -> float | None:
         return k / n if n else None
@@ -531,6 +553,11 @@ def actor_agreement(prep: Prepared, cells: Sequence[str], weights: Mapping[str, 
             "with_source": named,
             "source_when_named": named_ok / named if named else None,
             "first_mention_when_named": first_named_ok / named if named else None,
+            "first_actor_source": share(first_any),
+            # over the sentences where the gazetteer finds a coded source at all
+            "with_coded_source": in_text,
+            "source_when_found": in_text_ok / in_text if in_text else None,
+            "first_mention_when_found": first_in_text / in_text if in_text else None,
             "source_misses": misses}
 
 

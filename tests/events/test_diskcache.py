@@ -206,7 +206,8 @@ def test_without_the_engine_code_cache_the_features_are_the_same(tmp_path):
     probe = (
         "import sys, json\n"
         "from metrics.events import srecode\n"
-        "from metrics.events.extract import Article, Extractor\n"
+        "from metrics.events.extract import Extractor\n"
+        "from metrics.model import Article\n"
         "from pathlib import Path\n"
         "texts = [p.read_text(encoding='utf-8') for p in sorted(Path('data/articles').glob('*.txt'))]\n"
         "f = Extractor().extract_many([Article(t) for t in texts])\n"

@@ -141,3 +141,27 @@ def test_reading_an_article_loads_neither_the_extractor_nor_vader():
     got = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert got.returncode == 0, got.stderr[-2000:]
     assert got.stdout.strip() == "[]"
+
+
+def test_importing_the_library_reads_no_data_file():
+    """Data loads when it is first needed (the lexicon, the gazetteer, the scope words when an
+    extractor is built), never at import: a command that needs none of it pays nothing."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import pathlib, builtins\n"
+        "seen = []\n"
+        "for name in ('read_text', 'read_bytes', 'open'):\n"
+        "    def spy(self, *a, _orig=getattr(pathlib.Path, name), **k):\n"
+        "        seen.append(str(self)); return _orig(self, *a, **k)\n"
+        "    setattr(pathlib.Path, name, spy)\n"
+        "import metrics.cli, metrics.events.extract, metrics.score.scoring, metrics.store.core, metrics.views.figures\n"
+        "print([s for s in seen if s.endswith(('.yaml', '.txt', '.tsv'))])\n"
+        "from metrics.events.extract import Extractor\n"
+        "Extractor()\n"
+        "print(any(s.endswith('scope.yaml') for s in seen))\n"
+    )
+    got = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert got.stdout.split("\n")[:2] == ["[]", "True"]

@@ -37,8 +37,8 @@ HEDGE: float
 NEGATED_COOPERATION: float
 REFUSED_COOPERATION: float
 NEGATED_CONFLICT: float
-# The scope word lists are data (data/scope.yaml, metrics.events.scope), compiled once.
-_WORDS = scope_words()
+# The scope word lists are data (data/scope.yaml, metrics.events.scope): read and compiled when
+# the first extractor is built (``_load_scope_words``), not when this module is imported.
 
 # A cue inside a temporal or causal background clause ("five years after crowds stormed its
 # embassy", "amid rising tensions", "in response to the visit") reports the past or the setting,
@@ -46,13 +46,13 @@ _WORDS = scope_words()
 # only this share of its strength.
 BACKGROUND: float
 BACKGROUND_WORDS: int
-_BACKGROUND = _WORDS.background
+_BACKGROUND: re.Pattern[str]
 
 # How far back a negator or hedge may stand: the same clause, at most this many words.
 SCOPE_WORDS: int
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s|\b(?:but|and|while|whereas|although|though|after|before|because)\b", re.I)
-_NEGATION = _WORDS.negation
-_REFUSAL = _WORDS.refusal
+_NEGATION: re.Pattern[str]
+_REFUSAL: re.Pattern[str]
 # Completion is not a cut: "ended two days of talks", "concluded his visit", "wrapped up a round".
 _COMPLETION = re.compile(
     r"\b(?:end(?:ed|s|ing)?|conclud\w*|wrap\w* up|complet\w*|finish\w*)(?:\s+(?:a|an|the|their|his|her|its|two|three|"
@@ -60,15 +60,15 @@ _COMPLETION = re.compile(
     re.I,
 )
 # A cooperative act that one side urges, demands or asks for is an appeal or a demand, not the act.
-_APPEAL = _WORDS.appeal
-_DEMAND = _WORDS.demand
+_APPEAL: re.Pattern[str]
+_DEMAND: re.Pattern[str]
 # "unless it agrees to release ...": a condition before the act makes it a demand too.
-_CONDITION_BEFORE = _WORDS.condition
+_CONDITION_BEFORE: re.Pattern[str]
 # "accused Pakistan of ... pretending to cooperate": an alleged act is not done.
-_ACCUSATION = _WORDS.accusation
+_ACCUSATION: re.Pattern[str]
 # After the cue, in its clause: "a compromise was out of the question", "the clash two years ago".
-_REJECTED_AFTER = _WORDS.rejected_after
-_PAST_AFTER = _WORDS.background_after
+_REJECTED_AFTER: re.Pattern[str]
+_PAST_AFTER: re.Pattern[str]
 # Substrings one of which every match of either list contains: most clauses after a cue hold none.
 _AFTER_HINTS = ("question", "table", "starter", "unthinkable", "option", "ruled out", "water", "reject", "refused",
                 "dismissed", "turned down", "rebuffed", "spurned", "ago", "earlier", "before", "back in", "0s")
@@ -92,7 +92,7 @@ _MARK_SCOPE, _MARK_BACKGROUND, _MARK_SUBCLAUSE, _MARK_GOODS, _MARK_CONDITION, _M
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|said|says|could|can|may|might|must|\w+ed)\b", re.I)
 APPEALED: float  # strength of the appeal a demanded cooperative act is re-coded as
 CONDITIONAL: float  # a cooperative act made a condition: a demand, at half strength
-_HEDGE = _WORDS.hedge
+_HEDGE: re.Pattern[str]
 
 
 def _use_settings(values) -> None:
@@ -105,6 +105,18 @@ def _use_settings(values) -> None:
 
 
 settings.subscribe(_use_settings)
+
+
+def _load_scope_words() -> None:
+    global _BACKGROUND, _NEGATION, _REFUSAL, _APPEAL, _DEMAND, _CONDITION_BEFORE, _ACCUSATION, _REJECTED_AFTER
+    global _PAST_AFTER, _HEDGE
+    if "_HEDGE" in globals():
+        return
+    words = scope_words()
+    _BACKGROUND, _NEGATION, _REFUSAL, _APPEAL, _DEMAND = (
+        words.background, words.negation, words.refusal, words.appeal, words.demand)
+    _CONDITION_BEFORE, _ACCUSATION, _REJECTED_AFTER, _PAST_AFTER, _HEDGE = (
+        words.condition, words.accusation, words.rejected_after, words.background_after, words.hedge)
 
 
 def _may_hold(window: str, words: tuple[str, ...]) -> bool:
@@ -643,6 +655,7 @@ class Extractor:
     """Turns articles into features with one lexicon; the pair of countries is chosen later."""
 
     def __init__(self, lexicon: Lexicon | None = None):
+        _load_scope_words()
         self.lexicon = lexicon or default_lexicon()
         self._signs = self.lexicon.signs
         self._gazetteer = gazetteer()

@@ -41,7 +41,11 @@ HOSTILE_TXT = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with launch(tmp_path_factory.mktemp("browser")) as srv:
+    tmp = tmp_path_factory.mktemp("browser")
+    # The links box reads feeds the tests serve on 127.0.0.1, which fetching refuses by default.
+    secrets = tmp / "secrets.toml"
+    secrets.write_text("[settings]\nfetch_allow_private = 1\n", encoding="utf-8")
+    with launch(tmp, "--secrets.files", str(secrets)) as srv:
         yield srv
 
 

@@ -25,12 +25,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 ALLOW = "fetch_allow_private"
+sys.path.insert(0, str(HERE))
+
+from tests.helpers.webserver import Listener  # noqa: E402 - the tests' raw TCP server
 
 
 def _has_setting(root: Path, name: str) -> bool:
@@ -41,69 +43,26 @@ def _setting_args(root: Path) -> list[str]:
     return ["--setting", ALLOW, "1"] if _has_setting(root, ALLOW) else []
 
 
-class Listener:
-    """A TCP server on 127.0.0.1 that counts connections and answers with ``respond(conn)``."""
-
-    def __init__(self, respond) -> None:  # noqa: ANN001
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.respond = respond
-        self.stop = threading.Event()
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            conn.settimeout(5)
-            try:
-                conn.recv(65536)
-            except OSError:
-                pass
-            self.respond(conn, self.stop)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-
-
 SECRET = (b"<html><head><title>Internal admin</title></head><body><article><h1>Internal admin</h1>"
           + b"<p>The internal secret of this machine is shown here to anyone who asks for it politely.</p>" * 8
           + b"</article></body></html>")
 
 
-def _secret(conn, stop) -> None:  # noqa: ANN001
+def _secret(conn) -> None:  # noqa: ANN001
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(SECRET), SECRET))
 
 
-def _drip_headers(conn, stop) -> None:  # noqa: ANN001
+def _drip_headers(conn) -> None:  # noqa: ANN001
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
-    for _ in range(600):
-        if stop.wait(1.0):
-            return
+    for _ in range(600):  # until the client hangs up (sendall then fails) or 10 minutes
+        time.sleep(1.0)
         conn.sendall(b"X" if _ % 50 else b"\r\nX-Drip: ")
 
 
-def _drip_body(conn, stop) -> None:  # noqa: ANN001
+def _drip_body(conn) -> None:  # noqa: ANN001
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n<html><body><p>")
     for _ in range(600):
-        if stop.wait(1.0):
-            return
+        time.sleep(1.0)
         conn.sendall(b"x")
 
 

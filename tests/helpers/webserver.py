@@ -7,6 +7,7 @@ Pages and feeds are built here from ``metrics.ops.bench.Corpus`` sentences (ever
 from __future__ import annotations
 
 import html
+import socket
 import threading
 import time
 from collections import Counter
@@ -172,3 +173,50 @@ if __name__ == "__main__":  # a manual look: python -m tests.helpers.webserver
             time.sleep(3600)
     except KeyboardInterrupt:
         srv.shutdown()
+
+
+class Listener:
+    """A raw TCP server on ``host`` that records every connection and the request it was sent,
+    and answers with ``respond(conn)`` (a page by default): for servers no HTTP library would
+    write (a dripping one, a redirect to another address). Used by the security tests and by
+    bench/security.py."""
+
+    PAGE = page(7, extra="<p>The internal secret of this machine.</p>")
+
+    def __init__(self, respond=None, host: str = "127.0.0.1") -> None:  # noqa: ANN001
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.respond = respond or self.page
+        self.done = threading.Event()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def page(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(self.PAGE), self.PAGE))
+
+    def _loop(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(5)
+                self.requests.append(conn.recv(65536))
+                self.respond(conn)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.done.set()
+        self.sock.close()

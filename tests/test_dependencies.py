@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import tomllib
 from packaging.requirements import Requirement
 
@@ -53,6 +54,7 @@ def test_the_library_alone_needs_no_dashboard_server_or_cluster():
         "dashboard", "plot", "dask", "postgres"]
 
 
+@pytest.mark.slow
 def test_scoring_from_the_command_line_imports_none_of_the_extras():
     probe = (
         "import sys, io, contextlib\n"
@@ -66,6 +68,7 @@ def test_scoring_from_the_command_line_imports_none_of_the_extras():
     assert got.stdout.split("\n")[0] == "0 []"
 
 
+@pytest.mark.slow
 def test_a_missing_extra_is_one_line_naming_it():
     # psycopg and plotly made unimportable, as in an environment with the library alone
     probe = (

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "metrics"
@@ -65,6 +67,7 @@ def test_the_scan_sees_the_package():
     assert "metrics.cli.score" in _imports(mods["metrics.cli"], top_level_only=True)
 
 
+@pytest.mark.slow
 def test_no_import_cycle_among_module_level_imports():
     mods = _sources()
     graph = {m: {i for i in _imports(p, top_level_only=True) if i in mods and i != m} for m, p in mods.items()}
@@ -97,6 +100,7 @@ def test_metrics_never_imports_streamlit():
     assert not offenders, f"Streamlit imported by {offenders}"
 
 
+@pytest.mark.slow
 def test_argument_parsing_lives_only_in_the_cli_package():
     mods = _sources()
     parsing = sorted(m for m, p in mods.items() if "argparse" in _imports(p, top_level_only=False))
@@ -121,6 +125,7 @@ def _layer(module: str) -> int:
     return LAYERS.get(parts[1], 0) if len(parts) > 1 else 0
 
 
+@pytest.mark.slow
 def test_imports_run_one_way_read_events_score_store_views_ops_cli():
     mods = _sources()
     assert {_layer(m) for m in mods} == {0, 1, 2, 3, 4, 5, 6}  # every layer is a package of ours
@@ -132,6 +137,7 @@ def test_imports_run_one_way_read_events_score_store_views_ops_cli():
     assert not upward, upward
 
 
+@pytest.mark.slow
 def test_reading_an_article_loads_neither_the_extractor_nor_vader():
     import subprocess
     import sys
@@ -143,6 +149,7 @@ def test_reading_an_article_loads_neither_the_extractor_nor_vader():
     assert got.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_importing_the_library_reads_no_data_file():
     """Data loads when it is first needed (the lexicon, the gazetteer, the scope words when an
     extractor is built), never at import: a command that needs none of it pays nothing."""

@@ -191,6 +191,7 @@ def _metadata(path: Path) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in meta.items() if k != b"pandas"}
 
 
+@pytest.mark.slow
 def test_score_and_export_parquet_carry_the_versions(capsys, tmp_path):
     want = _versions(default_lexicon().version)
     articles = Path(__file__).parent.parent / "data" / "articles"
@@ -235,6 +236,7 @@ def test_an_options_default_is_its_setting_and_the_option_still_wins(capsys, tmp
     assert Fetcher(timeout=7).timeout == 7
 
 
+@pytest.mark.slow
 def test_a_malformed_shipped_scope_file_stops_the_command_in_one_line(tmp_path):
     import shutil
     import subprocess

@@ -168,6 +168,7 @@ _NOT_ON_THE_SCORE_PATH = (
 )
 
 
+@pytest.mark.slow
 def test_a_one_item_score_imports_no_store_plot_fetcher_or_sketch(tmp_path):
     import subprocess
     import sys
@@ -230,6 +231,7 @@ def test_progress_bars_keep_messages_on_their_own_lines_and_count_in_words(monke
     assert "1 pages" not in text
 
 
+@pytest.mark.slow
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, capsys):
     (tmp_path / "good.txt").write_text("June 1, 2023\nWashington imposed sanctions on Beijing.\n", encoding="utf-8")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")

@@ -96,6 +96,7 @@ def cli(*argv: object, **kw) -> subprocess.Popen:
 # --- the commands in-process -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ingest_mixed_folder_reports_each_bad_file_and_keeps_the_good(tmp_path, capsys, own_db):
     folder = tmp_path / "in"
     write_articles(folder, 3)
@@ -170,6 +171,7 @@ def _listed(capsys) -> list[str]:
     return [r["id"] for r in json.loads(run(capsys, "list", "--format", "json")[1])]
 
 
+@pytest.mark.slow
 def test_remove_restore_purge_and_the_log(tmp_path, capsys, monkeypatch, db_location):
     monkeypatch.setenv("TENSION_DB", str(db_location))
     write_articles(tmp_path / "in", 3)

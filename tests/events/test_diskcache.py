@@ -199,6 +199,7 @@ def test_without_a_home_folder_there_is_no_cache_and_no_error(monkeypatch):
     ]
 
 
+@pytest.mark.slow
 def test_without_the_engine_code_cache_the_features_are_the_same(tmp_path):
     """metrics.events.srecode leans on CPython's private re internals; turned off (as a future
     CPython would turn it off by itself) the finder compiles from parse trees and every feature

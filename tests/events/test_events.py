@@ -300,6 +300,7 @@ countries:
 """
 
 
+@pytest.mark.slow
 def test_custom_actors_follow_a_pair_the_gazetteer_lacks(tmp_path, capsys):
     actors = tmp_path / "actors.yaml"
     actors.write_text(ACTORS, encoding="utf-8")

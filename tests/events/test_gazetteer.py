@@ -24,6 +24,7 @@ def _script():
     return mod
 
 
+@pytest.mark.slow
 def test_the_committed_gazetteer_is_what_the_script_writes():
     pytest.importorskip("pycountry")
     pytest.importorskip("country_converter")

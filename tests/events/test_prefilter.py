@@ -191,6 +191,7 @@ def test_scan_marks_never_hide_a_possible_match(pats, text):
                     assert scan.may_occur(0, lo, hi, words), (lo, hi, words, [p.pattern for p in pats])
 
 
+@pytest.mark.slow
 def test_fold_stands_for_every_character_ignorecase_equates_with_a_letter():
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     for letter in "abcdefghijklmnopqrstuvwxyz":

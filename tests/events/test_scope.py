@@ -368,6 +368,7 @@ _SAME_SENSE = frozenset(
 )
 
 
+@pytest.mark.slow
 def test_every_open_stem_reaches_only_its_own_word():
     """A stem written open (``eas\\w*``) matches every word that begins with it: "east" for
     "ease". Each open stem of every pattern is tried on an English vocabulary; a word it reaches

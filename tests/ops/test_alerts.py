@@ -95,6 +95,7 @@ def _watch(db, site, *alert_args: str) -> int:
                  "--db", db, *alert_args])
 
 
+@pytest.mark.slow
 def test_a_feed_pushes_the_mean_over_the_threshold_and_the_webhook_gets_one_alert(db, site, capsys):
     assert _watch(db, site, "--alert-above", "30", "--alert-on", "mean", "--notify", f"{site}/hook") == 0
     out = capsys.readouterr().out
@@ -112,6 +113,7 @@ def test_a_feed_pushes_the_mean_over_the_threshold_and_the_webhook_gets_one_aler
     assert out.count("alert sent to") == 1
 
 
+@pytest.mark.slow
 def test_a_change_alert_goes_to_a_file_once_and_the_level_index_is_watched_too(db, site, tmp_path):
     log = tmp_path / "alerts.jsonl"
     # 0: both series cross from cooperation into conflict (the level index, a stock, moves less)

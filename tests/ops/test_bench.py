@@ -57,6 +57,7 @@ def _startup_line_checks(shape: dict) -> None:
     assert s["runs"] >= 3 and s["score"] > 0 and s["floor"] > 0 and s["score_cpu"] > 0 and s["floor_cpu"] > 0
 
 
+@pytest.mark.slow
 def test_bench_short_shape_times_csv_rows_with_their_start_up(capsys):
     assert main(["bench", "--shape", "short", "--items", "40", "--reweight", "0", "--repeat", "1", "--format", "json"]) == 0
     r = json.loads(capsys.readouterr().out)
@@ -115,6 +116,7 @@ def test_items_and_documents_leave_articles_unchanged():
     assert Corpus(seed=5).article(3) == plain
 
 
+@pytest.mark.slow
 def test_the_feed_server_serves_a_feed_and_its_pages():
     import urllib.request
 

@@ -100,6 +100,7 @@ def test_since_and_max_items(site, db, capsys):
     assert "--since March 4: expected a date as YYYY-MM-DD" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_each_bad_url_is_one_line_with_its_reason(site, db, capsys):
     urls = {
         "/missing": "HTTP 404",
@@ -134,6 +135,7 @@ def test_a_feed_with_bad_items_keeps_the_good_one(site, db, capsys):
     assert [r["source"] for r in listed(db, capsys)] == [f"{site}/story/20"]
 
 
+@pytest.mark.slow
 def test_the_per_host_delay_spaces_requests(site):
     f = Fetcher(delay=0.3)
     t0 = time.monotonic()

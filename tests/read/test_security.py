@@ -147,6 +147,7 @@ def _drip_body(conn: socket.socket) -> None:
         conn.sendall(b"x")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("respond", [_drip_headers, _drip_body], ids=["headers", "body"])
 def test_a_server_dripping_a_byte_a_second_ends_at_the_deadline(respond, tmp_path, capsys):
     srv = Listener(respond)
@@ -178,6 +179,7 @@ class FakeClock(fetch_mod.Clock):
         self.t += seconds
 
 
+@pytest.mark.slow
 def test_the_per_host_delay_waits_on_the_fetchers_clock():
     base, server = webserver.serve()
     try:
@@ -193,6 +195,7 @@ def test_the_per_host_delay_waits_on_the_fetchers_clock():
         server.shutdown()
 
 
+@pytest.mark.slow
 def test_the_deadline_is_on_the_fetchers_clock(listener):
     settings.configure({"fetch_allow_private": 1})
     stalled = Listener(lambda c: time.sleep(30))
@@ -217,6 +220,7 @@ def test_the_deadline_is_on_the_fetchers_clock(listener):
         stalled.close()
 
 
+@pytest.mark.slow
 def test_one_slow_feed_cannot_hold_up_the_round(tmp_path, capsys):
     base, server = webserver.serve()
     try:
@@ -233,6 +237,7 @@ def test_one_slow_feed_cannot_hold_up_the_round(tmp_path, capsys):
     assert took < 5 * 2, took  # not the five slow items' 10 s
 
 
+@pytest.mark.slow
 def test_a_feed_of_100000_items_is_capped_by_default():
     settings.configure({"fetch_allow_private": 1, "fetch_max_mb": 20})
     big = webserver.rss([(f"http://x.invalid/story/{i}", f"Title {i}", webserver.DAY0) for i in range(100_000)])
@@ -248,6 +253,7 @@ def test_a_feed_of_100000_items_is_capped_by_default():
     assert fetched[:2] == ["http://x.invalid/story/0", "http://x.invalid/story/1"]
 
 
+@pytest.mark.slow
 def test_a_fetched_page_goes_through_the_parse_budget(listener):
     """The page a dashboard fetches is parsed in the sandbox: over budget it is refused in one
     line, the fetching process untouched."""
@@ -291,6 +297,7 @@ def test_failed_sign_ins_wait_longer_each_time_then_lock_out_per_user_and_per_cl
     assert t.refusal(["user:zoe", "client:10.0.0.9"]) is None  # the window has passed
 
 
+@pytest.mark.slow
 def test_25_wrong_passwords_lock_the_user_out_and_are_in_the_log(tmp_path, monkeypatch, capsys):
     import bcrypt
     from helpers import fill
@@ -355,6 +362,7 @@ def test_names_the_operator_allowed_are_this_machines_too():
 # ----------------------------------------------------------------------------- the smaller holes
 
 
+@pytest.mark.slow
 def test_html_pdf_and_docx_are_read_under_a_hard_memory_limit(tmp_path):
     """As under ``ulimit -v`` or systemd's LimitAS=: the parsing worker lowers its soft limit
     within the hard one and never tries to raise the hard one."""
@@ -384,6 +392,7 @@ def test_html_pdf_and_docx_are_read_under_a_hard_memory_limit(tmp_path):
     assert proc.returncode == 0 and len(lines) == 3 and all(ln.startswith("Article ") for ln in lines), (lines, proc.stderr[-800:])
 
 
+@pytest.mark.slow
 def test_a_docx_with_too_many_zip_entries_is_refused_for_that(tmp_path):
     from helpers.documents import make_docx
 

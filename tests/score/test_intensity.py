@@ -40,6 +40,7 @@ def test_the_fixture_covers_every_root_in_several_styles():
         assert len(mine) >= 3 and len({r["style"] for r in mine}) >= 2, root
 
 
+@pytest.mark.slow
 def test_single_event_articles_order_like_goldstein(single_events):
     rows, t = single_events
     minus_goldstein = np.array([-r["goldstein"] for r in rows])

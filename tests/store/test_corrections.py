@@ -158,6 +158,7 @@ def _lexicon_without(tmp_path, family: str, pattern_word: str):
     return load_lexicon(path)
 
 
+@pytest.mark.slow
 def test_lexicon_change_reports_unmatched_and_reapply_or_discard(tmp_path, db_location, capsys):
     with Store(db_location) as s:
         s.add(Article(text=TEXT, id="memo"))
@@ -206,6 +207,7 @@ def test_cli_add_list_check_undo(tmp_path, capsys):
     assert main(["corrections", "undo", "99", "--db", db]) == 1
 
 
+@pytest.mark.slow
 def test_every_view_uses_them_export_explain_and_sides(tmp_path, capsys):
     db = str(tmp_path / "v.db")
     art = tmp_path / "memo.txt"
@@ -237,6 +239,7 @@ def test_every_view_uses_them_export_explain_and_sides(tmp_path, capsys):
     assert "corrected #1 by ana: actors US -> CN (was CN -> " in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_unmatched_corrections_are_reported_by_list(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "u.db")
     with Store(db) as s:

@@ -35,6 +35,7 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"cameo_code": str, "cameo_root": str})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_rows_add_up_to_each_articles_raw(db, tmp_path, suffix):
     events, scores = tmp_path / f"ev{suffix}", tmp_path / f"scores{suffix}"

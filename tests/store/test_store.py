@@ -326,6 +326,7 @@ def test_threads_sharing_one_store(db):
     assert len(db.features().articles["id"].unique()) == 30
 
 
+@pytest.mark.slow
 def test_a_writer_holding_the_lock_is_waited_for_not_failed(tmp_path, monkeypatch, request):
     # SQLite's own wait is made tiny so that the retry with backoff is what rides out the lock.
     settings.configure({"sqlite_busy_timeout_seconds": 0.01})

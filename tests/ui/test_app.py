@@ -88,6 +88,7 @@ def test_first_start_loads_the_sample_corpus(db):
     assert len([h for h in at.get("html") if "tp-q " in h.proto.body]) >= 3  # its quotes
 
 
+@pytest.mark.slow
 def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_when_opened(few):
     at = run(_app(open_groups=False))
     lex = default_lexicon()
@@ -103,6 +104,7 @@ def test_the_seed_cues_have_sliders_on_first_view_and_the_other_groups_build_whe
     assert opened  # the group still holds the cues not shown beside the chart
 
 
+@pytest.mark.slow
 def test_overview_has_timeline_metric_and_a_slider_per_family(few):
     at = run(_app())
     lex = default_lexicon()
@@ -124,6 +126,7 @@ def test_overview_has_timeline_metric_and_a_slider_per_family(few):
     assert fam.grounding in _slider(at, "sanctions").help and fam.help in _slider(at, "sanctions").help
 
 
+@pytest.mark.slow
 def test_moving_a_slider_rescores_and_goes_into_the_url(few):
     at = run(_app())
     before = _latest(at)
@@ -160,6 +163,7 @@ def test_weights_in_the_url_are_applied_and_bad_ones_reported(few):
     assert _slider(bad, "sanctions").value == default_lexicon().family("sanctions").weight
 
 
+@pytest.mark.slow
 def test_the_pair_of_countries_changes_the_scores(few):
     at = run(_app())
     us_cn = _latest(at)
@@ -169,6 +173,7 @@ def test_the_pair_of_countries_changes_the_scores(few):
     assert _latest(at) != us_cn
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -188,6 +193,7 @@ def test_a_bad_preset_is_refused_in_one_line(few, name, content, reason):
     assert _slider(at, "sanctions").value == default_lexicon().family("sanctions").weight
 
 
+@pytest.mark.slow
 def test_a_preset_loads_and_the_save_button_offers_the_same_format(few):
     at = run(_app())
     before = _latest(at)
@@ -217,6 +223,7 @@ def test_a_preset_for_another_lexicon_version_loads_with_one_warning_line(few):
     assert "\n" not in warning
 
 
+@pytest.mark.slow
 def test_the_drill_down_escapes_hostile_article_text(db):
     store = fill(db, FEW[:2])
     (art,) = list(read_bytes("hostile.txt", HOSTILE.encode()))
@@ -233,6 +240,7 @@ def test_the_drill_down_escapes_hostile_article_text(db):
     assert '<mark class="up"' in bodies  # the sanctions cue is highlighted
 
 
+@pytest.mark.slow
 def test_upload_preview_reports_each_file_and_saves_the_new_one_with_a_corrected_date(few):
     at = run(_app())
     at.switch_page("ui/upload.py")
@@ -374,6 +382,7 @@ def test_upload_takes_a_feed_with_the_same_preview_before_saving(few):
     assert list(result.loc[result["status"] == "added", "file"]) == [f"{base}/story/0", f"{base}/story/1"]
 
 
+@pytest.mark.slow
 def test_the_whole_view_comes_from_the_url_and_goes_back_into_it(few):
     at = run(_app(pair="none", period="week", **{"from": "2022-01-01", "to": "2023-12-31"}, level="1",
                    half="90", source="articles/", compare="US-CN", sel="2023-02-01", w="sanctions:12"))
@@ -402,6 +411,7 @@ def test_a_url_part_that_does_not_parse_is_ignored_not_fatal(few):
     assert "period" not in at.query_params and "compare" not in at.query_params
 
 
+@pytest.mark.slow
 def test_a_browsers_first_page_run_sends_the_headline_and_timeline_and_the_rest_once_it_is_drawn(few, monkeypatch):
     # AppTest has no browser, so the app draws everything at once; pretend there is one.
     monkeypatch.setattr("ui.firstpaint._browser_session", lambda: True)

@@ -153,6 +153,7 @@ def test_with_signin_nothing_shows_before_signing_in_and_roles_apply(few):
     assert at.get("file_uploader") and "Signed in as ana (editor)" in _text(at)
 
 
+@pytest.mark.slow
 def test_the_dashboard_takes_any_setting_from_the_secrets_and_refuses_a_bad_one_in_one_line(few):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["settings"] = {"drilldown_page_size": 40}
@@ -178,6 +179,7 @@ def test_a_broken_signin_configuration_is_one_line(few):
     assert "Sign-in is not usable" in _text(at) and "password_hash" in _text(at)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bound", ["0.0.0.0"], indirect=True)
 def test_without_signin_a_server_open_to_the_network_refuses_its_editing_pages(few, bound):
     at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
@@ -190,6 +192,7 @@ def test_without_signin_a_server_open_to_the_network_refuses_its_editing_pages(f
     assert "secrets.toml" in warn and "python -m ui.auth" in warn
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bound", ["localhost"], indirect=True)
 def test_on_localhost_without_signin_the_analyst_edits(few, bound):
     at = run(AppTest.from_file(APP, default_timeout=TIMEOUT))
@@ -198,6 +201,7 @@ def test_on_localhost_without_signin_the_analyst_edits(few, bound):
     assert at.get("file_uploader") and not at.warning
 
 
+@pytest.mark.slow
 def test_the_dashboard_reads_either_backend(db_location, monkeypatch):
     monkeypatch.setenv("TENSION_DB", str(db_location))
     store = fill(db_location, FEW)

@@ -56,6 +56,7 @@ def test_every_cue_contribution_is_the_product_of_the_factors_shown(one):
     assert doc["n_events"] >= 2 and 0 < doc["confidence"] < 1
 
 
+@pytest.mark.slow
 def test_a_huge_article_is_shown_a_page_at_a_time_largest_contributions_first(extractor):
     filler = " ".join(f"Officials in Washington and Beijing met on day {i} of the review." for i in range(1200))
     text = filler + " China cut military communication channels with the United States. " + filler

@@ -127,5 +127,5 @@ def headline_note(h: Headline, period: str) -> str:
              f"the latest {period} with at least {h.min_count} articles.{thin}")
     if h.previous is None:
         return rests + f" No earlier {period} with {h.min_count} articles to compare with."
-    prev = f"{period_label(h.previous_start, period)}: {h.previous:+.1f} from {articles_label(h.previous_count)}"
-    return f"{rests} Change against {prev}."
+    prev = f"{period_label(h.previous_start, period)}, which read {h.previous:+.1f} from {articles_label(h.previous_count)}"
+    return f"{rests} The change shown is against {prev}."

@@ -275,16 +275,18 @@ def score_table(prep: Prepared, weights: WeightsLike = None) -> pd.DataFrame:
     )
 
 
-def passage_records(prep: Prepared, passages: Iterable[int], weights: WeightsLike = None) -> list[dict]:
+def passage_records(prep: Prepared, passages: Iterable[int], weights: WeightsLike = None,
+                    contrib: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
     """The records ``explain`` and the drill-down (``metrics.views.drilldown.page``) show for the
     passages at positions ``passages``: index, text, start, end, relevance, tone,
     tone_contribution, contribution (its tone's plus its cues') and cues, one record per cue match
-    with every factor of its contribution and who did it to whom."""
+    with every factor of its contribution and who did it to whom. ``contrib``: the caller's
+    ``contributions(prep, weights)``, when it has them already."""
     f = prep.features
     lex = prep.lexicon
     weights = lex.checked(weights)
     w = weights.cues
-    m_contrib, t_contrib = contributions(prep, weights)
+    m_contrib, t_contrib = contributions(prep, weights) if contrib is None else contrib
     mat, pas = f.matches, f.passages
     passages = np.asarray(list(passages), dtype=np.int64)
     m_passage = mat["passage"].to_numpy(np.int64)
@@ -332,9 +334,14 @@ def passage_records(prep: Prepared, passages: Iterable[int], weights: WeightsLik
 def explain(prep: Prepared, row: int, weights: WeightsLike = None) -> dict:
     """The JSON document of ``python -m metrics explain`` for the article at ``row``."""
     f = prep.features
-    passages = passage_records(prep, np.flatnonzero(f.passages["article"].to_numpy() == row), weights)
+    m_contrib, t_contrib = contributions(prep, weights)  # once: explain runs once per article
+    pas_rows = np.flatnonzero(f.passages["article"].to_numpy() == row)
+    passages = passage_records(prep, pas_rows, weights, (m_contrib, t_contrib))
     raw = sum(p["contribution"] for p in passages)
-    by_side = raw_by_side(prep, weights)[row]  # this article's acts of each side
+    m_rows = np.flatnonzero(f.matches["article"].to_numpy() == row)
+    # this article's acts of each side, as raw_by_side sums them
+    by_side = np.bincount(prep.side[m_rows], weights=m_contrib[m_rows], minlength=3).astype(np.float64)
+    by_side[SIDE_BOTH] += t_contrib[pas_rows].sum()
     relevant = prep.relevant[row] > 0
     n_events, mentions, confidence = (float(v[row]) for v in evidence(prep, weights))
     return {
